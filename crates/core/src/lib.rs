@@ -1,0 +1,8 @@
+//! Waymark's decisioning engine.
+//!
+//! The engine is pure: it does no I/O, reads no clock and draws no randomness. Everything that
+//! varies between calls ("now", the visitor's id, their local state) is a parameter, so the same
+//! inputs give the same output in native code, node, Chromium and workerd.
+#![forbid(unsafe_code)]
+
+pub mod hash;
