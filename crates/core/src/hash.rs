@@ -60,6 +60,8 @@ pub fn bucket(seed: &str, unit_id: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn smhasher_verification_value() {

@@ -1,0 +1,71 @@
+//! `waymark`: the central API server, the demo, and tools for bundle authors.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tokio::net::TcpListener;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "waymark",
+    version,
+    about = "Waymark delivery and decisioning runtime"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the demo shop and the browser SDK on a local port.
+    Demo {
+        /// Address to listen on; port 0 picks a free one.
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        listen: String,
+        /// Folder holding the built SDK and the demo pages.
+        #[arg(long, default_value = "www")]
+        www: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("waymark: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Demo { listen, www } => demo(&listen, www),
+    }
+}
+
+fn demo(listen: &str, www: PathBuf) -> Result<(), String> {
+    if !www.join("dist").is_dir() {
+        return Err(format!(
+            "{} has no dist/ folder: build the SDK first with `bash scripts/build.sh`",
+            www.display()
+        ));
+    }
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("starting tokio: {e}"))?;
+    runtime.block_on(async {
+        let listener = TcpListener::bind(listen)
+            .await
+            .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let config = waymark_server::Config {
+            static_dir: Some(www),
+        };
+        println!("Waymark demo: http://{addr}/demo/");
+        waymark_server::serve(listener, waymark_server::app(&config))
+            .await
+            .map_err(|e| format!("server stopped: {e}"))
+    })
+}

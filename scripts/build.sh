@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds the wasm targets and prints a size report.
+#
+#   bash scripts/build.sh          # both
+#   bash scripts/build.sh www      # the browser package: www/dist/
+#   bash scripts/build.sh edge     # the Worker: edge/build/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-all}
+[ -f .tmp/toolchain.env ] && . .tmp/toolchain.env
+cargo=${WASM_CARGO:-cargo}
+target=wasm32-unknown-unknown
+out=target/$target/release
+wasm_opt=node_modules/.bin/wasm-opt
+features=(--enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int
+  --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling)
+
+build_wasm() { # crate
+  # shellcheck disable=SC2086
+  "$cargo" build --quiet --release --target "$target" -p "$1" ${WASM_BUILD_STD:-}
+}
+
+optimize() { # file.wasm
+  "$wasm_opt" -Oz "${features[@]}" "$1" -o "$1"
+}
+
+if [ "$what" = all ] || [ "$what" = www ]; then
+  build_wasm waymark-wasm
+  rm -rf www/dist
+  wasm-bindgen "$out/waymark_wasm.wasm" --out-dir www/dist/wasm --out-name waymark --target web
+  optimize www/dist/wasm/waymark_bg.wasm
+  cp www/src/*.js www/src/*.d.ts www/dist/
+fi
+
+if [ "$what" = all ] || [ "$what" = edge ]; then
+  build_wasm waymark-edge
+  rm -rf edge/build
+  wasm-bindgen "$out/waymark_edge.wasm" --out-dir edge/build --out-name index --target module \
+    --no-typescript --experimental-reset-state-function --force-enable-abort-handler
+  # workerd imports compiled wasm with a plain `import`, not the source-phase form.
+  sed -i 's/^import source /import /' edge/build/index.js
+  optimize edge/build/index_bg.wasm
+  cp edge/src/entry.mjs edge/build/entry.mjs
+fi
+
+node scripts/size-report.mjs www/dist edge/build

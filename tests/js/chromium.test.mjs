@@ -1,0 +1,55 @@
+// The built browser package in a real headless Chromium, served by the real `waymark demo`.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { root, startWaymark, launchChromium } from "./harness.mjs";
+
+const murmur3 = JSON.parse(readFileSync(join(root, "tests/suites/murmur3.json"), "utf8"));
+let server;
+let browser;
+let page;
+
+before(async () => {
+  server = await startWaymark(["demo", "--listen", "127.0.0.1:0"]);
+  browser = await launchChromium();
+  page = await browser.newPage();
+  await page.goto(server.url);
+  await page.waitForSelector("html[data-waymark=ready]");
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test("the murmur3 vectors pass in Chromium", async () => {
+  const results = await page.evaluate(async (cases) => {
+    const sdk = await import("/dist/index.js");
+    return Promise.all(cases.map((c) => sdk.murmur3(c.input, c.seed)));
+  }, murmur3.cases);
+  assert.equal(results.length, 14);
+  assert.deepEqual(
+    results,
+    murmur3.cases.map((c) => c.murmur3_x86_32),
+  );
+});
+
+test("the demo page shows the visitor's bucket computed by the engine", async () => {
+  const visitor = await page.textContent("#visitor");
+  const shown = Number(await page.textContent("#bucket"));
+  const expected = await page.evaluate(
+    async (id) => (await import("/dist/index.js")).bucket("hero-test", id),
+    visitor,
+  );
+  assert.ok(shown >= 0 && shown < 10000);
+  assert.equal(shown, expected);
+  const hero = await page.textContent("#hero h1");
+  assert.equal(hero.includes("Winter"), shown >= 5000);
+});
+
+test("the wasm module is served as application/wasm", async () => {
+  const response = await fetch(new URL("/dist/wasm/waymark_bg.wasm", server.url));
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("content-type"), "application/wasm");
+});
