@@ -1,0 +1,160 @@
+//! Activities: content for surfaces, shown to an audience on a schedule, optionally as an
+//! experiment, subject to caps and quiet hours.
+
+use serde::{Deserialize, Serialize};
+
+use super::Condition;
+use super::content::{Channel, Content};
+use super::surface::Surface;
+
+/// One piece of personalisation: what to show where, to whom, and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Activity {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    /// The surfaces it applies to; wildcards allowed.
+    pub surfaces: Vec<Surface>,
+    /// Who qualifies; everyone when absent.
+    pub audience: Option<Condition>,
+    #[serde(default)]
+    pub schedule: Schedule,
+    /// 0–100; higher wins conflicts on the same surface.
+    #[serde(default)]
+    pub priority: u8,
+    /// The content everyone in the audience sees, unless an experiment splits them.
+    pub content: Option<Content>,
+    pub experiment: Option<Experiment>,
+    #[serde(default)]
+    pub caps: Vec<Cap>,
+    /// Periods in the profile's time zone when the activity does not show.
+    #[serde(default)]
+    pub quiet_hours: Vec<TimeWindow>,
+}
+
+impl Activity {
+    /// The channel of its content (the variants of an experiment share one channel).
+    pub fn channel(&self) -> Option<Channel> {
+        match (&self.content, &self.experiment) {
+            (Some(content), _) => Some(content.channel()),
+            (None, Some(experiment)) => experiment
+                .variants
+                .iter()
+                .find_map(|v| v.content.as_ref().map(Content::channel)),
+            (None, None) => None,
+        }
+    }
+}
+
+/// When something is live: from `start` (inclusive) to `end` (exclusive), RFC 3339.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Schedule {
+    pub start: Option<String>,
+    pub end: Option<String>,
+}
+
+/// An experiment over an activity's audience.
+///
+/// Each unit (the visitor id) falls in a bucket `hash::bucket(seed, unit)` in `0..10000`. Buckets
+/// below `holdout` are held out and see nothing from the activity; the rest are split between the
+/// variants in proportion to their weights (or the bandit weights, when the bundle carries them).
+/// Assignments are sticky: once made they are kept in the visitor's state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Experiment {
+    pub id: String,
+    /// Defaults to the experiment id; change it to reshuffle everyone.
+    pub seed: Option<String>,
+    /// Buckets (out of 10000) held out of the activity.
+    #[serde(default)]
+    pub holdout: u32,
+    pub variants: Vec<Variant>,
+    /// Per-variant weights recomputed by the central API (Thompson sampling); used for new
+    /// assignments instead of the authored weights when present.
+    pub bandit: Option<Vec<f64>>,
+}
+
+impl Experiment {
+    /// The seed buckets are computed with.
+    pub fn seed(&self) -> &str {
+        self.seed.as_deref().unwrap_or(&self.id)
+    }
+}
+
+/// One arm of an experiment. A variant without content is a control that shows the page as is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Variant {
+    pub id: String,
+    /// Relative traffic weight.
+    pub weight: u32,
+    pub content: Option<Content>,
+}
+
+/// A frequency cap: at most `max` events of a kind per period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Cap {
+    /// What is counted: displays, clicks, or a named custom event.
+    #[serde(default)]
+    pub event: CapEvent,
+    pub period: Period,
+    pub max: u32,
+}
+
+/// The events a cap counts.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum CapEvent {
+    #[default]
+    Display,
+    Click,
+    Dismiss,
+    /// A custom event type.
+    Custom(String),
+}
+
+/// Cap periods. Days, weeks (starting Monday) and months are calendar periods in the profile's
+/// time zone; a session is the host's session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum Period {
+    Session,
+    Day,
+    Week,
+    Month,
+    Lifetime,
+}
+
+/// A daily window `from`–`to` ("HH:MM", 24 h; may cross midnight) on the given weekdays
+/// (1 = Monday … 7 = Sunday; every day when empty).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TimeWindow {
+    pub from: String,
+    pub to: String,
+    #[serde(default)]
+    pub days: Vec<u8>,
+}
+
+/// A cap across everything on a channel (e.g. at most 2 in-app messages a day).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChannelCap {
+    pub channel: Channel,
+    #[serde(default)]
+    pub event: CapEvent,
+    pub period: Period,
+    pub max: u32,
+}

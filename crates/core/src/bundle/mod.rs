@@ -1,0 +1,113 @@
+//! The delivery bundle: everything the engine decides with, published by the central API and
+//! synced by every runtime.
+//!
+//! A bundle is JSON with `"format": 1`. [`Bundle::from_json`] parses and validates it and
+//! reports every problem it finds with the JSON pointer of the offending value; a bundle that
+//! fails never replaces a good one, because callers only swap in a bundle that loaded.
+
+mod activity;
+mod content;
+mod error;
+mod offers;
+mod surface;
+mod validate;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use activity::{
+    Activity, Cap, CapEvent, ChannelCap, Experiment, Period, Schedule, TimeWindow, Variant,
+};
+pub use content::{
+    Button, Card, CardTemplate, Channel, CodeBased, Content, DisplayFrequency, Image, InApp,
+    InAppBody, Layout, Position, Trigger, WebAction, WebActionKind,
+};
+pub use error::{BundleErrors, Problem};
+pub use offers::{DecisionPolicy, Offer, Placement, Ranking, Representation};
+pub use surface::{Surface, SurfaceError};
+
+/// The bundle format this engine reads.
+pub const FORMAT: u64 = 1;
+
+/// A delivery bundle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Bundle {
+    /// Always 1 for this engine; a newer format is refused with a clear error.
+    pub format: u64,
+    /// Names the bundle in reports and logs.
+    pub id: String,
+    /// Set by the central API on publication; increases with every publication.
+    #[serde(default)]
+    pub revision: u64,
+    #[serde(default)]
+    pub settings: Settings,
+    /// Named conditions that activities and offers refer to with `{"audience": "name"}`.
+    #[serde(default)]
+    pub audiences: BTreeMap<String, Condition>,
+    /// Named template fragments usable as `{{> name}}` in every template.
+    #[serde(default)]
+    pub partials: BTreeMap<String, String>,
+    #[serde(default)]
+    pub activities: Vec<Activity>,
+    #[serde(default)]
+    pub offers: Vec<Offer>,
+    #[serde(default)]
+    pub placements: Vec<Placement>,
+    #[serde(default)]
+    pub policies: Vec<DecisionPolicy>,
+    /// Activities and offers whose global caps the central API found exhausted.
+    #[serde(default)]
+    pub exhausted: Vec<String>,
+}
+
+/// Bundle-wide settings.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Settings {
+    /// Whether to personalise while the visitor's consent is still pending (default: no).
+    #[serde(default)]
+    pub personalize_when_consent_pending: bool,
+    /// Caps across every activity of a channel.
+    #[serde(default)]
+    pub channel_caps: Vec<ChannelCap>,
+    /// How many cards a feed surface returns at most (default 10).
+    pub card_feed_size: Option<u32>,
+}
+
+/// A condition (or, for ranking formulas, any expression): the text language, JsonLogic, or a
+/// reference to a named audience.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(untagged)]
+pub enum Condition {
+    /// `profile.loyalty.tier == "gold" and cart.total > 100`
+    Text(String),
+    /// `{"jsonlogic": {"==": [{"var": "profile.loyalty.tier"}, "gold"]}}`
+    JsonLogic { jsonlogic: Value },
+    /// `{"audience": "gold-members"}`
+    Audience { audience: String },
+}
+
+/// A numeric expression, written like a condition.
+pub type Expression = Condition;
+
+impl Bundle {
+    /// Parses and validates a bundle. On failure, every problem found, each with its pointer.
+    pub fn from_json(text: &str) -> Result<Bundle, BundleErrors> {
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| BundleErrors::one("", format!("not JSON: {e}")))?;
+        Bundle::from_value(value)
+    }
+
+    /// Validates an already parsed JSON document as a bundle.
+    pub fn from_value(value: Value) -> Result<Bundle, BundleErrors> {
+        let bundle = validate::deserialize(value)?;
+        validate::check(&bundle)?;
+        Ok(bundle)
+    }
+}

@@ -1,0 +1,105 @@
+//! Offer decisioning: a catalogue of offer items, placements they render into, and decision
+//! policies that pick the best eligible items for a placement.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::activity::{Cap, Schedule};
+use super::surface::Surface;
+use super::{Condition, Expression};
+
+/// An offer item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Offer {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    /// Who may receive it; everyone when absent.
+    pub eligibility: Option<Condition>,
+    /// Higher ranks first under priority ranking.
+    #[serde(default)]
+    pub priority: i32,
+    #[serde(default)]
+    pub schedule: Schedule,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Catalogue attributes, usable in collection filters and ranking formulas as `offer.<key>`.
+    #[serde(default)]
+    pub attributes: BTreeMap<String, Value>,
+    #[serde(default)]
+    pub caps: Vec<Cap>,
+    /// How the offer looks in each placement, keyed by placement id.
+    pub representations: BTreeMap<String, Representation>,
+}
+
+/// An offer's content for one placement: a template of the placement's format.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "format", rename_all = "camelCase", deny_unknown_fields)]
+pub enum Representation {
+    Text {
+        content: String,
+    },
+    Html {
+        content: String,
+    },
+    /// An image URL (a template, checked like any URL) and its alt text.
+    Image {
+        url: String,
+        #[serde(default)]
+        alt: String,
+    },
+    /// JSON whose string values are templates.
+    Json {
+        content: Value,
+    },
+}
+
+/// Where offers go: a surface and the format it takes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Placement {
+    pub id: String,
+    pub surface: Surface,
+}
+
+/// How a placement's offers are chosen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DecisionPolicy {
+    pub id: String,
+    pub placement: String,
+    /// Which items are candidates, over `{offer, profile, context}`; all items when absent.
+    pub collection: Option<Condition>,
+    #[serde(default)]
+    pub ranking: Ranking,
+    /// How many items to return.
+    #[serde(default = "one")]
+    pub top: u32,
+    /// Shown when nothing else is eligible; never capped, scheduled or filtered.
+    pub fallback: Option<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// How candidates are ordered.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "by", rename_all = "camelCase", deny_unknown_fields)]
+pub enum Ranking {
+    /// By the offers' priority.
+    #[default]
+    Priority,
+    /// By a numeric expression over `{offer, profile, context}`.
+    Formula { formula: Expression },
+    /// By bandit weights the central API publishes per offer id (unknown offers weigh 0).
+    Bandit { weights: BTreeMap<String, f64> },
+}

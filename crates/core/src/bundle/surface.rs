@@ -1,0 +1,207 @@
+//! Surfaces: where content goes, named by URI.
+//!
+//! `web://shop.example/product#hero` is the `hero` location on the page `shop.example/product`;
+//! `web://shop.example/product` is the whole page; `mobileapp://com.example.app/home#banner` is a
+//! location in an app. A trailing `*` in the path matches any path with that prefix:
+//! `web://shop.example/*` covers every page of the site. Scheme and host are case-insensitive and
+//! trailing slashes are ignored, so surfaces compare in a normal form.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A parsed surface URI in normal form.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Surface {
+    scheme: String,
+    host: String,
+    /// The path without a trailing slash (`""` for the root) and without the wildcard star.
+    path: String,
+    wildcard: bool,
+    fragment: Option<String>,
+}
+
+/// Why a string is not a surface URI.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SurfaceError {
+    #[error("a surface needs a scheme, as in web://host/path")]
+    MissingScheme,
+    #[error("the scheme `{0}` is not one of web, webapp, mobileapp, service")]
+    UnknownScheme(String),
+    #[error("a surface needs a host after `://`")]
+    MissingHost,
+    #[error("`*` may only end the path, as in web://host/shop/*")]
+    MisplacedWildcard,
+}
+
+const SCHEMES: [&str; 4] = ["web", "webapp", "mobileapp", "service"];
+
+impl Surface {
+    /// Parses and normalises a surface URI.
+    pub fn parse(uri: &str) -> Result<Surface, SurfaceError> {
+        let (scheme, rest) = uri.split_once("://").ok_or(SurfaceError::MissingScheme)?;
+        let scheme = scheme.to_ascii_lowercase();
+        if !SCHEMES.contains(&scheme.as_str()) {
+            return Err(SurfaceError::UnknownScheme(scheme));
+        }
+        let (rest, fragment) = match rest.split_once('#') {
+            Some((rest, fragment)) => (rest, Some(fragment.to_owned())),
+            None => (rest, None),
+        };
+        let (host, path) = match rest.find('/') {
+            Some(slash) => rest.split_at(slash),
+            None => (rest, ""),
+        };
+        if host.is_empty() {
+            return Err(SurfaceError::MissingHost);
+        }
+        let (path, wildcard) = match path.strip_suffix('*') {
+            Some(prefix) => (prefix, true),
+            None => (path, false),
+        };
+        if path.contains('*') || host.contains('*') {
+            return Err(SurfaceError::MisplacedWildcard);
+        }
+        Ok(Surface {
+            scheme,
+            host: host.to_ascii_lowercase(),
+            path: path.trim_end_matches('/').to_owned(),
+            wildcard,
+            fragment: fragment.filter(|f| !f.is_empty()),
+        })
+    }
+
+    /// The page this surface is on: the same URI without its `#fragment`.
+    pub fn page(&self) -> Surface {
+        Surface {
+            fragment: None,
+            ..self.clone()
+        }
+    }
+
+    /// The location within the page, if any.
+    pub fn fragment(&self) -> Option<&str> {
+        self.fragment.as_deref()
+    }
+
+    /// Whether this surface ends in a wildcard.
+    pub fn is_wildcard(&self) -> bool {
+        self.wildcard
+    }
+
+    /// Whether content authored for `self` (which may be a wildcard) applies to the concrete
+    /// surface `requested`. Fragments must be equal; a wildcard matches any path below its prefix.
+    pub fn covers(&self, requested: &Surface) -> bool {
+        if self.scheme != requested.scheme
+            || self.host != requested.host
+            || self.fragment != requested.fragment
+        {
+            return false;
+        }
+        if !self.wildcard {
+            return self.path == requested.path;
+        }
+        match requested.path.strip_prefix(&self.path) {
+            Some(rest) => self.path.is_empty() || rest.is_empty() || rest.starts_with('/'),
+            None => false,
+        }
+    }
+}
+
+impl fmt::Display for Surface {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}{}", self.scheme, self.host, self.path)?;
+        if self.wildcard {
+            f.write_str("/*")?;
+        }
+        if let Some(fragment) = &self.fragment {
+            write!(f, "#{fragment}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Surface {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Surface {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let uri = String::deserialize(deserializer)?;
+        Surface::parse(&uri).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Surface {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Surface".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^(web|webapp|mobileapp|service)://[^/#*]+(/[^#*]*\\*?)?(#.*)?$",
+            "description": "A surface URI such as web://shop.example/product#hero; a trailing * matches every path below."
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn s(uri: &str) -> Surface {
+        Surface::parse(uri).unwrap()
+    }
+
+    #[test]
+    fn normalises_case_and_trailing_slashes() {
+        assert_eq!(
+            s("WEB://Shop.Example/product/#hero"),
+            s("web://shop.example/product#hero")
+        );
+        assert_eq!(s("web://shop.example/").to_string(), "web://shop.example");
+        assert_eq!(
+            s("web://shop.example/a#x").page().to_string(),
+            "web://shop.example/a"
+        );
+    }
+
+    #[test]
+    fn wildcards_cover_paths_below_their_prefix() {
+        let all = s("web://shop.example/*");
+        assert!(all.covers(&s("web://shop.example/")));
+        assert!(all.covers(&s("web://shop.example/product/42")));
+        assert!(!all.covers(&s("web://other.example/product")));
+        let shop = s("web://shop.example/shop/*#hero");
+        assert!(shop.covers(&s("web://shop.example/shop/shoes#hero")));
+        assert!(shop.covers(&s("web://shop.example/shop#hero")));
+        assert!(!shop.covers(&s("web://shop.example/shopping#hero")));
+        assert!(!shop.covers(&s("web://shop.example/shop/shoes#banner")));
+        assert_eq!(shop.to_string(), "web://shop.example/shop/*#hero");
+    }
+
+    #[test]
+    fn bad_uris_say_what_is_wrong() {
+        assert_eq!(
+            Surface::parse("shop.example"),
+            Err(SurfaceError::MissingScheme)
+        );
+        assert_eq!(
+            Surface::parse("ftp://x"),
+            Err(SurfaceError::UnknownScheme("ftp".into()))
+        );
+        assert_eq!(
+            Surface::parse("web:///path"),
+            Err(SurfaceError::MissingHost)
+        );
+        assert_eq!(
+            Surface::parse("web://x/*/y"),
+            Err(SurfaceError::MisplacedWildcard)
+        );
+    }
+}

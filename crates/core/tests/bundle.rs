@@ -1,0 +1,143 @@
+//! Loading and validating bundles: the sample shop loads; bad bundles report every problem with
+//! its JSON pointer.
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use serde_json::{Value, json};
+use waymark_core::bundle::{Bundle, Content, Surface};
+
+const SHOP: &str = include_str!("../../../tests/fixtures/shop/bundle.json");
+
+fn shop() -> Value {
+    serde_json::from_str(SHOP).unwrap()
+}
+
+fn problems(value: Value) -> Vec<(String, String)> {
+    Bundle::from_value(value)
+        .unwrap_err()
+        .0
+        .into_iter()
+        .map(|p| (p.pointer, p.message))
+        .collect()
+}
+
+#[test]
+fn the_sample_shop_loads() {
+    let bundle = Bundle::from_json(SHOP).unwrap();
+    assert_eq!(bundle.id, "demo-shop");
+    assert_eq!(bundle.activities.len(), 5);
+    assert_eq!(bundle.offers.len(), 3);
+    let hero = &bundle.activities[0];
+    assert!(hero.surfaces[0].covers(&Surface::parse("web://shop.example/product/7#hero").unwrap()));
+    assert!(matches!(hero.content, Some(Content::Web { ref actions }) if actions.len() == 3));
+}
+
+#[test]
+fn not_json_is_reported_at_the_root() {
+    let errors = Bundle::from_json("{\"format\": 1,").unwrap_err();
+    assert_eq!(errors.0.len(), 1);
+    assert_eq!(errors.0[0].pointer, "");
+    assert!(
+        errors.0[0].message.starts_with("not JSON: EOF"),
+        "{}",
+        errors
+    );
+    assert!(errors.to_string().starts_with("(root): not JSON"));
+}
+
+#[test]
+fn format_versions_are_checked_first() {
+    let mut bundle = shop();
+    bundle["format"] = json!(2);
+    assert_eq!(
+        problems(bundle),
+        [(
+            "/format".to_owned(),
+            "format 2 is newer than this engine reads (1); upgrade the runtime".to_owned()
+        )]
+    );
+    let mut bundle = shop();
+    bundle.as_object_mut().unwrap().remove("format");
+    assert_eq!(problems(bundle)[0].0, "/format");
+}
+
+#[test]
+fn every_bad_element_is_reported_with_its_pointer() {
+    let mut bundle = shop();
+    bundle["activities"][1]["priority"] = json!("high");
+    bundle["activities"][3]["surfaces"][0] = json!("ftp://nope");
+    bundle["offers"][2]["representations"]["home-offer"]["format"] = json!("video");
+    let found = problems(bundle);
+    let pointers: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        pointers,
+        [
+            "/activities/1/priority",
+            "/activities/3/surfaces/0",
+            "/offers/2/representations/home-offer/format"
+        ]
+    );
+    assert!(
+        found[0].1.contains("invalid type: string \"high\""),
+        "{found:?}"
+    );
+    assert!(found[1].1.contains("scheme `ftp`"), "{found:?}");
+    assert!(found[2].1.contains("unknown variant `video`"), "{found:?}");
+}
+
+#[test]
+fn unknown_fields_are_errors() {
+    let mut bundle = shop();
+    bundle["activities"][0]["prority"] = json!(3);
+    let found = problems(bundle);
+    assert_eq!(found[0].0, "/activities/0/prority");
+    assert!(found[0].1.contains("unknown field `prority`"), "{found:?}");
+}
+
+#[test]
+fn references_ranges_and_duplicates_are_checked() {
+    let mut bundle = shop();
+    bundle["activities"][1]["id"] = json!("hero-gold");
+    bundle["activities"][0]["priority"] = json!(101);
+    bundle["activities"][0]["audience"] = json!({"audience": "platinum"});
+    bundle["policies"][0]["fallback"] = json!("offer-missing");
+    bundle["activities"][4]["quietHours"][0]["to"] = json!("25:00");
+    bundle["activities"][1]["experiment"]["bandit"] = json!([1.0]);
+    let found = problems(bundle);
+    let expect = [
+        (
+            "/activities/1/id",
+            "duplicate id `hero-gold` (also at /activities/0)",
+        ),
+        ("/activities/0/priority", "must be between 0 and 100"),
+        (
+            "/activities/0/audience/audience",
+            "no audience is named `platinum`",
+        ),
+        (
+            "/activities/1/experiment/bandit",
+            "needs one weight per variant",
+        ),
+        (
+            "/activities/4/quietHours/0/to",
+            "`25:00` is not a time as HH:MM",
+        ),
+        (
+            "/policies/0/fallback",
+            "no offer has the id `offer-missing`",
+        ),
+    ];
+    let expect: Vec<(String, String)> = expect
+        .iter()
+        .map(|(p, m)| (p.to_string(), m.to_string()))
+        .collect();
+    assert_eq!(found, expect);
+}
+
+#[test]
+fn pointers_escape_slashes_and_tildes() {
+    let mut bundle = shop();
+    bundle["offers"][0]["representations"] = json!({"a/b~c": {"format": "text", "content": "x"}});
+    let found = problems(bundle);
+    assert_eq!(found[0].0, "/offers/0/representations/a~1b~0c");
+}
