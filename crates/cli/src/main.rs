@@ -1,10 +1,11 @@
 //! `waymark`: the central API server, the demo, and tools for bundle authors.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
+use waymark_core::bundle::Bundle;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,6 +29,13 @@ enum Command {
         #[arg(long, default_value = "www")]
         www: PathBuf,
     },
+    /// Check a bundle: exit 0 if valid, else print each problem as `pointer: message`.
+    Validate {
+        /// The bundle's JSON file.
+        bundle: PathBuf,
+    },
+    /// Print the JSON Schema of bundles.
+    Schema,
 }
 
 fn main() -> ExitCode {
@@ -44,7 +52,46 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Demo { listen, www } => demo(&listen, www),
+        Command::Validate { bundle } => validate(&bundle),
+        Command::Schema => schema(),
     }
+}
+
+fn validate(path: &Path) -> Result<(), String> {
+    let text = read(path)?;
+    match Bundle::from_json(&text) {
+        Ok(bundle) => print(&format!(
+            "{}: bundle `{}` is valid ({} activities, {} offers)",
+            path.display(),
+            bundle.id,
+            bundle.activities.len(),
+            bundle.offers.len()
+        )),
+        Err(errors) => Err(format!(
+            "{} is not a valid bundle:\n{errors}",
+            path.display()
+        )),
+    }
+}
+
+fn schema() -> Result<(), String> {
+    let schema = schemars::schema_for!(Bundle);
+    let text = serde_json::to_string_pretty(&schema).map_err(|e| e.to_string())?;
+    print(&text)
+}
+
+/// Writes `text` and a newline to stdout; a closed pipe (`waymark schema | head`) is not an error.
+fn print(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("writing output: {e}")),
+        _ => Ok(()),
+    }
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
 fn demo(listen: &str, www: PathBuf) -> Result<(), String> {

@@ -1,5 +1,6 @@
 //! Loading and validating bundles: the sample shop loads; bad bundles report every problem with
 //! its JSON pointer.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -66,7 +67,7 @@ fn every_bad_element_is_reported_with_its_pointer() {
     let mut bundle = shop();
     bundle["activities"][1]["priority"] = json!("high");
     bundle["activities"][3]["surfaces"][0] = json!("ftp://nope");
-    bundle["offers"][2]["representations"]["home-offer"]["format"] = json!("video");
+    bundle["offers"][1]["representations"]["home-offer"]["format"] = json!("video");
     let found = problems(bundle);
     let pointers: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
     assert_eq!(
@@ -74,7 +75,7 @@ fn every_bad_element_is_reported_with_its_pointer() {
         [
             "/activities/1/priority",
             "/activities/3/surfaces/0",
-            "/offers/2/representations/home-offer/format"
+            "/offers/1/representations/home-offer/format"
         ]
     );
     assert!(
@@ -83,6 +84,22 @@ fn every_bad_element_is_reported_with_its_pointer() {
     );
     assert!(found[1].1.contains("scheme `ftp`"), "{found:?}");
     assert!(found[2].1.contains("unknown variant `video`"), "{found:?}");
+}
+
+#[test]
+fn elements_after_a_bad_one_are_still_checked_at_their_own_index() {
+    let mut bundle = shop();
+    bundle["activities"][0]["priority"] = json!("high");
+    bundle["activities"][2]["priority"] = json!(200);
+    let found = problems(bundle);
+    assert_eq!(found[0].0, "/activities/0/priority");
+    assert_eq!(
+        found[1],
+        (
+            "/activities/2/priority".into(),
+            "must be between 0 and 100".into()
+        )
+    );
 }
 
 #[test]

@@ -106,8 +106,6 @@ impl Bundle {
 
     /// Validates an already parsed JSON document as a bundle.
     pub fn from_value(value: Value) -> Result<Bundle, BundleErrors> {
-        let bundle = validate::deserialize(value)?;
-        validate::check(&bundle)?;
-        Ok(bundle)
+        validate::load(value)
     }
 }

@@ -14,14 +14,17 @@ use super::{
 
 type ElementCheck = fn(&Value) -> Result<(), Problem>;
 
-/// Deserializes a bundle, reporting a problem per bad element of each list.
-pub(super) fn deserialize(value: Value) -> Result<Bundle, BundleErrors> {
+/// Deserializes and checks a bundle, collecting every problem. Elements of the lists that fail
+/// to deserialize are reported and left out, so the rest is still checked.
+pub(super) fn load(value: Value) -> Result<Bundle, BundleErrors> {
     let Value::Object(mut map) = value else {
         return Err(BundleErrors::one("", "a bundle is a JSON object"));
     };
     check_format(map.get("format"))?;
 
     let mut problems = Vec::new();
+    // For each list, the original index of every element kept.
+    let mut kept: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     let lists: [(&str, ElementCheck); 4] = [
         ("activities", try_element::<Activity>),
         ("offers", try_element::<Offer>),
@@ -29,29 +32,61 @@ pub(super) fn deserialize(value: Value) -> Result<Bundle, BundleErrors> {
         ("policies", try_element::<DecisionPolicy>),
     ];
     for (key, try_one) in lists {
-        let Some(Value::Array(items)) = map.get(key) else {
+        let Some(Value::Array(items)) = map.get_mut(key) else {
             continue;
         };
-        let before = problems.len();
-        for (index, item) in items.iter().enumerate() {
-            if let Err(mut problem) = try_one(item) {
-                problem.pointer = format!("/{key}/{index}{}", problem.pointer);
-                problems.push(problem);
-            }
-        }
-        if problems.len() > before {
-            // Reported already; keep the rest of the document checkable.
-            map.insert(key.to_owned(), Value::Array(Vec::new()));
-        }
+        let mut indexes = Vec::with_capacity(items.len());
+        let mut index = 0;
+        items.retain(|item| {
+            let ok = match try_one(item) {
+                Ok(()) => {
+                    indexes.push(index);
+                    true
+                }
+                Err(mut problem) => {
+                    problem.pointer = format!("/{key}/{index}{}", problem.pointer);
+                    problems.push(problem);
+                    false
+                }
+            };
+            index += 1;
+            ok
+        });
+        kept.insert(key, indexes);
     }
 
-    match from_value::<Bundle>(&Value::Object(map)) {
-        Ok(bundle) if problems.is_empty() => Ok(bundle),
-        Ok(_) => Err(BundleErrors(problems)),
+    let bundle = match from_value::<Bundle>(&Value::Object(map)) {
+        Ok(bundle) => bundle,
         Err(problem) => {
             problems.push(problem);
-            Err(BundleErrors(problems))
+            return Err(BundleErrors(problems));
         }
+    };
+    for mut problem in check(&bundle) {
+        problem.pointer = original_pointer(&problem.pointer, &kept);
+        problems.push(problem);
+    }
+    if problems.is_empty() {
+        Ok(bundle)
+    } else {
+        Err(BundleErrors(problems))
+    }
+}
+
+/// Maps `/list/i/...` in the bundle with bad elements left out back to the document's index.
+fn original_pointer(pointer: &str, kept: &BTreeMap<&str, Vec<usize>>) -> String {
+    let mut parts = pointer.splitn(4, '/').skip(1);
+    let (Some(list), Some(index)) = (parts.next(), parts.next()) else {
+        return pointer.to_owned();
+    };
+    let original = kept
+        .get(list)
+        .zip(index.parse::<usize>().ok())
+        .and_then(|(indexes, i)| indexes.get(i));
+    match (original, parts.next()) {
+        (Some(original), Some(rest)) => format!("/{list}/{original}/{rest}"),
+        (Some(original), None) => format!("/{list}/{original}"),
+        (None, _) => pointer.to_owned(),
     }
 }
 
@@ -94,7 +129,7 @@ fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, Problem> {
 }
 
 /// Checks what the types cannot express, collecting every problem.
-pub(super) fn check(bundle: &Bundle) -> Result<(), BundleErrors> {
+fn check(bundle: &Bundle) -> Vec<Problem> {
     let mut checker = Checker {
         bundle,
         problems: Vec::new(),
@@ -114,11 +149,7 @@ pub(super) fn check(bundle: &Bundle) -> Result<(), BundleErrors> {
         push_pointer(&mut at, name);
         checker.condition(&at, condition);
     }
-    if checker.problems.is_empty() {
-        Ok(())
-    } else {
-        Err(BundleErrors(checker.problems))
-    }
+    checker.problems
 }
 
 struct Checker<'b> {

@@ -1,0 +1,85 @@
+//! The `waymark` binary, run as users run it.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn waymark(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_waymark"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+#[test]
+fn validate_accepts_the_sample_shop() {
+    let out = waymark(&["validate", "tests/fixtures/shop/bundle.json"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("bundle `demo-shop` is valid"));
+}
+
+#[test]
+fn validate_lists_each_problem_with_its_pointer() {
+    let dir = std::env::temp_dir().join(format!("waymark-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"format": 1, "id": "x", "activities": [{"id": "a", "surfaces": []}, {"id": "b"}]}"#,
+    )
+    .unwrap();
+    let out = waymark(&["validate", bad.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("/activities/0/surfaces: needs at least one surface"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("/activities/1: missing field `surfaces`"),
+        "{stderr}"
+    );
+
+    std::fs::write(&bad, "not json").unwrap();
+    let out = waymark(&["validate", bad.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("(root): not JSON: expected ident at line 1 column 2"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn validate_says_when_the_file_is_missing() {
+    let out = waymark(&["validate", "no/such/bundle.json"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("cannot read no/such/bundle.json"));
+}
+
+#[test]
+fn schema_describes_bundles() {
+    let out = waymark(&["schema"], "");
+    assert!(out.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(schema["title"], "Bundle");
+    assert!(
+        schema["required"]
+            .as_array()
+            .unwrap()
+            .contains(&"format".into())
+    );
+    assert!(schema["$defs"]["Activity"].is_object());
+}
