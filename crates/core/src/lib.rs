@@ -5,4 +5,5 @@
 //! inputs give the same output in native code, node, Chromium and workerd.
 #![forbid(unsafe_code)]
 
+pub mod expr;
 pub mod hash;

@@ -1,0 +1,558 @@
+//! Pratt parser for the text language, producing the IR directly.
+
+use serde_json::Value;
+
+use super::error::{ParseError, ParseErrorKind};
+use super::functions::{self, Func};
+use super::ir::{ArithOp, Base, CmpOp, EqMode, IterKind, MAX_DEPTH, Mode, Node, Seg};
+use super::lexer::{Tok, Token, error, tokenize};
+
+/// A node and the height of its tree.
+type P = (Node, usize);
+type R<T> = Result<T, ParseError>;
+
+const OR: u8 = 1;
+const AND: u8 = 2;
+const NOT: u8 = 3;
+const CMP: u8 = 4;
+const ADD: u8 = 5;
+const MUL: u8 = 6;
+const UNARY: u8 = 7;
+
+pub(crate) fn parse(src: &str) -> R<Node> {
+    let mut p = Parser {
+        src,
+        toks: tokenize(src)?,
+        pos: 0,
+        depth: 0,
+        scopes: Vec::new(),
+    };
+    let (node, _) = p.expr(0)?;
+    match p.peek() {
+        Tok::Eof => Ok(node),
+        _ => Err(p.expected("an operator or end of input")),
+    }
+}
+
+struct Parser<'s> {
+    src: &'s str,
+    toks: Vec<Token>,
+    pos: usize,
+    depth: usize,
+    /// Names bound by enclosing quantifiers; the index is the local slot.
+    scopes: Vec<String>,
+}
+
+#[derive(Clone, Copy)]
+enum Infix {
+    Or,
+    And,
+    Eq(bool),
+    Cmp(CmpOp),
+    In(bool),
+    Func(Func),
+    Matches,
+    Exists,
+    Arith(ArithOp),
+}
+
+fn height(children: &[&P]) -> usize {
+    1 + children.iter().map(|c| c.1).max().unwrap_or(0)
+}
+
+impl<'s> Parser<'s> {
+    fn tok(&self) -> Option<&Token> {
+        self.toks.get(self.pos).or(self.toks.last())
+    }
+
+    fn peek(&self) -> &Tok {
+        self.tok().map_or(&Tok::Eof, |t| &t.tok)
+    }
+
+    fn peek_at(&self, n: usize) -> &Tok {
+        self.toks.get(self.pos + n).map_or(&Tok::Eof, |t| &t.tok)
+    }
+
+    fn span(&self) -> (usize, usize) {
+        self.tok()
+            .map_or((self.src.len(), self.src.len()), |t| (t.start, t.end))
+    }
+
+    fn next(&mut self) -> Tok {
+        let t = self.peek().clone();
+        self.pos += 1;
+        t
+    }
+
+    fn err(&self, kind: ParseErrorKind, (start, end): (usize, usize)) -> ParseError {
+        error(self.src, kind, start, end)
+    }
+
+    fn expected(&self, what: &'static str) -> ParseError {
+        let found = self.peek().describe();
+        self.err(
+            ParseErrorKind::Expected {
+                expected: what,
+                found,
+            },
+            self.span(),
+        )
+    }
+
+    fn expect(&mut self, tok: &Tok, what: &'static str) -> R<()> {
+        if self.peek() == tok {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(self.expected(what))
+        }
+    }
+
+    fn is_word(&self, word: &str) -> bool {
+        matches!(self.peek(), Tok::Ident(w) if w == word)
+    }
+
+    fn check(&self, n: P, at: (usize, usize)) -> R<P> {
+        if n.1 > MAX_DEPTH {
+            return Err(self.err(ParseErrorKind::TooDeep(MAX_DEPTH), at));
+        }
+        Ok(n)
+    }
+
+    fn expr(&mut self, min_bp: u8) -> R<P> {
+        self.depth += 1;
+        let at = self.span();
+        let result = if self.depth > MAX_DEPTH {
+            Err(self.err(ParseErrorKind::TooDeep(MAX_DEPTH), at))
+        } else {
+            self.expr_inner(min_bp)
+        };
+        self.depth -= 1;
+        result
+    }
+
+    fn expr_inner(&mut self, min_bp: u8) -> R<P> {
+        let start = self.span();
+        let mut lhs = match self.peek() {
+            Tok::Bang => self.not()?,
+            Tok::Ident(w) if w == "not" => self.not()?,
+            Tok::Minus => {
+                self.pos += 1;
+                let x = self.expr(UNARY)?;
+                match x.0.as_lit().and_then(Value::as_number) {
+                    Some(n) if n.as_i64().is_some_and(|i| i != i64::MIN) || n.is_f64() => {
+                        let neg = n.as_i64().map_or_else(
+                            || {
+                                n.as_f64()
+                                    .map(|f| -f)
+                                    .and_then(serde_json::Number::from_f64)
+                            },
+                            |i| Some((-i).into()),
+                        );
+                        (Node::Lit(neg.map_or(Value::Null, Value::Number)), 1)
+                    }
+                    _ => {
+                        let h = height(&[&x]);
+                        let node = Node::Arith {
+                            op: ArithOp::Sub,
+                            mode: Mode::Typed,
+                            args: vec![x.0],
+                        };
+                        self.check((node, h), start)?
+                    }
+                }
+            }
+            _ => self.postfix()?,
+        };
+        let mut prev_cmp = false;
+        while let Some((op, bp, len)) = self.infix() {
+            if bp < min_bp {
+                break;
+            }
+            let at = self.span();
+            if bp == CMP {
+                if prev_cmp {
+                    return Err(self.err(ParseErrorKind::ChainedComparison, at));
+                }
+                prev_cmp = true;
+            }
+            self.pos += len;
+            if let Infix::Exists = op {
+                let h = height(&[&lhs]);
+                lhs = self.check(
+                    (
+                        Node::Call {
+                            func: Func::Exists,
+                            args: vec![lhs.0],
+                        },
+                        h,
+                    ),
+                    at,
+                )?;
+                continue;
+            }
+            let rhs_at = self.span();
+            let rhs = self.expr(bp + 1)?;
+            let h = height(&[&lhs, &rhs]);
+            let (l, r) = (lhs.0, rhs.0);
+            let node = match op {
+                Infix::Or | Infix::And => {
+                    let is_or = matches!(op, Infix::Or);
+                    match l {
+                        Node::Or(mut v) if is_or => {
+                            v.push(r);
+                            Node::Or(v)
+                        }
+                        Node::And(mut v) if !is_or => {
+                            v.push(r);
+                            Node::And(v)
+                        }
+                        l if is_or => Node::Or(vec![l, r]),
+                        l => Node::And(vec![l, r]),
+                    }
+                }
+                Infix::Eq(negate) => Node::Eq {
+                    mode: EqMode::Strict,
+                    negate,
+                    lhs: Box::new(l),
+                    rhs: Box::new(r),
+                },
+                Infix::Cmp(op) => Node::Cmp {
+                    op,
+                    mode: Mode::Typed,
+                    args: vec![l, r],
+                },
+                Infix::In(negate) => {
+                    let call = Node::Call {
+                        func: Func::In,
+                        args: vec![l, r],
+                    };
+                    if negate {
+                        Node::Not(Box::new(call))
+                    } else {
+                        call
+                    }
+                }
+                Infix::Func(func) => Node::Call {
+                    func,
+                    args: vec![l, r],
+                },
+                Infix::Matches => self.matches(l, r, rhs_at)?,
+                Infix::Arith(op) => match l {
+                    Node::Arith {
+                        op: lop,
+                        mode: Mode::Typed,
+                        mut args,
+                    } if lop == op && args.len() >= 2 => {
+                        args.push(r);
+                        Node::Arith {
+                            op,
+                            mode: Mode::Typed,
+                            args,
+                        }
+                    }
+                    l => Node::Arith {
+                        op,
+                        mode: Mode::Typed,
+                        args: vec![l, r],
+                    },
+                },
+                Infix::Exists => Node::Lit(Value::Null),
+            };
+            lhs = self.check((node, h), at)?;
+        }
+        Ok(lhs)
+    }
+
+    fn not(&mut self) -> R<P> {
+        let at = self.span();
+        self.pos += 1;
+        let x = self.expr(NOT)?;
+        let h = height(&[&x]);
+        self.check((Node::Not(Box::new(x.0)), h), at)
+    }
+
+    fn matches(&self, subject: Node, pattern: Node, at: (usize, usize)) -> R<Node> {
+        match pattern.as_lit() {
+            Some(Value::String(p)) => match regex_lite::Regex::new(p) {
+                Ok(re) => Ok(Node::Matches {
+                    subject: Box::new(subject),
+                    re: Box::new(re),
+                }),
+                Err(e) => Err(self.err(ParseErrorKind::InvalidRegex(e.to_string()), at)),
+            },
+            _ => Ok(Node::Call {
+                func: Func::Matches,
+                args: vec![subject, pattern],
+            }),
+        }
+    }
+
+    /// The infix operator at the cursor: `(op, binding power, tokens)`.
+    fn infix(&self) -> Option<(Infix, u8, usize)> {
+        Some(match self.peek() {
+            Tok::OrOr => (Infix::Or, OR, 1),
+            Tok::AndAnd => (Infix::And, AND, 1),
+            Tok::EqEq => (Infix::Eq(false), CMP, 1),
+            Tok::NotEq => (Infix::Eq(true), CMP, 1),
+            Tok::Lt => (Infix::Cmp(CmpOp::Lt), CMP, 1),
+            Tok::Le => (Infix::Cmp(CmpOp::Le), CMP, 1),
+            Tok::Gt => (Infix::Cmp(CmpOp::Gt), CMP, 1),
+            Tok::Ge => (Infix::Cmp(CmpOp::Ge), CMP, 1),
+            Tok::Plus => (Infix::Arith(ArithOp::Add), ADD, 1),
+            Tok::Minus => (Infix::Arith(ArithOp::Sub), ADD, 1),
+            Tok::Star => (Infix::Arith(ArithOp::Mul), MUL, 1),
+            Tok::Slash => (Infix::Arith(ArithOp::Div), MUL, 1),
+            Tok::Percent => (Infix::Arith(ArithOp::Mod), MUL, 1),
+            Tok::Ident(w) => match w.as_str() {
+                "or" => (Infix::Or, OR, 1),
+                "and" => (Infix::And, AND, 1),
+                "in" => (Infix::In(false), CMP, 1),
+                "not" if matches!(self.peek_at(1), Tok::Ident(n) if n == "in") => {
+                    (Infix::In(true), CMP, 2)
+                }
+                "contains" => (Infix::Func(Func::Contains), CMP, 1),
+                "startsWith" => (Infix::Func(Func::StartsWith), CMP, 1),
+                "endsWith" => (Infix::Func(Func::EndsWith), CMP, 1),
+                "matches" => (Infix::Matches, CMP, 1),
+                "exists" => (Infix::Exists, CMP, 1),
+                _ => return None,
+            },
+            _ => return None,
+        })
+    }
+
+    /// A primary expression followed by `.name`, `[index]` accessors.
+    fn postfix(&mut self) -> R<P> {
+        let at = self.span();
+        let mut cur = self.primary()?;
+        loop {
+            let seg = match self.peek() {
+                Tok::Dot => {
+                    self.pos += 1;
+                    match self.next() {
+                        Tok::Ident(name) => (Seg::Key(name.into()), 0),
+                        _ => {
+                            self.pos -= 1;
+                            return Err(self.expected("a field name after `.`"));
+                        }
+                    }
+                }
+                Tok::LBracket => {
+                    self.pos += 1;
+                    let (idx, h) = self.expr(0)?;
+                    self.expect(&Tok::RBracket, "`]`")?;
+                    match idx {
+                        Node::Lit(Value::String(s)) => (Seg::Key(s.into()), 0),
+                        Node::Lit(Value::Number(n)) if n.as_i64().is_some() => {
+                            (Seg::Index(n.as_i64().unwrap_or(0)), 0)
+                        }
+                        other => (Seg::Dyn(other), h),
+                    }
+                }
+                _ => return Ok(cur),
+            };
+            let h = cur.1.max(seg.1 + 1);
+            cur = match cur.0 {
+                Node::Path { base, mut segs } => {
+                    segs.push(seg.0);
+                    (Node::Path { base, segs }, h)
+                }
+                other => (
+                    Node::Path {
+                        base: Base::Expr(Box::new(other)),
+                        segs: vec![seg.0],
+                    },
+                    h + 1,
+                ),
+            };
+            cur = self.check(cur, at)?;
+        }
+    }
+
+    fn primary(&mut self) -> R<P> {
+        let at = self.span();
+        match self.next() {
+            Tok::Num(n) => Ok((Node::Lit(n), 1)),
+            Tok::Str(s) => Ok((Node::Lit(Value::String(s)), 1)),
+            Tok::LParen => {
+                let x = self.expr(0)?;
+                self.expect(&Tok::RParen, "`)`")?;
+                Ok(x)
+            }
+            Tok::LBracket => {
+                let items = self.list(&Tok::RBracket, "`,` or `]`")?;
+                let h = items.iter().map(|i| i.1).max().unwrap_or(0) + 1;
+                let node = Node::list(items.into_iter().map(|i| i.0).collect());
+                self.check((node, h), at)
+            }
+            Tok::Ident(w) => match w.as_str() {
+                "true" => Ok((Node::Lit(Value::Bool(true)), 1)),
+                "false" => Ok((Node::Lit(Value::Bool(false)), 1)),
+                "null" => Ok((Node::Lit(Value::Null), 1)),
+                _ if self.peek() == &Tok::LParen => {
+                    self.pos += 1;
+                    self.call(&w, at)
+                }
+                _ => {
+                    let base = match self.scopes.iter().rposition(|s| *s == w) {
+                        Some(slot) => (Base::Local(slot as u32), vec![]),
+                        None => (Base::Root, vec![Seg::Key(w.into())]),
+                    };
+                    Ok((
+                        Node::Path {
+                            base: base.0,
+                            segs: base.1,
+                        },
+                        1,
+                    ))
+                }
+            },
+            _ => {
+                self.pos -= 1;
+                Err(self.expected("an expression"))
+            }
+        }
+    }
+
+    /// Comma-separated expressions up to `close` (consumed).
+    fn list(&mut self, close: &Tok, what: &'static str) -> R<Vec<P>> {
+        let mut items = Vec::new();
+        if self.peek() == close {
+            self.pos += 1;
+            return Ok(items);
+        }
+        loop {
+            items.push(self.expr(0)?);
+            match self.next() {
+                Tok::Comma => {}
+                t if &t == close => return Ok(items),
+                _ => {
+                    self.pos -= 1;
+                    return Err(self.expected(what));
+                }
+            }
+        }
+    }
+
+    fn call(&mut self, name: &str, at: (usize, usize)) -> R<P> {
+        let iter = match name {
+            "any" => Some(IterKind::Any),
+            "all" => Some(IterKind::All),
+            "none" => Some(IterKind::None),
+            "count" => Some(IterKind::Count),
+            "filter" => Some(IterKind::Filter),
+            "map" => Some(IterKind::Map),
+            _ => None,
+        };
+        if let Some(kind) = iter {
+            return self.quantifier(kind, name, at);
+        }
+        let args = self.list(&Tok::RParen, "`,` or `)`")?;
+        let h = args.iter().map(|a| a.1).max().unwrap_or(0) + 1;
+        let got = args.len();
+        let mut args: Vec<Node> = args.into_iter().map(|a| a.0).collect();
+        let arity = |lo: usize, hi: usize| {
+            if got < lo || got > hi {
+                let expected = functions::arity_text(lo, hi);
+                Err(self.err(
+                    ParseErrorKind::Arity {
+                        name: name.to_owned(),
+                        expected,
+                        got,
+                    },
+                    at,
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        let node = match name {
+            "min" | "max" => {
+                arity(1, usize::MAX)?;
+                let op = if name == "min" {
+                    ArithOp::Min
+                } else {
+                    ArithOp::Max
+                };
+                Node::Arith {
+                    op,
+                    mode: Mode::Typed,
+                    args,
+                }
+            }
+            "if" => {
+                arity(1, usize::MAX)?;
+                Node::If(args)
+            }
+            "matches" => {
+                arity(2, 2)?;
+                let pattern = args.pop().unwrap_or(Node::Lit(Value::Null));
+                let subject = args.pop().unwrap_or(Node::Lit(Value::Null));
+                self.matches(subject, pattern, at)?
+            }
+            _ => {
+                let Some((func, lo, hi)) = functions::lookup(name) else {
+                    let kind = ParseErrorKind::UnknownFunction(name.to_owned());
+                    return Err(self.err(kind, at));
+                };
+                arity(lo, hi)?;
+                Node::Call { func, args }
+            }
+        };
+        self.check((node, h), at)
+    }
+
+    /// `any(list as x, body)`; without `as x` the element is bound to `it`.
+    fn quantifier(&mut self, kind: IterKind, name: &str, at: (usize, usize)) -> R<P> {
+        let list = self.expr(0)?;
+        let bound = if self.is_word("as") {
+            self.pos += 1;
+            match self.next() {
+                Tok::Ident(n) => n,
+                _ => {
+                    self.pos -= 1;
+                    return Err(self.expected("a name after `as`"));
+                }
+            }
+        } else {
+            "it".to_owned()
+        };
+        let slot = self.scopes.len() as u32;
+        let body = if self.peek() == &Tok::Comma {
+            self.pos += 1;
+            self.scopes.push(bound);
+            let body = self.expr(0);
+            self.scopes.truncate(slot as usize);
+            body?
+        } else if matches!(kind, IterKind::Map | IterKind::Filter) {
+            let kind = ParseErrorKind::Arity {
+                name: name.to_owned(),
+                expected: "2",
+                got: 1,
+            };
+            return Err(self.err(kind, at));
+        } else if kind == IterKind::Count {
+            // `count(list)`: the number of elements.
+            (Node::Lit(Value::Bool(true)), 1)
+        } else {
+            // `any(list)`, `all(list)`: the element itself is the condition.
+            (
+                Node::Path {
+                    base: Base::Local(slot),
+                    segs: vec![],
+                },
+                1,
+            )
+        };
+        self.expect(&Tok::RParen, "`)`")?;
+        let h = height(&[&list, &body]);
+        let node = Node::Iter {
+            kind,
+            list: Box::new(list.0),
+            body: Box::new(body.0),
+            slot,
+        };
+        self.check((node, h), at)
+    }
+}
