@@ -47,6 +47,10 @@ impl<'a> Ctx<'a> {
     }
 
     pub(crate) fn diag(&mut self, d: Diagnostic) {
+        // After the fuel ran out, values are placeholders: their mismatches are noise.
+        if self.out_of_fuel && d != Diagnostic::OutOfFuel {
+            return;
+        }
         if self.diags.len() < MAX_DIAGNOSTICS && !self.diags.contains(&d) {
             self.diags.push(d);
         }

@@ -9,7 +9,7 @@ use super::functions::Func;
 ///
 /// The evaluator recurses once per level, so this bounds its stack use; the parsers also bound
 /// their own recursion with it.
-pub const MAX_DEPTH: usize = 128;
+pub const MAX_DEPTH: usize = 64;
 
 /// Where a path starts.
 #[derive(Clone, Debug)]

@@ -95,152 +95,184 @@ impl Compiler {
         }
     }
 
+    // Compilation recurses node -> op -> (one family) -> args -> node; each step is its own
+    // small function because debug builds give every temporary a stack slot.
     fn op(&mut self, op: &str, raw: &Value) -> R<Node> {
-        let raw_args: Vec<&Value> = match raw {
-            Value::Array(items) => items.iter().collect(),
-            single => vec![single],
-        };
-        let null = || Node::Lit(Value::Null);
-        let arith = |op, args| Node::Arith {
-            op,
-            mode: Mode::Js,
-            args,
-        };
-        Ok(match op {
-            "var" => return self.var(raw_args.first().copied(), raw_args.get(1).copied()),
-            "missing" => Node::Missing {
-                scope: self.scope(),
-                args: self.args(raw)?,
-            },
-            "missing_some" => {
-                let mut args = self.args(raw)?.into_iter();
-                let need = Box::new(args.next().unwrap_or_else(null));
-                let keys = Box::new(args.next().unwrap_or_else(null));
-                Node::MissingSome {
-                    scope: self.scope(),
-                    need,
-                    keys,
-                }
-            }
-            "if" | "?:" => Node::If(self.args(raw)?),
-            "==" | "!=" | "===" | "!==" => {
-                let mut args = self.args(raw)?.into_iter();
-                let lhs = Box::new(args.next().unwrap_or_else(null));
-                let rhs = Box::new(args.next().unwrap_or_else(null));
-                let mode = if op.len() == 3 {
-                    EqMode::Strict
-                } else {
-                    EqMode::Loose
+        match op {
+            "var" => {
+                let (key, default) = match raw {
+                    Value::Array(items) => (items.first(), items.get(1)),
+                    single => (Some(single), None),
                 };
-                Node::Eq {
-                    mode,
-                    negate: op.starts_with('!'),
-                    lhs,
-                    rhs,
-                }
+                self.var(key, default)
             }
+            "missing" | "missing_some" => self.missing(op, raw),
+            "if" | "?:" | "and" | "or" | "!" | "!!" => self.logic(op, raw),
+            "==" | "!=" | "===" | "!==" => self.equality(op, raw),
+            "<" | "<=" | ">" | ">=" => self.compare(op, raw),
+            "+" | "-" | "*" | "/" | "%" | "min" | "max" => self.arith(op, raw),
+            "map" | "filter" | "all" | "none" | "some" | "count" | "reduce" => self.iter(op, raw),
+            "matches" => self.regex(raw),
+            _ => self.func(op, raw),
+        }
+    }
+
+    fn two(&mut self, raw: &Value) -> R<(Box<Node>, Box<Node>)> {
+        let mut args = self.args(raw)?.into_iter();
+        let a = Box::new(args.next().unwrap_or(Node::Lit(Value::Null)));
+        let b = Box::new(args.next().unwrap_or(Node::Lit(Value::Null)));
+        Ok((a, b))
+    }
+
+    fn missing(&mut self, op: &str, raw: &Value) -> R<Node> {
+        let scope = self.scope();
+        if op == "missing" {
+            return Ok(Node::Missing {
+                scope,
+                args: self.args(raw)?,
+            });
+        }
+        let (need, keys) = self.two(raw)?;
+        Ok(Node::MissingSome { scope, need, keys })
+    }
+
+    fn logic(&mut self, op: &str, raw: &Value) -> R<Node> {
+        let args = self.args(raw)?;
+        Ok(match op {
+            "and" => Node::And(args),
+            "or" => Node::Or(args),
             "!" | "!!" => {
-                let x = Box::new(self.args(raw)?.into_iter().next().unwrap_or_else(null));
+                let x = Box::new(args.into_iter().next().unwrap_or(Node::Lit(Value::Null)));
                 if op == "!" {
                     Node::Not(x)
                 } else {
                     Node::Truthy(x)
                 }
             }
-            "and" => Node::And(self.args(raw)?),
-            "or" => Node::Or(self.args(raw)?),
-            "<" | "<=" | ">" | ">=" => {
-                let cmp = match op {
-                    "<" => CmpOp::Lt,
-                    "<=" => CmpOp::Le,
-                    ">" => CmpOp::Gt,
-                    _ => CmpOp::Ge,
-                };
-                let mut args = self.args(raw)?;
-                args.truncate(3);
-                if args.len() < 2 {
-                    // `a < undefined` is false in JavaScript.
-                    Node::Lit(Value::Bool(false))
-                } else {
-                    Node::Cmp {
-                        op: cmp,
-                        mode: Mode::Js,
-                        args,
-                    }
-                }
-            }
-            "+" => arith(ArithOp::Add, self.args(raw)?),
-            "-" => arith(ArithOp::Sub, self.args(raw)?),
-            "*" => arith(ArithOp::Mul, self.args(raw)?),
-            "/" => arith(ArithOp::Div, self.args(raw)?),
-            "%" => arith(ArithOp::Mod, self.args(raw)?),
-            "min" => arith(ArithOp::Min, self.args(raw)?),
-            "max" => arith(ArithOp::Max, self.args(raw)?),
-            "map" | "filter" | "all" | "none" | "some" | "count" => {
-                let kind = match op {
-                    "map" => IterKind::Map,
-                    "filter" => IterKind::Filter,
-                    "all" => IterKind::All,
-                    "none" => IterKind::None,
-                    "count" => IterKind::Count,
-                    _ => IterKind::Any,
-                };
-                let list = Box::new(self.arg(&raw_args, 0)?.unwrap_or_else(null));
-                let slot = self.slots;
-                let body = self.scoped(Frame::Elem(slot), 1, |c| c.arg(&raw_args, 1))?;
-                let body =
-                    Box::new(body.unwrap_or(Node::Lit(Value::Bool(kind == IterKind::Count))));
-                Node::Iter {
-                    kind,
-                    list,
-                    body,
-                    slot,
-                }
-            }
-            "reduce" => {
-                let list = Box::new(self.arg(&raw_args, 0)?.unwrap_or_else(null));
-                let slot = self.slots;
-                let body = self.scoped(Frame::Reduce(slot), 2, |c| c.arg(&raw_args, 1))?;
-                let body = Box::new(body.unwrap_or_else(null));
-                let init = Box::new(self.arg(&raw_args, 2)?.unwrap_or_else(null));
-                Node::Reduce {
-                    list,
-                    body,
-                    init,
-                    slot,
-                }
-            }
-            "matches" => {
-                let mut args = self.args(raw)?;
-                let pattern = if args.len() == 2 { args.pop() } else { None };
-                match (args.pop(), pattern) {
-                    (Some(subject), Some(Node::Lit(Value::String(p)))) => {
-                        let re = regex_lite::Regex::new(&p).map_err(|e| {
-                            self.error(JsonLogicErrorKind::InvalidRegex(e.to_string()))
-                        })?;
-                        Node::Matches {
-                            subject: Box::new(subject),
-                            re: Box::new(re),
-                        }
-                    }
-                    (Some(subject), Some(pattern)) => Node::Call {
-                        func: Func::Matches,
-                        args: vec![subject, pattern],
-                    },
-                    _ => return Err(self.arity(op, "2", raw_args.len())),
-                }
-            }
-            _ => {
-                let Some((func, lo, hi)) = functions::lookup(op) else {
-                    return Err(self.error(JsonLogicErrorKind::UnknownOperator(op.to_owned())));
-                };
-                let args = self.args(raw)?;
-                if !LAX.contains(&op) && (args.len() < lo || args.len() > hi) {
-                    return Err(self.arity(op, functions::arity_text(lo, hi), args.len()));
-                }
-                Node::Call { func, args }
+            _ => Node::If(args),
+        })
+    }
+
+    fn equality(&mut self, op: &str, raw: &Value) -> R<Node> {
+        let (lhs, rhs) = self.two(raw)?;
+        let mode = if op.len() == 3 {
+            EqMode::Strict
+        } else {
+            EqMode::Loose
+        };
+        Ok(Node::Eq {
+            mode,
+            negate: op.starts_with('!'),
+            lhs,
+            rhs,
+        })
+    }
+
+    fn compare(&mut self, op: &str, raw: &Value) -> R<Node> {
+        let cmp = match op {
+            "<" => CmpOp::Lt,
+            "<=" => CmpOp::Le,
+            ">" => CmpOp::Gt,
+            _ => CmpOp::Ge,
+        };
+        let mut args = self.args(raw)?;
+        args.truncate(3);
+        Ok(if args.len() < 2 {
+            // `a < undefined` is false in JavaScript.
+            Node::Lit(Value::Bool(false))
+        } else {
+            Node::Cmp {
+                op: cmp,
+                mode: Mode::Js,
+                args,
             }
         })
+    }
+
+    fn arith(&mut self, op: &str, raw: &Value) -> R<Node> {
+        let op = match op {
+            "+" => ArithOp::Add,
+            "-" => ArithOp::Sub,
+            "*" => ArithOp::Mul,
+            "/" => ArithOp::Div,
+            "%" => ArithOp::Mod,
+            "min" => ArithOp::Min,
+            _ => ArithOp::Max,
+        };
+        Ok(Node::Arith {
+            op,
+            mode: Mode::Js,
+            args: self.args(raw)?,
+        })
+    }
+
+    fn iter(&mut self, op: &str, raw: &Value) -> R<Node> {
+        let raw: Vec<&Value> = match raw {
+            Value::Array(items) => items.iter().collect(),
+            single => vec![single],
+        };
+        let null = || Node::Lit(Value::Null);
+        let list = Box::new(self.arg(&raw, 0)?.unwrap_or_else(null));
+        let slot = self.slots;
+        if op == "reduce" {
+            let body = self.scoped(Frame::Reduce(slot), 2, |c| c.arg(&raw, 1))?;
+            let body = Box::new(body.unwrap_or_else(null));
+            let init = Box::new(self.arg(&raw, 2)?.unwrap_or_else(null));
+            return Ok(Node::Reduce {
+                list,
+                body,
+                init,
+                slot,
+            });
+        }
+        let kind = match op {
+            "map" => IterKind::Map,
+            "filter" => IterKind::Filter,
+            "all" => IterKind::All,
+            "none" => IterKind::None,
+            "count" => IterKind::Count,
+            _ => IterKind::Any,
+        };
+        let body = self.scoped(Frame::Elem(slot), 1, |c| c.arg(&raw, 1))?;
+        let body = Box::new(body.unwrap_or(Node::Lit(Value::Bool(kind == IterKind::Count))));
+        Ok(Node::Iter {
+            kind,
+            list,
+            body,
+            slot,
+        })
+    }
+
+    fn regex(&mut self, raw: &Value) -> R<Node> {
+        let mut args = self.args(raw)?;
+        let got = args.len();
+        let pattern = if got == 2 { args.pop() } else { None };
+        match (args.pop(), pattern) {
+            (Some(subject), Some(Node::Lit(Value::String(p)))) => {
+                let re = regex_lite::Regex::new(&p)
+                    .map_err(|e| self.error(JsonLogicErrorKind::InvalidRegex(e.to_string())))?;
+                Ok(Node::Matches {
+                    subject: Box::new(subject),
+                    re: Box::new(re),
+                })
+            }
+            (Some(subject), Some(pattern)) => Ok(Node::Call {
+                func: Func::Matches,
+                args: vec![subject, pattern],
+            }),
+            _ => Err(self.arity("matches", "2", got)),
+        }
+    }
+
+    fn func(&mut self, op: &str, raw: &Value) -> R<Node> {
+        let Some((func, lo, hi)) = functions::lookup(op) else {
+            return Err(self.error(JsonLogicErrorKind::UnknownOperator(op.to_owned())));
+        };
+        let args = self.args(raw)?;
+        if !LAX.contains(&op) && (args.len() < lo || args.len() > hi) {
+            return Err(self.arity(op, functions::arity_text(lo, hi), args.len()));
+        }
+        Ok(Node::Call { func, args })
     }
 
     fn arity(&self, op: &str, expected: &'static str, got: usize) -> JsonLogicError {

@@ -131,39 +131,11 @@ impl<'s> Parser<'s> {
         result
     }
 
+    // The recursive-descent chain (expr -> expr_inner -> prefix/postfix -> primary -> expr) is
+    // kept to small functions: debug builds give every temporary its own stack slot, so large
+    // frames here would multiply by the nesting depth.
     fn expr_inner(&mut self, min_bp: u8) -> R<P> {
-        let start = self.span();
-        let mut lhs = match self.peek() {
-            Tok::Bang => self.not()?,
-            Tok::Ident(w) if w == "not" => self.not()?,
-            Tok::Minus => {
-                self.pos += 1;
-                let x = self.expr(UNARY)?;
-                match x.0.as_lit().and_then(Value::as_number) {
-                    Some(n) if n.as_i64().is_some_and(|i| i != i64::MIN) || n.is_f64() => {
-                        let neg = n.as_i64().map_or_else(
-                            || {
-                                n.as_f64()
-                                    .map(|f| -f)
-                                    .and_then(serde_json::Number::from_f64)
-                            },
-                            |i| Some((-i).into()),
-                        );
-                        (Node::Lit(neg.map_or(Value::Null, Value::Number)), 1)
-                    }
-                    _ => {
-                        let h = height(&[&x]);
-                        let node = Node::Arith {
-                            op: ArithOp::Sub,
-                            mode: Mode::Typed,
-                            args: vec![x.0],
-                        };
-                        self.check((node, h), start)?
-                    }
-                }
-            }
-            _ => self.postfix()?,
-        };
+        let mut lhs = self.prefix()?;
         let mut prev_cmp = false;
         while let Some((op, bp, len)) = self.infix() {
             if bp < min_bp {
@@ -178,90 +150,150 @@ impl<'s> Parser<'s> {
             }
             self.pos += len;
             if let Infix::Exists = op {
-                let h = height(&[&lhs]);
-                lhs = self.check(
-                    (
-                        Node::Call {
-                            func: Func::Exists,
-                            args: vec![lhs.0],
-                        },
-                        h,
-                    ),
-                    at,
-                )?;
+                lhs = self.exists(lhs, at)?;
                 continue;
             }
             let rhs_at = self.span();
             let rhs = self.expr(bp + 1)?;
-            let h = height(&[&lhs, &rhs]);
-            let (l, r) = (lhs.0, rhs.0);
-            let node = match op {
-                Infix::Or | Infix::And => {
-                    let is_or = matches!(op, Infix::Or);
-                    match l {
-                        Node::Or(mut v) if is_or => {
-                            v.push(r);
-                            Node::Or(v)
-                        }
-                        Node::And(mut v) if !is_or => {
-                            v.push(r);
-                            Node::And(v)
-                        }
-                        l if is_or => Node::Or(vec![l, r]),
-                        l => Node::And(vec![l, r]),
+            lhs = self.apply(op, lhs, rhs, at, rhs_at)?;
+        }
+        Ok(lhs)
+    }
+
+    fn prefix(&mut self) -> R<P> {
+        match self.peek() {
+            Tok::Bang => self.not(),
+            Tok::Ident(w) if w == "not" => self.not(),
+            Tok::Minus => self.neg(),
+            _ => self.postfix(),
+        }
+    }
+
+    fn neg(&mut self) -> R<P> {
+        let start = self.span();
+        self.pos += 1;
+        let x = self.expr(UNARY)?;
+        let folded = match x.0.as_lit().and_then(Value::as_number) {
+            Some(n) => match n.as_i64() {
+                Some(i) => i.checked_neg().map(serde_json::Number::from),
+                None => n.as_f64().and_then(|f| serde_json::Number::from_f64(-f)),
+            },
+            None => None,
+        };
+        match folded {
+            Some(n) => Ok((Node::Lit(Value::Number(n)), 1)),
+            None => {
+                let h = height(&[&x]);
+                let node = Node::Arith {
+                    op: ArithOp::Sub,
+                    mode: Mode::Typed,
+                    args: vec![x.0],
+                };
+                self.check((node, h), start)
+            }
+        }
+    }
+
+    fn exists(&self, lhs: P, at: (usize, usize)) -> R<P> {
+        let h = height(&[&lhs]);
+        self.check(
+            (
+                Node::Call {
+                    func: Func::Exists,
+                    args: vec![lhs.0],
+                },
+                h,
+            ),
+            at,
+        )
+    }
+
+    fn apply(&self, op: Infix, lhs: P, rhs: P, at: (usize, usize), rhs_at: (usize, usize)) -> R<P> {
+        let h = height(&[&lhs, &rhs]);
+        // Appending to a flattened n-ary node does not make it taller.
+        let flat_h = lhs.1.max(rhs.1 + 1);
+        let flattens = match (&lhs.0, op) {
+            (Node::Or(_), Infix::Or) | (Node::And(_), Infix::And) => true,
+            (
+                Node::Arith {
+                    op: lop,
+                    mode: Mode::Typed,
+                    args,
+                },
+                Infix::Arith(op),
+            ) => *lop == op && args.len() >= 2,
+            _ => false,
+        };
+        let h = if flattens { flat_h } else { h };
+        let (l, r) = (lhs.0, rhs.0);
+        let node = match op {
+            Infix::Or | Infix::And => {
+                let is_or = matches!(op, Infix::Or);
+                match l {
+                    Node::Or(mut v) if is_or => {
+                        v.push(r);
+                        Node::Or(v)
+                    }
+                    Node::And(mut v) if !is_or => {
+                        v.push(r);
+                        Node::And(v)
+                    }
+                    l if is_or => Node::Or(vec![l, r]),
+                    l => Node::And(vec![l, r]),
+                }
+            }
+            Infix::Eq(negate) => Node::Eq {
+                mode: EqMode::Strict,
+                negate,
+                lhs: Box::new(l),
+                rhs: Box::new(r),
+            },
+            Infix::Cmp(op) => Node::Cmp {
+                op,
+                mode: Mode::Typed,
+                args: vec![l, r],
+            },
+            Infix::In(negate) => {
+                let call = Node::Call {
+                    func: Func::In,
+                    args: vec![l, r],
+                };
+                if negate {
+                    Node::Not(Box::new(call))
+                } else {
+                    call
+                }
+            }
+            Infix::Func(func) => Node::Call {
+                func,
+                args: vec![l, r],
+            },
+            Infix::Matches => self.matches(l, r, rhs_at)?,
+            Infix::Arith(op) => match l {
+                Node::Arith {
+                    op: lop,
+                    mode: Mode::Typed,
+                    mut args,
+                } if lop == op && args.len() >= 2 => {
+                    args.push(r);
+                    Node::Arith {
+                        op,
+                        mode: Mode::Typed,
+                        args,
                     }
                 }
-                Infix::Eq(negate) => Node::Eq {
-                    mode: EqMode::Strict,
-                    negate,
-                    lhs: Box::new(l),
-                    rhs: Box::new(r),
-                },
-                Infix::Cmp(op) => Node::Cmp {
+                l => Node::Arith {
                     op,
                     mode: Mode::Typed,
                     args: vec![l, r],
                 },
-                Infix::In(negate) => {
-                    let call = Node::Call {
-                        func: Func::In,
-                        args: vec![l, r],
-                    };
-                    if negate {
-                        Node::Not(Box::new(call))
-                    } else {
-                        call
-                    }
-                }
-                Infix::Func(func) => Node::Call {
-                    func,
-                    args: vec![l, r],
-                },
-                Infix::Matches => self.matches(l, r, rhs_at)?,
-                Infix::Arith(op) => match l {
-                    Node::Arith {
-                        op: lop,
-                        mode: Mode::Typed,
-                        mut args,
-                    } if lop == op && args.len() >= 2 => {
-                        args.push(r);
-                        Node::Arith {
-                            op,
-                            mode: Mode::Typed,
-                            args,
-                        }
-                    }
-                    l => Node::Arith {
-                        op,
-                        mode: Mode::Typed,
-                        args: vec![l, r],
-                    },
-                },
-                Infix::Exists => Node::Lit(Value::Null),
-            };
-            lhs = self.check((node, h), at)?;
-        }
-        Ok(lhs)
+            },
+            Infix::Exists => Node::Call {
+                func: Func::Exists,
+                args: vec![l],
+            },
+        };
+        self.check((node, h), at)
     }
 
     fn not(&mut self) -> R<P> {
@@ -326,48 +358,56 @@ impl<'s> Parser<'s> {
     fn postfix(&mut self) -> R<P> {
         let at = self.span();
         let mut cur = self.primary()?;
-        loop {
-            let seg = match self.peek() {
-                Tok::Dot => {
-                    self.pos += 1;
-                    match self.next() {
-                        Tok::Ident(name) => (Seg::Key(name.into()), 0),
-                        _ => {
-                            self.pos -= 1;
-                            return Err(self.expected("a field name after `.`"));
-                        }
-                    }
-                }
-                Tok::LBracket => {
-                    self.pos += 1;
-                    let (idx, h) = self.expr(0)?;
-                    self.expect(&Tok::RBracket, "`]`")?;
-                    match idx {
-                        Node::Lit(Value::String(s)) => (Seg::Key(s.into()), 0),
-                        Node::Lit(Value::Number(n)) if n.as_i64().is_some() => {
-                            (Seg::Index(n.as_i64().unwrap_or(0)), 0)
-                        }
-                        other => (Seg::Dyn(other), h),
-                    }
-                }
-                _ => return Ok(cur),
-            };
-            let h = cur.1.max(seg.1 + 1);
-            cur = match cur.0 {
-                Node::Path { base, mut segs } => {
-                    segs.push(seg.0);
-                    (Node::Path { base, segs }, h)
-                }
-                other => (
-                    Node::Path {
-                        base: Base::Expr(Box::new(other)),
-                        segs: vec![seg.0],
-                    },
-                    h + 1,
-                ),
-            };
-            cur = self.check(cur, at)?;
+        while let Some(seg) = self.accessor()? {
+            cur = self.attach(cur, seg, at)?;
         }
+        Ok(cur)
+    }
+
+    fn accessor(&mut self) -> R<Option<(Seg, usize)>> {
+        match self.peek() {
+            Tok::Dot => {
+                self.pos += 1;
+                match self.next() {
+                    Tok::Ident(name) => Ok(Some((Seg::Key(name.into()), 0))),
+                    _ => {
+                        self.pos -= 1;
+                        Err(self.expected("a field name after `.`"))
+                    }
+                }
+            }
+            Tok::LBracket => {
+                self.pos += 1;
+                let (idx, h) = self.expr(0)?;
+                self.expect(&Tok::RBracket, "`]`")?;
+                Ok(Some(match idx {
+                    Node::Lit(Value::String(s)) => (Seg::Key(s.into()), 0),
+                    Node::Lit(Value::Number(n)) if n.as_i64().is_some() => {
+                        (Seg::Index(n.as_i64().unwrap_or(0)), 0)
+                    }
+                    other => (Seg::Dyn(other), h),
+                }))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn attach(&self, cur: P, seg: (Seg, usize), at: (usize, usize)) -> R<P> {
+        let h = cur.1.max(seg.1 + 1);
+        let cur = match cur.0 {
+            Node::Path { base, mut segs } => {
+                segs.push(seg.0);
+                (Node::Path { base, segs }, h)
+            }
+            other => (
+                Node::Path {
+                    base: Base::Expr(Box::new(other)),
+                    segs: vec![seg.0],
+                },
+                h + 1,
+            ),
+        };
+        self.check(cur, at)
     }
 
     fn primary(&mut self) -> R<P> {
@@ -375,42 +415,44 @@ impl<'s> Parser<'s> {
         match self.next() {
             Tok::Num(n) => Ok((Node::Lit(n), 1)),
             Tok::Str(s) => Ok((Node::Lit(Value::String(s)), 1)),
-            Tok::LParen => {
-                let x = self.expr(0)?;
-                self.expect(&Tok::RParen, "`)`")?;
-                Ok(x)
-            }
-            Tok::LBracket => {
-                let items = self.list(&Tok::RBracket, "`,` or `]`")?;
-                let h = items.iter().map(|i| i.1).max().unwrap_or(0) + 1;
-                let node = Node::list(items.into_iter().map(|i| i.0).collect());
-                self.check((node, h), at)
-            }
-            Tok::Ident(w) => match w.as_str() {
-                "true" => Ok((Node::Lit(Value::Bool(true)), 1)),
-                "false" => Ok((Node::Lit(Value::Bool(false)), 1)),
-                "null" => Ok((Node::Lit(Value::Null), 1)),
-                _ if self.peek() == &Tok::LParen => {
-                    self.pos += 1;
-                    self.call(&w, at)
-                }
-                _ => {
-                    let base = match self.scopes.iter().rposition(|s| *s == w) {
-                        Some(slot) => (Base::Local(slot as u32), vec![]),
-                        None => (Base::Root, vec![Seg::Key(w.into())]),
-                    };
-                    Ok((
-                        Node::Path {
-                            base: base.0,
-                            segs: base.1,
-                        },
-                        1,
-                    ))
-                }
-            },
+            Tok::LParen => self.paren(),
+            Tok::LBracket => self.array(at),
+            Tok::Ident(w) => self.ident(w, at),
             _ => {
                 self.pos -= 1;
                 Err(self.expected("an expression"))
+            }
+        }
+    }
+
+    fn paren(&mut self) -> R<P> {
+        let x = self.expr(0)?;
+        self.expect(&Tok::RParen, "`)`")?;
+        Ok(x)
+    }
+
+    fn array(&mut self, at: (usize, usize)) -> R<P> {
+        let items = self.list(&Tok::RBracket, "`,` or `]`")?;
+        let h = items.iter().map(|i| i.1).max().unwrap_or(0) + 1;
+        let node = Node::list(items.into_iter().map(|i| i.0).collect());
+        self.check((node, h), at)
+    }
+
+    fn ident(&mut self, w: String, at: (usize, usize)) -> R<P> {
+        match w.as_str() {
+            "true" => Ok((Node::Lit(Value::Bool(true)), 1)),
+            "false" => Ok((Node::Lit(Value::Bool(false)), 1)),
+            "null" => Ok((Node::Lit(Value::Null), 1)),
+            _ if self.peek() == &Tok::LParen => {
+                self.pos += 1;
+                self.call(&w, at)
+            }
+            _ => {
+                let (base, segs) = match self.scopes.iter().rposition(|s| *s == w) {
+                    Some(slot) => (Base::Local(slot as u32), vec![]),
+                    None => (Base::Root, vec![Seg::Key(w.into())]),
+                };
+                Ok((Node::Path { base, segs }, 1))
             }
         }
     }
