@@ -118,13 +118,16 @@
 //! [`Diagnostic::OutOfFuel`] is recorded. Evaluation never panics; every type mismatch has
 //! the documented fallback and records a [`Diagnostic`].
 
+mod calls;
 mod error;
 mod eval;
 mod functions;
 mod ir;
 mod jsonlogic;
 mod lexer;
+mod ops;
 mod parser;
+mod path;
 mod value;
 
 use serde_json::Value;
