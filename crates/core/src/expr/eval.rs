@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::error::{Diagnostic, MAX_DIAGNOSTICS};
-use super::functions;
+use super::functions::{self, Func};
 use super::ir::{EqMode, Node, Scope};
 use super::value::{loose_eq, strict_eq, to_number, truthy, type_name};
 
@@ -172,10 +172,7 @@ impl<'a> Ctx<'a> {
             Node::Missing { scope, args } => self.missing_op(*scope, args),
             Node::MissingSome { scope, need, keys } => self.missing_some(*scope, need, keys),
             Node::Matches { subject, re } => self.regex(subject, re),
-            Node::Call { func, args } => {
-                let vals: Vec<V<'a>> = args.iter().map(|a| self.eval(a)).collect();
-                owned(functions::call(*func, &vals, self))
-            }
+            Node::Call { func, args } => self.call(*func, args),
         }
     }
 
@@ -231,6 +228,25 @@ impl<'a> Ctx<'a> {
         } else {
             missing
         }))
+    }
+
+    fn call(&mut self, func: Func, args: &'a [Node]) -> V<'a> {
+        // Small argument lists stay on the stack.
+        owned(match args {
+            [] => functions::call(func, &[], self),
+            [a] => {
+                let v = [self.eval(a)];
+                functions::call(func, &v, self)
+            }
+            [a, b] => {
+                let v = [self.eval(a), self.eval(b)];
+                functions::call(func, &v, self)
+            }
+            _ => {
+                let v: Vec<V<'a>> = args.iter().map(|a| self.eval(a)).collect();
+                functions::call(func, &v, self)
+            }
+        })
     }
 
     fn regex(&mut self, subject: &'a Node, re: &regex_lite::Regex) -> V<'a> {

@@ -11,41 +11,50 @@ use super::value::{as_f64, js_cmp, number, parse_float, to_number, truthy, type_
 
 impl<'a> Ctx<'a> {
     pub(super) fn compare(&mut self, op: CmpOp, mode: Mode, args: &'a [Node]) -> bool {
-        let vals: Vec<V<'a>> = args.iter().map(|a| self.eval(a)).collect();
-        vals.windows(2).all(|w| {
-            let (Some(l), Some(r)) = (w.first(), w.get(1)) else {
-                return false;
-            };
-            let ord = match mode {
-                Mode::Typed => typed_cmp(l, r),
-                Mode::Js => js_cmp(l, r),
-            };
-            match ord {
-                Some(o) => match op {
-                    CmpOp::Lt => o.is_lt(),
-                    CmpOp::Le => o.is_le(),
-                    CmpOp::Gt => o.is_gt(),
-                    CmpOp::Ge => o.is_ge(),
-                },
-                None => {
-                    if mode == Mode::Typed {
-                        let sym = match op {
-                            CmpOp::Lt => "<",
-                            CmpOp::Le => "<=",
-                            CmpOp::Gt => ">",
-                            CmpOp::Ge => ">=",
-                        };
-                        let (left, right) = (type_name(l), type_name(r));
-                        self.diag(Diagnostic::TypeMismatch {
-                            op: sym,
-                            left,
-                            right,
-                        });
-                    }
-                    false
-                }
+        match args {
+            [a, b] => {
+                let (l, r) = (self.eval(a), self.eval(b));
+                self.compare_pair(op, mode, &l, &r)
             }
-        })
+            // The "between" form; like JavaScript, all three operands are evaluated.
+            [a, b, c] => {
+                let (l, m, r) = (self.eval(a), self.eval(b), self.eval(c));
+                self.compare_pair(op, mode, &l, &m) && self.compare_pair(op, mode, &m, &r)
+            }
+            _ => false,
+        }
+    }
+
+    fn compare_pair(&mut self, op: CmpOp, mode: Mode, l: &Value, r: &Value) -> bool {
+        let ord = match mode {
+            Mode::Typed => typed_cmp(l, r),
+            Mode::Js => js_cmp(l, r),
+        };
+        match ord {
+            Some(o) => match op {
+                CmpOp::Lt => o.is_lt(),
+                CmpOp::Le => o.is_le(),
+                CmpOp::Gt => o.is_gt(),
+                CmpOp::Ge => o.is_ge(),
+            },
+            None => {
+                if mode == Mode::Typed {
+                    let sym = match op {
+                        CmpOp::Lt => "<",
+                        CmpOp::Le => "<=",
+                        CmpOp::Gt => ">",
+                        CmpOp::Ge => ">=",
+                    };
+                    let (left, right) = (type_name(l), type_name(r));
+                    self.diag(Diagnostic::TypeMismatch {
+                        op: sym,
+                        left,
+                        right,
+                    });
+                }
+                false
+            }
+        }
     }
 
     pub(super) fn arith(&mut self, op: ArithOp, mode: Mode, args: &'a [Node]) -> V<'a> {
@@ -58,28 +67,45 @@ impl<'a> Ctx<'a> {
             ArithOp::Min => "min",
             ArithOp::Max => "max",
         };
-        let vals: Vec<V<'a>> = args.iter().map(|a| self.eval(a)).collect();
-        let mut nums: Vec<f64> = Vec::with_capacity(vals.len());
         // `min([1, 2])`, `max(list)`: a single array argument supplies the operands.
-        let operands: Vec<&Value> = match (op, vals.as_slice()) {
-            (ArithOp::Min | ArithOp::Max, [one]) if mode == Mode::Typed => match one.as_ref() {
-                Value::Array(items) => items.iter().collect(),
-                other => vec![other],
-            },
-            _ => vals.iter().map(|v| v.as_ref()).collect(),
-        };
-        for (i, v) in operands.iter().enumerate() {
+        if let (ArithOp::Min | ArithOp::Max, [one], Mode::Typed) = (op, args, mode) {
+            let v = self.eval(one);
+            if let Value::Array(items) = v.as_ref() {
+                let mut acc: Option<f64> = None;
+                for item in items {
+                    let Some(n) = as_f64(item) else {
+                        let right = type_name(item);
+                        self.diag(Diagnostic::TypeMismatch {
+                            op: sym,
+                            left: "number",
+                            right,
+                        });
+                        return owned(Value::Null);
+                    };
+                    acc = Some(acc.map_or(n, |a| fold(op, a, n)));
+                }
+                return self.finish(sym, acc);
+            }
+        }
+        // JavaScript's binary operators ignore extra operands.
+        let binary = mode == Mode::Js && matches!(op, ArithOp::Sub | ArithOp::Div | ArithOp::Mod);
+        let limit = if binary { 2 } else { usize::MAX };
+        let mut acc: Option<f64> = None;
+        let mut count = 0;
+        for (i, a) in args.iter().take(limit).enumerate() {
+            let v = self.eval(a);
             let n = match mode {
-                Mode::Js if matches!(op, ArithOp::Add | ArithOp::Mul) => parse_float(v),
-                Mode::Js => to_number(v),
-                Mode::Typed => match as_f64(v) {
+                Mode::Js if matches!(op, ArithOp::Add | ArithOp::Mul) => parse_float(&v),
+                Mode::Js => to_number(&v),
+                Mode::Typed => match as_f64(&v) {
                     Some(n) => n,
                     None => {
-                        let other = operands.get(if i == 0 { 1 } else { 0 }).copied();
+                        // Operands before this one were numbers.
                         let (left, right) = if i == 0 {
-                            (type_name(v), other.map_or("nothing", type_name))
+                            let next = args.get(1).map(|b| self.eval(b));
+                            (type_name(&v), next.map_or("nothing", |n| type_name(&n)))
                         } else {
-                            (other.map_or("nothing", type_name), type_name(v))
+                            ("number", type_name(&v))
                         };
                         self.diag(Diagnostic::TypeMismatch {
                             op: sym,
@@ -90,20 +116,19 @@ impl<'a> Ctx<'a> {
                     }
                 },
             };
-            nums.push(n);
+            acc = Some(acc.map_or(n, |x| fold(op, x, n)));
+            count += 1;
         }
-        let result = match (op, nums.as_slice()) {
-            (ArithOp::Sub, [x]) => Some(-x),
-            (ArithOp::Add, []) => Some(0.0),
-            (_, []) => None,
-            (ArithOp::Sub | ArithOp::Div | ArithOp::Mod, [first, rest @ ..])
-                if mode == Mode::Js =>
-            {
-                // JavaScript's binary operators: extra operands are ignored.
-                rest.first().map(|r| fold(op, *first, *r))
-            }
-            (_, [first, rest @ ..]) => Some(rest.iter().fold(*first, |a, b| fold(op, a, *b))),
+        let result = match (op, count) {
+            (ArithOp::Add, 0) => Some(0.0),
+            (ArithOp::Sub, 1) => acc.map(|x| -x),
+            (ArithOp::Div | ArithOp::Mod, 1) => None,
+            _ => acc,
         };
+        self.finish(sym, result)
+    }
+
+    fn finish(&mut self, sym: &'static str, result: Option<f64>) -> V<'a> {
         match result.and_then(number) {
             Some(v) => owned(v),
             None => {

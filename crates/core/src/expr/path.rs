@@ -13,17 +13,23 @@ impl<'a> Ctx<'a> {
     pub(super) fn lookup(&mut self, node: &'a Node) -> Option<V<'a>> {
         match node {
             Node::Path { base, segs } => {
-                let start = match base {
-                    Base::Root => Cow::Borrowed(self.root),
-                    Base::Local(slot) => self.local(*slot),
-                    Base::Expr(e) => self.eval(e),
-                };
                 let mut keys: Vec<V<'a>> = Vec::new();
                 for seg in segs {
                     if let Seg::Dyn(n) = seg {
                         keys.push(self.eval(n));
                     }
                 }
+                let start = match base {
+                    Base::Root => Cow::Borrowed(self.root),
+                    // Walk a bound element in place; copy only the part we return.
+                    Base::Local(slot) => {
+                        return match self.locals.get(*slot as usize)? {
+                            Cow::Borrowed(r) => walk(r, segs, &keys).map(Cow::Borrowed),
+                            Cow::Owned(v) => walk(v, segs, &keys).map(|x| owned(x.clone())),
+                        };
+                    }
+                    Base::Expr(e) => self.eval(e),
+                };
                 match start {
                     Cow::Borrowed(r) => walk(r, segs, &keys).map(Cow::Borrowed),
                     Cow::Owned(v) => walk(&v, segs, &keys).map(|x| owned(x.clone())),
