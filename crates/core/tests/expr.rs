@@ -609,3 +609,22 @@ fn compiled_expressions_are_reusable_and_clonable() {
     assert!(!e2.matches(&json!({"cart": {"total": 0}, "limit": 1}), &Env::new(0)));
     assert!(format!("{e:?}").contains("Cmp"));
 }
+
+#[test]
+fn compiled_expressions_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync + Clone + std::fmt::Debug>() {}
+    assert_send_sync::<Expr>();
+    assert_send_sync::<Env>();
+}
+
+#[test]
+fn env_defaults() {
+    let env = Env::new(42);
+    assert_eq!(env.now_ms, 42);
+    assert_eq!(env.fuel, Env::DEFAULT_FUEL);
+    assert_eq!(env.with_fuel(7).fuel, 7);
+    let out = Expr::parse("now() + 1").unwrap().eval(&json!(null), &env);
+    assert_eq!(out.value, json!(43));
+    assert!(out.diagnostics.is_empty());
+    assert!(out.truthy());
+}
