@@ -116,7 +116,15 @@
 //! one unit per node evaluated plus one per 8 bytes or elements of each string or array built.
 //! When it runs out, evaluation stops, the result is `null` (not matched) and
 //! [`Diagnostic::OutOfFuel`] is recorded. Evaluation never panics; every type mismatch has
-//! the documented fallback and records a [`Diagnostic`].
+//! the documented fallback and records a [`Diagnostic`]. Path walking is iterative; equality
+//! and string conversion recurse into the data, which is assumed to come from a JSON parser
+//! with its usual nesting limit (serde_json's is 128).
+//!
+//! # Performance
+//!
+//! Compile once, evaluate many: paths resolve by reference into the borrowed data (a result is
+//! copied only by [`Expr::eval`], never by [`Expr::matches`]), literal regexes are compiled at
+//! parse time, constant arrays are folded, and `and`/`or`/`+` chains are flat n-ary nodes.
 
 mod calls;
 mod error;
