@@ -6,4 +6,5 @@
 #![forbid(unsafe_code)]
 
 pub mod bundle;
+pub mod expr;
 pub mod hash;

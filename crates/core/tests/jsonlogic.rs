@@ -1,0 +1,58 @@
+//! The official JsonLogic test suite (jsonlogic.com/tests.json), run natively. The wasm builds
+//! run the same file in node.
+
+// The same tests run under wasm-bindgen-test (in node) when built for wasm32.
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use serde_json::Value;
+use waymark_core::expr::{Env, Expr};
+
+const SUITE: &str = include_str!("../../../tests/suites/jsonlogic/tests.json");
+
+/// JSON equality with numbers compared by value (`1 == 1.0`).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+#[test]
+fn official_suite_passes() {
+    let suite: Value = serde_json::from_str(SUITE).unwrap();
+    let env = Env::new(0);
+    let mut total = 0;
+    let mut failures = Vec::new();
+    for case in suite.as_array().unwrap() {
+        let Some([rule, data, expected]) = case.as_array().map(Vec::as_slice) else {
+            assert!(case.is_string(), "unexpected entry {case}");
+            continue;
+        };
+        total += 1;
+        match Expr::from_jsonlogic(rule) {
+            Ok(expr) => {
+                let got = expr.eval(data, &env).value;
+                if !same(&got, expected) {
+                    failures.push(format!(
+                        "{rule} with {data}: expected {expected}, got {got}"
+                    ));
+                }
+            }
+            Err(e) => failures.push(format!("{rule}: compile error {e}")),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {total} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(total, 277);
+}
