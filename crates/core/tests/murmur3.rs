@@ -19,6 +19,10 @@ fn every_vector_matches() {
         let input = case["input"].as_str().unwrap();
         let seed = case["seed"].as_u64().unwrap() as u32;
         let expected = case["murmur3_x86_32"].as_u64().unwrap() as u32;
-        assert_eq!(murmur3_x86_32(input.as_bytes(), seed), expected, "input {input:?} seed {seed}");
+        assert_eq!(
+            murmur3_x86_32(input.as_bytes(), seed),
+            expected,
+            "input {input:?} seed {seed}"
+        );
     }
 }

@@ -1,0 +1,479 @@
+//! The renderer: walks the node tree over a context stack, with fuel, depth and output limits.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use super::ast::{Expr, IfCondition, Node, Path, PathBase};
+use super::error::{Diagnostic, DiagnosticKind, ErrorKind, TemplateError, locate};
+use super::escape::{UNSAFE_URL, url_is_safe};
+use super::helpers::{Args, Env, display, truthy};
+use super::{Escape, Partials, RenderOptions, Rendered, Template};
+
+const MAX_DIAGNOSTICS: usize = 256;
+const DEPTH_CAP: usize = 256;
+
+struct Loop<'a> {
+    index: usize,
+    len: usize,
+    key: Option<Cow<'a, str>>,
+}
+
+struct Frame<'a> {
+    value: Cow<'a, Value>,
+    lp: Option<Loop<'a>>,
+}
+
+struct Renderer<'a> {
+    opts: &'a RenderOptions,
+    partials: &'a Partials,
+    root: &'a Value,
+    stack: Vec<Frame<'a>>,
+    out: String,
+    fuel: u64,
+    depth: usize,
+    max_depth: usize,
+    indent: String,
+    at_line_start: bool,
+    diags: Vec<Diagnostic>,
+    env: Env<'a>,
+}
+
+pub(crate) fn render(
+    tpl: &Template,
+    data: &Value,
+    partials: &Partials,
+    opts: &RenderOptions,
+) -> Result<Rendered, TemplateError> {
+    let mut r = Renderer {
+        opts,
+        partials,
+        root: data,
+        stack: vec![Frame {
+            value: Cow::Borrowed(data),
+            lp: None,
+        }],
+        out: String::new(),
+        fuel: opts.fuel,
+        depth: 0,
+        max_depth: opts.max_depth.min(DEPTH_CAP),
+        indent: String::new(),
+        at_line_start: false,
+        diags: Vec::new(),
+        env: Env {
+            now_ms: opts.now_ms,
+            locale: &opts.locale,
+            time_zone: &opts.time_zone,
+            warnings: Vec::new(),
+        },
+    };
+    r.nodes(tpl, &tpl.nodes)?;
+    let mut text = r.out;
+    if opts.escape == Escape::Url && !url_is_safe(&text) {
+        text = UNSAFE_URL.to_string();
+        r.diags.push(diag(tpl, 0, DiagnosticKind::UnsafeUrl));
+    }
+    Ok(Rendered {
+        text,
+        diagnostics: r.diags,
+    })
+}
+
+fn diag(tpl: &Template, at: u32, kind: DiagnosticKind) -> Diagnostic {
+    let (line, column, _) = locate(&tpl.src, at as usize);
+    Diagnostic {
+        template: tpl.name.to_string(),
+        line,
+        column,
+        kind,
+    }
+}
+
+fn error(tpl: &Template, at: u32, kind: ErrorKind) -> TemplateError {
+    TemplateError::new(&tpl.name, &tpl.src, at as usize, kind)
+}
+
+/// The member `seg` of a map, or element `seg` of an array. Plain data lookups only.
+fn child<'v>(v: &'v Value, seg: &str) -> Option<&'v Value> {
+    match v {
+        Value::Object(m) => m.get(seg),
+        Value::Array(items) => seg.parse::<usize>().ok().and_then(|i| items.get(i)),
+        _ => None,
+    }
+}
+
+fn walk<'a>(start: &Cow<'a, Value>, segs: &[Box<str>]) -> Option<Cow<'a, Value>> {
+    match start {
+        Cow::Borrowed(v) => {
+            let mut cur: &'a Value = v;
+            for s in segs {
+                cur = child(cur, s)?;
+            }
+            Some(Cow::Borrowed(cur))
+        }
+        Cow::Owned(v) => {
+            let mut cur = v;
+            for s in segs {
+                cur = child(cur, s)?;
+            }
+            Some(Cow::Owned(cur.clone()))
+        }
+    }
+}
+
+impl<'a> Renderer<'a> {
+    fn burn(&mut self, tpl: &Template, at: u32, units: u64) -> Result<(), TemplateError> {
+        match self.fuel.checked_sub(units) {
+            Some(left) => {
+                self.fuel = left;
+                Ok(())
+            }
+            None => Err(error(tpl, at, ErrorKind::OutOfFuel(self.opts.fuel))),
+        }
+    }
+
+    fn note(&mut self, tpl: &Template, at: u32, kind: DiagnosticKind) {
+        if self.diags.len() < MAX_DIAGNOSTICS {
+            self.diags.push(diag(tpl, at, kind));
+        }
+    }
+
+    fn room(&self, tpl: &Template, at: u32, extra: usize) -> Result<(), TemplateError> {
+        if self
+            .out
+            .len()
+            .saturating_add(extra)
+            .saturating_add(self.indent.len())
+            > self.opts.max_output
+        {
+            return Err(error(
+                tpl,
+                at,
+                ErrorKind::OutputTooLarge(self.opts.max_output),
+            ));
+        }
+        Ok(())
+    }
+
+    fn write_text(&mut self, tpl: &Template, at: u32, text: &str) -> Result<(), TemplateError> {
+        self.room(tpl, at, text.len())?;
+        if self.indent.is_empty() {
+            self.out.push_str(text);
+            return Ok(());
+        }
+        for line in text.split_inclusive('\n') {
+            if self.at_line_start {
+                self.room(tpl, at, line.len())?;
+                self.out.push_str(&self.indent);
+            }
+            self.out.push_str(line);
+            self.at_line_start = line.ends_with('\n');
+        }
+        Ok(())
+    }
+
+    fn write_value(
+        &mut self,
+        tpl: &Template,
+        at: u32,
+        s: &str,
+        raw: bool,
+    ) -> Result<(), TemplateError> {
+        // Escaping grows text at most 6x (`"` to `\u0022` in JSON is the worst case).
+        self.room(tpl, at, s.len().saturating_mul(6).min(s.len() + 1024))?;
+        if self.at_line_start && !self.indent.is_empty() {
+            self.out.push_str(&self.indent);
+            self.at_line_start = false;
+        }
+        self.opts
+            .escape
+            .write(&mut self.out, s, raw && self.opts.allow_raw);
+        self.room(tpl, at, 0)
+    }
+
+    fn lookup(&self, p: &Path) -> Option<Cow<'a, Value>> {
+        let up = p.up as usize;
+        match p.base {
+            PathBase::Root => walk(&Cow::Borrowed(self.root), &p.segs),
+            PathBase::This => {
+                let frame = self
+                    .stack
+                    .len()
+                    .checked_sub(1 + up)
+                    .and_then(|i| self.stack.get(i))?;
+                walk(&frame.value, &p.segs)
+            }
+            PathBase::Stack => {
+                let first = p.segs.first()?;
+                let top = self.stack.len().checked_sub(up)?;
+                let frames = self.stack.get(..top)?;
+                let frame = frames.iter().rev().find(|f| {
+                    f.value
+                        .as_object()
+                        .is_some_and(|m| m.contains_key(first.as_ref()))
+                })?;
+                walk(&frame.value, &p.segs)
+            }
+            PathBase::Data => {
+                let lp = self
+                    .stack
+                    .iter()
+                    .rev()
+                    .filter_map(|f| f.lp.as_ref())
+                    .nth(up)?;
+                let v = match p.segs.first().map(AsRef::as_ref) {
+                    Some("index") => Value::from(lp.index),
+                    Some("first") => Value::Bool(lp.index == 0),
+                    Some("last") => Value::Bool(lp.index + 1 == lp.len),
+                    Some("key") => Value::String(lp.key.as_deref()?.to_string()),
+                    _ => return None,
+                };
+                Some(Cow::Owned(v))
+            }
+        }
+    }
+
+    fn eval(&mut self, tpl: &Template, e: &'a Expr) -> Result<Cow<'a, Value>, TemplateError> {
+        match e {
+            Expr::Literal(v) => Ok(Cow::Borrowed(v)),
+            Expr::Path(p) => Ok(self.lookup(p).unwrap_or(Cow::Owned(Value::Null))),
+            Expr::Call(c) => {
+                self.burn(tpl, c.at, 1)?;
+                let mut args = Args {
+                    pos: Vec::with_capacity(c.args.len()),
+                    hash: Vec::new(),
+                };
+                for a in &c.args {
+                    args.pos.push(self.eval(tpl, a)?);
+                }
+                for (k, a) in &c.hash {
+                    args.hash.push((k.as_ref(), self.eval(tpl, a)?));
+                }
+                let result = (c.func)(&mut self.env, &args);
+                for message in std::mem::take(&mut self.env.warnings) {
+                    let helper = c.name.to_string();
+                    self.note(tpl, c.at, DiagnosticKind::Helper { helper, message });
+                }
+                let v = result.map_err(|message| {
+                    error(
+                        tpl,
+                        c.at,
+                        ErrorKind::Helper {
+                            helper: c.name.to_string(),
+                            message,
+                        },
+                    )
+                })?;
+                let size = match &v {
+                    Value::String(s) => s.len(),
+                    Value::Array(items) => items.len(),
+                    _ => 0,
+                };
+                self.burn(tpl, c.at, (size / 64) as u64)?;
+                Ok(Cow::Owned(v))
+            }
+        }
+    }
+
+    /// Evaluates `{{#if}}`'s argument. The condition language's hook (see [`IfCondition`]).
+    fn eval_condition(
+        &mut self,
+        tpl: &Template,
+        c: &'a IfCondition,
+    ) -> Result<bool, TemplateError> {
+        match c {
+            IfCondition::Expr(e) => Ok(truthy(self.eval(tpl, e)?.as_ref())),
+        }
+    }
+
+    fn enter(
+        &mut self,
+        tpl: &Template,
+        at: u32,
+        partial: Option<&str>,
+    ) -> Result<(), TemplateError> {
+        self.depth += 1;
+        if self.depth > self.max_depth {
+            let kind = ErrorKind::TooDeep {
+                limit: self.max_depth,
+                partial: partial.map(str::to_string),
+            };
+            return Err(error(tpl, at, kind));
+        }
+        Ok(())
+    }
+
+    /// Renders `body` once with `value` pushed as the context.
+    fn with_frame(
+        &mut self,
+        tpl: &Template,
+        body: &'a [Node],
+        frame: Frame<'a>,
+    ) -> Result<(), TemplateError> {
+        self.stack.push(frame);
+        let r = self.nodes(tpl, body);
+        self.stack.pop();
+        r
+    }
+
+    /// Renders `body` once per item of an array or entry of an object; `false` if there were none.
+    fn iterate(
+        &mut self,
+        tpl: &Template,
+        at: u32,
+        body: &'a [Node],
+        v: Cow<'a, Value>,
+    ) -> Result<bool, TemplateError> {
+        let items: Vec<(Option<Cow<'a, str>>, Cow<'a, Value>)> = match v {
+            Cow::Borrowed(Value::Array(items)) => {
+                items.iter().map(|i| (None, Cow::Borrowed(i))).collect()
+            }
+            Cow::Owned(Value::Array(items)) => {
+                items.into_iter().map(|i| (None, Cow::Owned(i))).collect()
+            }
+            Cow::Borrowed(Value::Object(m)) => m
+                .iter()
+                .map(|(k, i)| (Some(Cow::Borrowed(k.as_str())), Cow::Borrowed(i)))
+                .collect(),
+            Cow::Owned(Value::Object(m)) => m
+                .into_iter()
+                .map(|(k, i)| (Some(Cow::Owned(k)), Cow::Owned(i)))
+                .collect(),
+            _ => return Ok(false),
+        };
+        let len = items.len();
+        for (index, (key, value)) in items.into_iter().enumerate() {
+            self.burn(tpl, at, 1)?;
+            self.with_frame(
+                tpl,
+                body,
+                Frame {
+                    value,
+                    lp: Some(Loop { index, len, key }),
+                },
+            )?;
+        }
+        Ok(len > 0)
+    }
+
+    fn nodes(&mut self, tpl: &Template, nodes: &'a [Node]) -> Result<(), TemplateError> {
+        for node in nodes {
+            self.node(tpl, node)?;
+        }
+        Ok(())
+    }
+
+    fn node(&mut self, tpl: &Template, node: &'a Node) -> Result<(), TemplateError> {
+        match node {
+            Node::Text(t) => {
+                self.burn(tpl, 0, 1 + (t.len() / 256) as u64)?;
+                self.write_text(tpl, 0, t)
+            }
+            Node::Interp { expr, raw, at } => {
+                self.burn(tpl, *at, 1)?;
+                let v = self.eval(tpl, expr)?;
+                if let (Expr::Path(p), Value::Null) = (expr, v.as_ref())
+                    && self.lookup(p).is_none()
+                {
+                    self.note(tpl, *at, DiagnosticKind::MissingValue(p.text.to_string()));
+                }
+                self.write_value(tpl, *at, &display(&v), *raw)
+            }
+            Node::Section {
+                path,
+                inverted,
+                body,
+                else_body,
+                at,
+            } => {
+                self.burn(tpl, *at, 1)?;
+                self.enter(tpl, *at, None)?;
+                let v = self.lookup(path).unwrap_or(Cow::Owned(Value::Null));
+                let r = if *inverted {
+                    self.nodes(tpl, if truthy(&v) { else_body } else { body })
+                } else if v.is_array() {
+                    let len = v.as_array().map_or(0, Vec::len);
+                    if len == 0 {
+                        self.nodes(tpl, else_body)
+                    } else {
+                        self.iterate(tpl, *at, body, v).map(drop)
+                    }
+                } else if truthy(&v) {
+                    self.with_frame(tpl, body, Frame { value: v, lp: None })
+                } else {
+                    self.nodes(tpl, else_body)
+                };
+                self.depth -= 1;
+                r
+            }
+            Node::If {
+                cond,
+                negate,
+                body,
+                else_body,
+                at,
+            } => {
+                self.burn(tpl, *at, 1)?;
+                self.enter(tpl, *at, None)?;
+                let r = match self.eval_condition(tpl, cond) {
+                    Ok(t) => self.nodes(tpl, if t != *negate { body } else { else_body }),
+                    Err(e) => Err(e),
+                };
+                self.depth -= 1;
+                r
+            }
+            Node::Each {
+                expr,
+                body,
+                else_body,
+                at,
+            } => {
+                self.burn(tpl, *at, 1)?;
+                self.enter(tpl, *at, None)?;
+                let r = match self.eval(tpl, expr) {
+                    Ok(v) => match self.iterate(tpl, *at, body, v) {
+                        Ok(false) => self.nodes(tpl, else_body),
+                        other => other.map(drop),
+                    },
+                    Err(e) => Err(e),
+                };
+                self.depth -= 1;
+                r
+            }
+            Node::With {
+                expr,
+                body,
+                else_body,
+                at,
+            } => {
+                self.burn(tpl, *at, 1)?;
+                self.enter(tpl, *at, None)?;
+                let r = match self.eval(tpl, expr) {
+                    Ok(v) if truthy(&v) => self.with_frame(tpl, body, Frame { value: v, lp: None }),
+                    Ok(_) => self.nodes(tpl, else_body),
+                    Err(e) => Err(e),
+                };
+                self.depth -= 1;
+                r
+            }
+            Node::Partial { name, indent, at } => {
+                self.burn(tpl, *at, 1)?;
+                let partials = self.partials;
+                let Some(partial) = partials.get(name) else {
+                    self.note(tpl, *at, DiagnosticKind::MissingPartial(name.to_string()));
+                    return Ok(());
+                };
+                self.enter(tpl, *at, Some(name))?;
+                let saved = self.indent.len();
+                if !indent.is_empty() {
+                    self.indent.push_str(indent);
+                    self.at_line_start = true;
+                }
+                let r = self.nodes(partial, &partial.nodes);
+                self.indent.truncate(saved);
+                self.depth -= 1;
+                r
+            }
+        }
+    }
+}
