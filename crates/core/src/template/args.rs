@@ -231,7 +231,11 @@ pub(crate) fn parse_path(w: &str, at: usize) -> Result<Path, ArgError> {
     } else if let Some(r) = rest.strip_prefix("@root.") {
         base = PathBase::Root;
         rest = r;
-    } else if let Some(var) = rest.strip_prefix('@') {
+    } else if let Some(mut var) = rest.strip_prefix('@') {
+        while let Some(r) = var.strip_prefix("../") {
+            up += 1;
+            var = r;
+        }
         if !matches!(var, "index" | "first" | "last" | "key") {
             return bad("unknown data variable (expected @index, @first, @last, @key or @root)");
         }

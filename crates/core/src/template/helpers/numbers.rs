@@ -73,9 +73,9 @@ fn locale_of(env: &mut Env<'_>, a: &Args<'_>, i: usize) -> &'static Locale {
 /// grouped and punctuated for `loc`.
 pub(crate) fn format(n: f64, decimals: Option<u8>, loc: &Locale) -> String {
     let fixed = match decimals {
-        Some(d) => format!("{:.*}", usize::from(d), n.abs()),
+        Some(d) => round_half_up(n.abs(), usize::from(d)),
         None => {
-            let s = format!("{:.3}", n.abs());
+            let s = round_half_up(n.abs(), 3);
             s.trim_end_matches('0').trim_end_matches('.').to_string()
         }
     };
@@ -95,6 +95,43 @@ pub(crate) fn format(n: f64, decimals: Option<u8>, loc: &Locale) -> String {
     if !frac.is_empty() {
         out.push_str(loc.decimal);
         out.push_str(frac);
+    }
+    out
+}
+
+/// `n` (non-negative) with exactly `d` fraction digits, rounding half away from zero on the
+/// shortest decimal form of `n` (so `1.005` rounds to `1.01`, as people expect).
+fn round_half_up(n: f64, d: usize) -> String {
+    let shortest = n.to_string();
+    let (int, frac) = shortest.split_once('.').unwrap_or((&shortest, ""));
+    let mut digits: Vec<u8> = int
+        .bytes()
+        .chain(frac.bytes().chain(std::iter::repeat(b'0')).take(d))
+        .collect();
+    if frac.as_bytes().get(d).is_some_and(|&c| c >= b'5') {
+        let mut i = digits.len();
+        loop {
+            if i == 0 {
+                digits.insert(0, b'1');
+                break;
+            }
+            i -= 1;
+            match digits.get_mut(i) {
+                Some(c) if *c == b'9' => *c = b'0',
+                Some(c) => {
+                    *c += 1;
+                    break;
+                }
+                None => break,
+            }
+        }
+    }
+    let split = digits.len() - d;
+    let (i, f) = digits.split_at(split);
+    let mut out = String::from_utf8_lossy(i).into_owned();
+    if d > 0 {
+        out.push('.');
+        out.push_str(&String::from_utf8_lossy(f));
     }
     out
 }
