@@ -32,6 +32,7 @@ mod lexer;
 mod locale;
 mod parser;
 mod render;
+mod scope;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

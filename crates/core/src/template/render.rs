@@ -4,31 +4,20 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::ast::{Expr, IfCondition, Node, Path, PathBase};
+use super::ast::{Expr, IfCondition, Node};
 use super::error::{Diagnostic, DiagnosticKind, ErrorKind, TemplateError, locate};
 use super::escape::{UNSAFE_URL, url_is_safe};
 use super::helpers::{Args, Env, display, truthy};
+use super::scope::{Frame, Loop, Scope};
 use super::{Escape, Partials, RenderOptions, Rendered, Template};
 
 const MAX_DIAGNOSTICS: usize = 256;
 const DEPTH_CAP: usize = 256;
 
-struct Loop<'a> {
-    index: usize,
-    len: usize,
-    key: Option<Cow<'a, str>>,
-}
-
-struct Frame<'a> {
-    value: Cow<'a, Value>,
-    lp: Option<Loop<'a>>,
-}
-
 struct Renderer<'a> {
     opts: &'a RenderOptions,
     partials: &'a Partials,
-    root: &'a Value,
-    stack: Vec<Frame<'a>>,
+    scope: Scope<'a>,
     out: String,
     fuel: u64,
     depth: usize,
@@ -48,11 +37,13 @@ pub(crate) fn render(
     let mut r = Renderer {
         opts,
         partials,
-        root: data,
-        stack: vec![Frame {
-            value: Cow::Borrowed(data),
-            lp: None,
-        }],
+        scope: Scope {
+            root: data,
+            stack: vec![Frame {
+                value: Cow::Borrowed(data),
+                lp: None,
+            }],
+        },
         out: String::new(),
         fuel: opts.fuel,
         depth: 0,
@@ -91,34 +82,6 @@ fn diag(tpl: &Template, at: u32, kind: DiagnosticKind) -> Diagnostic {
 
 fn error(tpl: &Template, at: u32, kind: ErrorKind) -> TemplateError {
     TemplateError::new(&tpl.name, &tpl.src, at as usize, kind)
-}
-
-/// The member `seg` of a map, or element `seg` of an array. Plain data lookups only.
-fn child<'v>(v: &'v Value, seg: &str) -> Option<&'v Value> {
-    match v {
-        Value::Object(m) => m.get(seg),
-        Value::Array(items) => seg.parse::<usize>().ok().and_then(|i| items.get(i)),
-        _ => None,
-    }
-}
-
-fn walk<'a>(start: &Cow<'a, Value>, segs: &[Box<str>]) -> Option<Cow<'a, Value>> {
-    match start {
-        Cow::Borrowed(v) => {
-            let mut cur: &'a Value = v;
-            for s in segs {
-                cur = child(cur, s)?;
-            }
-            Some(Cow::Borrowed(cur))
-        }
-        Cow::Owned(v) => {
-            let mut cur = v;
-            for s in segs {
-                cur = child(cur, s)?;
-            }
-            Some(Cow::Owned(cur.clone()))
-        }
-    }
 }
 
 impl<'a> Renderer<'a> {
@@ -191,52 +154,10 @@ impl<'a> Renderer<'a> {
         self.room(tpl, at, 0)
     }
 
-    fn lookup(&self, p: &Path) -> Option<Cow<'a, Value>> {
-        let up = p.up as usize;
-        match p.base {
-            PathBase::Root => walk(&Cow::Borrowed(self.root), &p.segs),
-            PathBase::This => {
-                let frame = self
-                    .stack
-                    .len()
-                    .checked_sub(1 + up)
-                    .and_then(|i| self.stack.get(i))?;
-                walk(&frame.value, &p.segs)
-            }
-            PathBase::Stack => {
-                let first = p.segs.first()?;
-                let top = self.stack.len().checked_sub(up)?;
-                let frames = self.stack.get(..top)?;
-                let frame = frames.iter().rev().find(|f| {
-                    f.value
-                        .as_object()
-                        .is_some_and(|m| m.contains_key(first.as_ref()))
-                })?;
-                walk(&frame.value, &p.segs)
-            }
-            PathBase::Data => {
-                let lp = self
-                    .stack
-                    .iter()
-                    .rev()
-                    .filter_map(|f| f.lp.as_ref())
-                    .nth(up)?;
-                let v = match p.segs.first().map(AsRef::as_ref) {
-                    Some("index") => Value::from(lp.index),
-                    Some("first") => Value::Bool(lp.index == 0),
-                    Some("last") => Value::Bool(lp.index + 1 == lp.len),
-                    Some("key") => Value::String(lp.key.as_deref()?.to_string()),
-                    _ => return None,
-                };
-                Some(Cow::Owned(v))
-            }
-        }
-    }
-
     fn eval(&mut self, tpl: &Template, e: &'a Expr) -> Result<Cow<'a, Value>, TemplateError> {
         match e {
             Expr::Literal(v) => Ok(Cow::Borrowed(v)),
-            Expr::Path(p) => Ok(self.lookup(p).unwrap_or(Cow::Owned(Value::Null))),
+            Expr::Path(p) => Ok(self.scope.lookup(p).unwrap_or(Cow::Owned(Value::Null))),
             Expr::Call(c) => {
                 self.burn(tpl, c.at, 1)?;
                 let mut args = Args {
@@ -310,9 +231,9 @@ impl<'a> Renderer<'a> {
         body: &'a [Node],
         frame: Frame<'a>,
     ) -> Result<(), TemplateError> {
-        self.stack.push(frame);
+        self.scope.stack.push(frame);
         let r = self.nodes(tpl, body);
-        self.stack.pop();
+        self.scope.stack.pop();
         r
     }
 
@@ -373,7 +294,7 @@ impl<'a> Renderer<'a> {
                 self.burn(tpl, *at, 1)?;
                 let v = self.eval(tpl, expr)?;
                 if let (Expr::Path(p), Value::Null) = (expr, v.as_ref())
-                    && self.lookup(p).is_none()
+                    && self.scope.lookup(p).is_none()
                 {
                     self.note(tpl, *at, DiagnosticKind::MissingValue(p.text.to_string()));
                 }
@@ -388,7 +309,7 @@ impl<'a> Renderer<'a> {
             } => {
                 self.burn(tpl, *at, 1)?;
                 self.enter(tpl, *at, None)?;
-                let v = self.lookup(path).unwrap_or(Cow::Owned(Value::Null));
+                let v = self.scope.lookup(path).unwrap_or(Cow::Owned(Value::Null));
                 let r = if *inverted {
                     self.nodes(tpl, if truthy(&v) { else_body } else { body })
                 } else if v.is_array() {
