@@ -150,6 +150,28 @@ fn default_and_missing_values() {
 }
 
 #[test]
+fn pipe_form() {
+    let d = json!({"p": {"firstName": "ana"}, "title": "A very long product title"});
+    assert_eq!(
+        render("Hi {{p.lastName | default: \"there\"}}!", d.clone()),
+        "Hi there!"
+    );
+    assert_eq!(
+        render(
+            "Hi {{ p.firstName | default: \"there\" | capitalize }}!",
+            d.clone()
+        ),
+        "Hi Ana!"
+    );
+    assert_eq!(
+        render("{{title | truncate: 10, \"...\" | upper}}", d.clone()),
+        "A VERY..."
+    );
+    assert!(err("{{title | }}", d.clone()).contains("expected a helper name after `|`"));
+    assert!(err("{{title | nope: 1}}", d).contains("unknown helper `nope`"));
+}
+
+#[test]
 fn only_own_keys_are_reachable() {
     assert_eq!(
         render(

@@ -1,6 +1,9 @@
 //! Parses the inside of a tag into an [`Expr`]: a path (`a.b`, `.`, `this`, `../x`, `@index`,
 //! `@root.x`), a literal (`"text"`, `'text'`, `3`, `-1.5`, `true`, `false`, `null`), or a helper
 //! call `name arg "lit" 3 key=value` whose arguments may be sub-expressions `(name ...)`.
+//! A value may be piped through helpers, Liquid-style: `a.b | default: "x" | truncate: 20, "…"`
+//! is `truncate (default a.b "x") 20 "…"` (commas between arguments are optional; pipes
+//! are allowed at the top level of a tag only, not inside `( )`).
 
 use serde_json::{Number, Value};
 
@@ -20,14 +23,18 @@ enum Tok<'s> {
     Open,
     Close,
     Key(&'s str),
+    Pipe,
 }
 
 fn tokenize(body: &str, base: usize) -> Result<Vec<(Tok<'_>, usize)>, ArgError> {
     let mut out = Vec::new();
     let mut chars = body.char_indices().peekable();
     while let Some(&(i, c)) = chars.peek() {
-        if c.is_whitespace() {
+        if c.is_whitespace() || c == ',' {
             chars.next();
+        } else if c == '|' {
+            chars.next();
+            out.push((Tok::Pipe, base + i));
         } else if c == '(' || c == ')' {
             chars.next();
             out.push((if c == '(' { Tok::Open } else { Tok::Close }, base + i));
@@ -55,7 +62,7 @@ fn tokenize(body: &str, base: usize) -> Result<Vec<(Tok<'_>, usize)>, ArgError> 
             let mut end = body.len();
             let mut key = false;
             while let Some(&(j, d)) = chars.peek() {
-                if d.is_whitespace() || matches!(d, '(' | ')' | '"' | '\'') {
+                if d.is_whitespace() || matches!(d, '(' | ')' | '"' | '\'' | '|' | ',') {
                     end = j;
                     break;
                 }
@@ -97,22 +104,32 @@ pub(crate) fn parse_expr(body: &str, base: usize) -> Result<Expr, ArgError> {
         }
     }
     let toks = tokenize(body, base)?;
+    let mut segments = toks.split(|(t, _)| matches!(t, Tok::Pipe));
+    let first = segments.next().unwrap_or(&[]);
     let mut i = 0;
-    let expr = match toks.first() {
+    let mut expr = match first.first() {
         None => return Err((base, "empty tag".into())),
-        Some((Tok::Word(w), at)) if toks.len() > 1 && !is_literal(w) => {
+        Some((Tok::Word(w), at)) if first.len() > 1 && !is_literal(w) => {
             i = 1;
-            parse_call(w, *at, &toks, &mut i, false)?
+            parse_call(w, *at, first, &mut i, false, None)?
         }
-        _ => parse_value(&toks, &mut i)?,
+        _ => parse_value(first, &mut i)?,
     };
-    match toks.get(i) {
-        None => Ok(expr),
-        Some((_, at)) => Err((
+    if let Some((_, at)) = first.get(i) {
+        return Err((
             *at,
             "unexpected token after the value (is it a helper call?)".into(),
-        )),
+        ));
     }
+    for seg in segments {
+        let Some((Tok::Word(w), at)) = seg.first() else {
+            let at = seg.first().map_or(base + body.len(), |(_, at)| *at);
+            return Err((at, "expected a helper name after `|`".into()));
+        };
+        let mut i = 1;
+        expr = parse_call(w.trim_end_matches(':'), *at, seg, &mut i, false, Some(expr))?;
+    }
+    Ok(expr)
 }
 
 fn is_literal(w: &str) -> bool {
@@ -125,9 +142,10 @@ fn parse_call(
     toks: &[(Tok<'_>, usize)],
     i: &mut usize,
     nested: bool,
+    piped: Option<Expr>,
 ) -> Result<Expr, ArgError> {
     let func = helpers::lookup(name).ok_or_else(|| (at, format!("unknown helper `{name}`")))?;
-    let mut args = Vec::new();
+    let mut args: Vec<Expr> = piped.into_iter().collect();
     let mut hash = Vec::new();
     loop {
         match toks.get(*i) {
@@ -166,12 +184,13 @@ fn parse_value(toks: &[(Tok<'_>, usize)], i: &mut usize) -> Result<Expr, ArgErro
         Tok::Open => match toks.get(*i) {
             Some((Tok::Word(name), name_at)) => {
                 *i += 1;
-                parse_call(name, *name_at, toks, i, true)
+                parse_call(name, *name_at, toks, i, true, None)
             }
             _ => Err((*at, "expected a helper name after `(`".into())),
         },
         Tok::Close => Err((*at, "unexpected `)`".into())),
         Tok::Key(_) => Err((*at, "unexpected `key=` here".into())),
+        Tok::Pipe => Err((*at, "unexpected `|`".into())),
         Tok::Word(w) => match *w {
             "true" => Ok(Expr::Literal(Value::Bool(true))),
             "false" => Ok(Expr::Literal(Value::Bool(false))),
