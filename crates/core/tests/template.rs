@@ -560,9 +560,9 @@ fn errors_name_template_and_point_at_the_column() {
         .unwrap()
         .render(&json!({}), &Partials::new(), &opts())
         .unwrap_err();
-    assert_eq!((e.line, e.column), (2, 5));
+    assert_eq!((e.line(), e.column()), (2, 5));
     assert_eq!(
-        e.kind,
+        *e.kind(),
         ErrorKind::Helper {
             helper: "divide".into(),
             message: "division by zero".into()
@@ -580,9 +580,9 @@ fn recursive_partials_are_bounded() {
     partials.compile("loop", "x{{> loop}}").unwrap();
     let t = Template::compile("page", "{{> loop}}").unwrap();
     let e = t.render(&json!({}), &partials, &opts()).unwrap_err();
-    assert_eq!(e.template, "loop");
+    assert_eq!(e.template(), "loop");
     assert!(
-        matches!(e.kind, ErrorKind::TooDeep { limit: 64, partial: Some(ref p) } if p == "loop"),
+        matches!(*e.kind(), ErrorKind::TooDeep { limit: 64, partial: Some(ref p) } if p == "loop"),
         "{e}"
     );
     assert!(e.to_string().contains("recursive partial?"));
@@ -618,17 +618,17 @@ fn fuel_and_output_limits() {
         ..opts()
     };
     let e = t.render(&data, &Partials::new(), &small).unwrap_err();
-    assert_eq!(e.kind, ErrorKind::OutOfFuel(10_000));
+    assert_eq!(*e.kind(), ErrorKind::OutOfFuel(10_000));
     let tight = RenderOptions {
         fuel: u64::MAX,
         max_output: 5_000,
         ..opts()
     };
     let e = t.render(&data, &Partials::new(), &tight).unwrap_err();
-    assert_eq!(e.kind, ErrorKind::OutputTooLarge(5_000));
+    assert_eq!(*e.kind(), ErrorKind::OutputTooLarge(5_000));
     let deep = format!("{}{}", "{{#a}}".repeat(300), "{{/a}}".repeat(300));
     assert!(matches!(
-        Template::compile("t", &deep).unwrap_err().kind,
+        Template::compile("t", &deep).unwrap_err().kind(),
         ErrorKind::TooDeep { .. }
     ));
     let nested = format!(
@@ -642,6 +642,42 @@ fn fuel_and_output_limits() {
             .to_string()
             .contains("nested deeper")
     );
+}
+
+#[test]
+fn nesting_up_to_the_cap_renders_without_overflowing_the_stack() {
+    // 250 nested sections over 250 nested objects, with the depth limit at its cap (256).
+    let src = format!(
+        "{}x{}",
+        "{{#a}}{{#if .}}".repeat(125),
+        "{{/if}}{{/a}}".repeat(125)
+    );
+    let mut data = json!({"a": true});
+    for _ in 0..124 {
+        data = json!({ "a": data });
+    }
+    let o = RenderOptions {
+        max_depth: usize::MAX,
+        ..opts()
+    };
+    assert_eq!(full(&src, &data, &o).text, "x");
+    // Recursive partials stop at the cap too.
+    let mut partials = Partials::new();
+    partials
+        .compile("loop", "{{#if a}}{{> loop}}{{/if}}")
+        .unwrap();
+    let t = Template::compile("page", "{{> loop}}").unwrap();
+    let e = t.render(&json!({"a": 1}), &partials, &o).unwrap_err();
+    assert!(
+        matches!(*e.kind(), ErrorKind::TooDeep { limit: 256, .. }),
+        "{e}"
+    );
+}
+
+#[test]
+fn handlebars_comments_may_contain_mustaches() {
+    assert_eq!(render("a{{!-- {{#if x}} }} --}}b", json!({})), "ab");
+    assert_eq!(render("a\n  {{!-- note --}}\nb", json!({})), "a\nb");
 }
 
 #[test]

@@ -81,31 +81,54 @@ fn partial_note(partial: &Option<String>) -> String {
     }
 }
 
-/// A compile or render error, located in a named template.
+/// A compile or render error, located in a named template. (Boxed, so results stay small.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TemplateError {
-    /// The name of the template (or partial) in which the error occurred.
-    pub template: String,
-    /// 1-based line.
-    pub line: u32,
-    /// 1-based column, counted in characters.
-    pub column: u32,
-    /// What went wrong.
-    pub kind: ErrorKind,
-    /// The source line, for the caret drawing.
+    inner: Box<Located>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Located {
+    template: String,
+    line: u32,
+    column: u32,
+    kind: ErrorKind,
     source_line: String,
 }
 
 impl TemplateError {
     pub(crate) fn new(template: &str, src: &str, offset: usize, kind: ErrorKind) -> Self {
         let (line, column, source_line) = locate(src, offset);
-        TemplateError {
+        let inner = Located {
             template: template.to_string(),
             line,
             column,
             kind,
             source_line,
+        };
+        TemplateError {
+            inner: Box::new(inner),
         }
+    }
+
+    /// The name of the template (or partial) in which the error occurred.
+    pub fn template(&self) -> &str {
+        &self.inner.template
+    }
+
+    /// 1-based line.
+    pub fn line(&self) -> u32 {
+        self.inner.line
+    }
+
+    /// 1-based column, counted in characters.
+    pub fn column(&self) -> u32 {
+        self.inner.column
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.inner.kind
     }
 }
 
@@ -137,20 +160,21 @@ pub(crate) fn locate(src: &str, offset: usize) -> (u32, u32, String) {
 
 impl fmt::Display for TemplateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = &self.inner;
         writeln!(
             f,
             "template '{}', line {}, column {}: {}",
-            self.template, self.line, self.column, self.kind
+            e.template, e.line, e.column, e.kind
         )?;
-        let number = self.line.to_string();
+        let number = e.line.to_string();
         let gutter = " ".repeat(number.len());
         // Tabs would misplace the caret; draw them as single spaces.
-        let text: String = self
+        let text: String = e
             .source_line
             .chars()
             .map(|c| if c == '\t' { ' ' } else { c })
             .collect();
-        let pad = " ".repeat(self.column.saturating_sub(1) as usize);
+        let pad = " ".repeat(e.column.saturating_sub(1) as usize);
         writeln!(f, "{gutter} |")?;
         writeln!(f, "{number} | {text}")?;
         write!(f, "{gutter} | {pad}^")
@@ -159,7 +183,7 @@ impl fmt::Display for TemplateError {
 
 impl std::error::Error for TemplateError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.kind)
+        Some(&self.inner.kind)
     }
 }
 

@@ -68,6 +68,12 @@ pub(crate) fn lex<'s>(name: &str, src: &'s str) -> Result<Vec<Token<'s>>, Templa
         if kind != TagKind::Interp {
             cur += 1;
         }
+        // Handlebars' `{{!-- ... --}}` comments may contain `}}`.
+        let close_pat = if kind == TagKind::Comment && tail(cur).starts_with("--") {
+            format!("--{close}")
+        } else {
+            close_pat
+        };
         let Some(end_rel) = tail(cur).find(close_pat.as_str()) else {
             return Err(TemplateError::new(
                 name,

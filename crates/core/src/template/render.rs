@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::ast::{Expr, IfCondition, Node};
+use super::ast::{Expr, IfCondition, Node, Path};
 use super::error::{Diagnostic, DiagnosticKind, ErrorKind, TemplateError, locate};
 use super::escape::{UNSAFE_URL, url_is_safe};
 use super::helpers::{Args, Env, display, truthy};
@@ -284,22 +284,12 @@ impl<'a> Renderer<'a> {
         Ok(())
     }
 
+    /// Dispatches one node. Each arm lives in its own function so that the recursion through
+    /// nested sections keeps small stack frames (it is bounded by `max_depth`, at most 256).
     fn node(&mut self, tpl: &Template, node: &'a Node) -> Result<(), TemplateError> {
         match node {
-            Node::Text(t) => {
-                self.burn(tpl, 0, 1 + (t.len() / 256) as u64)?;
-                self.write_text(tpl, 0, t)
-            }
-            Node::Interp { expr, raw, at } => {
-                self.burn(tpl, *at, 1)?;
-                let v = self.eval(tpl, expr)?;
-                if let (Expr::Path(p), Value::Null) = (expr, v.as_ref())
-                    && self.scope.lookup(p).is_none()
-                {
-                    self.note(tpl, *at, DiagnosticKind::MissingValue(p.text.to_string()));
-                }
-                self.write_value(tpl, *at, &display(&v), *raw)
-            }
+            Node::Text(t) => self.text(tpl, t),
+            Node::Interp { expr, raw, at } => self.interp(tpl, expr, *raw, *at),
             Node::Section {
                 path,
                 inverted,
@@ -307,23 +297,8 @@ impl<'a> Renderer<'a> {
                 else_body,
                 at,
             } => {
-                self.burn(tpl, *at, 1)?;
                 self.enter(tpl, *at, None)?;
-                let v = self.scope.lookup(path).unwrap_or(Cow::Owned(Value::Null));
-                let r = if *inverted {
-                    self.nodes(tpl, if truthy(&v) { else_body } else { body })
-                } else if v.is_array() {
-                    let len = v.as_array().map_or(0, Vec::len);
-                    if len == 0 {
-                        self.nodes(tpl, else_body)
-                    } else {
-                        self.iterate(tpl, *at, body, v).map(drop)
-                    }
-                } else if truthy(&v) {
-                    self.with_frame(tpl, body, Frame { value: v, lp: None })
-                } else {
-                    self.nodes(tpl, else_body)
-                };
+                let r = self.section(tpl, path, *inverted, body, else_body, *at);
                 self.depth -= 1;
                 r
             }
@@ -334,12 +309,8 @@ impl<'a> Renderer<'a> {
                 else_body,
                 at,
             } => {
-                self.burn(tpl, *at, 1)?;
                 self.enter(tpl, *at, None)?;
-                let r = match self.eval_condition(tpl, cond) {
-                    Ok(t) => self.nodes(tpl, if t != *negate { body } else { else_body }),
-                    Err(e) => Err(e),
-                };
+                let r = self.if_block(tpl, cond, *negate, body, else_body, *at);
                 self.depth -= 1;
                 r
             }
@@ -349,15 +320,8 @@ impl<'a> Renderer<'a> {
                 else_body,
                 at,
             } => {
-                self.burn(tpl, *at, 1)?;
                 self.enter(tpl, *at, None)?;
-                let r = match self.eval(tpl, expr) {
-                    Ok(v) => match self.iterate(tpl, *at, body, v) {
-                        Ok(false) => self.nodes(tpl, else_body),
-                        other => other.map(drop),
-                    },
-                    Err(e) => Err(e),
-                };
+                let r = self.each(tpl, expr, body, else_body, *at);
                 self.depth -= 1;
                 r
             }
@@ -367,34 +331,136 @@ impl<'a> Renderer<'a> {
                 else_body,
                 at,
             } => {
-                self.burn(tpl, *at, 1)?;
                 self.enter(tpl, *at, None)?;
-                let r = match self.eval(tpl, expr) {
-                    Ok(v) if truthy(&v) => self.with_frame(tpl, body, Frame { value: v, lp: None }),
-                    Ok(_) => self.nodes(tpl, else_body),
-                    Err(e) => Err(e),
-                };
+                let r = self.with(tpl, expr, body, else_body, *at);
                 self.depth -= 1;
                 r
             }
-            Node::Partial { name, indent, at } => {
-                self.burn(tpl, *at, 1)?;
-                let partials = self.partials;
-                let Some(partial) = partials.get(name) else {
-                    self.note(tpl, *at, DiagnosticKind::MissingPartial(name.to_string()));
-                    return Ok(());
-                };
-                self.enter(tpl, *at, Some(name))?;
-                let saved = self.indent.len();
-                if !indent.is_empty() {
-                    self.indent.push_str(indent);
-                    self.at_line_start = true;
-                }
-                let r = self.nodes(partial, &partial.nodes);
-                self.indent.truncate(saved);
-                self.depth -= 1;
-                r
-            }
+            Node::Partial { name, indent, at } => self.partial(tpl, name, indent, *at),
         }
+    }
+
+    #[inline(never)]
+    fn text(&mut self, tpl: &Template, t: &str) -> Result<(), TemplateError> {
+        self.burn(tpl, 0, 1 + (t.len() / 256) as u64)?;
+        self.write_text(tpl, 0, t)
+    }
+
+    #[inline(never)]
+    fn interp(
+        &mut self,
+        tpl: &Template,
+        expr: &'a Expr,
+        raw: bool,
+        at: u32,
+    ) -> Result<(), TemplateError> {
+        self.burn(tpl, at, 1)?;
+        let v = self.eval(tpl, expr)?;
+        if let (Expr::Path(p), Value::Null) = (expr, v.as_ref())
+            && self.scope.lookup(p).is_none()
+        {
+            self.note(tpl, at, DiagnosticKind::MissingValue(p.text.to_string()));
+        }
+        self.write_value(tpl, at, &display(&v), raw)
+    }
+
+    #[inline(never)]
+    fn section(
+        &mut self,
+        tpl: &Template,
+        path: &Path,
+        inverted: bool,
+        body: &'a [Node],
+        else_body: &'a [Node],
+        at: u32,
+    ) -> Result<(), TemplateError> {
+        self.burn(tpl, at, 1)?;
+        let v = self.scope.lookup(path).unwrap_or(Cow::Owned(Value::Null));
+        if inverted {
+            self.nodes(tpl, if truthy(&v) { else_body } else { body })
+        } else if v.as_array().is_some_and(|a| !a.is_empty()) {
+            self.iterate(tpl, at, body, v).map(drop)
+        } else if truthy(&v) {
+            self.with_frame(tpl, body, Frame { value: v, lp: None })
+        } else {
+            self.nodes(tpl, else_body)
+        }
+    }
+
+    #[inline(never)]
+    fn if_block(
+        &mut self,
+        tpl: &Template,
+        cond: &'a IfCondition,
+        negate: bool,
+        body: &'a [Node],
+        else_body: &'a [Node],
+        at: u32,
+    ) -> Result<(), TemplateError> {
+        self.burn(tpl, at, 1)?;
+        let t = self.eval_condition(tpl, cond)?;
+        self.nodes(tpl, if t != negate { body } else { else_body })
+    }
+
+    #[inline(never)]
+    fn each(
+        &mut self,
+        tpl: &Template,
+        expr: &'a Expr,
+        body: &'a [Node],
+        else_body: &'a [Node],
+        at: u32,
+    ) -> Result<(), TemplateError> {
+        self.burn(tpl, at, 1)?;
+        let v = self.eval(tpl, expr)?;
+        if self.iterate(tpl, at, body, v)? {
+            Ok(())
+        } else {
+            self.nodes(tpl, else_body)
+        }
+    }
+
+    #[inline(never)]
+    fn with(
+        &mut self,
+        tpl: &Template,
+        expr: &'a Expr,
+        body: &'a [Node],
+        else_body: &'a [Node],
+        at: u32,
+    ) -> Result<(), TemplateError> {
+        self.burn(tpl, at, 1)?;
+        let v = self.eval(tpl, expr)?;
+        if truthy(&v) {
+            self.with_frame(tpl, body, Frame { value: v, lp: None })
+        } else {
+            self.nodes(tpl, else_body)
+        }
+    }
+
+    #[inline(never)]
+    fn partial(
+        &mut self,
+        tpl: &Template,
+        name: &str,
+        indent: &str,
+        at: u32,
+    ) -> Result<(), TemplateError> {
+        self.burn(tpl, at, 1)?;
+        let partials = self.partials;
+        let Some(partial) = partials.get(name) else {
+            self.note(tpl, at, DiagnosticKind::MissingPartial(name.to_string()));
+            return Ok(());
+        };
+        self.enter(tpl, at, Some(name))?;
+        let saved = self.indent.len();
+        if !indent.is_empty() {
+            self.indent.push_str(indent);
+            self.at_line_start = true;
+        }
+        let r = self.nodes(partial, &partial.nodes);
+        self.indent.truncate(saved);
+        self.depth -= 1;
+        r
     }
 }
