@@ -123,6 +123,7 @@ proptest! {
             if let Ok(out) = out {
                 prop_assert!(!out.text.contains('<'), "{src:?} gave {:?}", out.text);
                 prop_assert!(!out.text.contains('"'), "{src:?} gave {:?}", out.text);
+                prop_assert!(!out.text.contains('\''), "{src:?} gave {:?}", out.text);
             }
         }
     }

@@ -9,10 +9,11 @@ use std::fmt::Write as _;
 /// The context the rendered text is placed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Escape {
-    /// HTML text content: `& < > "` become entities (as the Mustache spec requires).
+    /// HTML text content: `& < > " '` become entities (the Mustache spec requires the first
+    /// four; `'` too, so a value stays inside a single-quoted attribute as well).
     #[default]
     Html,
-    /// A quoted HTML attribute value: as `Html`, plus `'`, `` ` `` and `=`.
+    /// A quoted HTML attribute value: as `Html`, plus `` ` `` and `=`.
     Attribute,
     /// A URL attribute (`href`, `src`): values are escaped as for `Attribute`, and if the whole
     /// output has a scheme other than `http`, `https`, `mailto`, `tel` or `sms` (or a `data:`
@@ -52,7 +53,7 @@ fn html(out: &mut String, s: &str, attribute: bool) {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\'' if attribute => out.push_str("&#39;"),
+            '\'' => out.push_str("&#39;"),
             '`' if attribute => out.push_str("&#96;"),
             '=' if attribute => out.push_str("&#61;"),
             c => out.push(c),
