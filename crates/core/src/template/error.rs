@@ -217,7 +217,7 @@ pub enum DiagnosticKind {
         message: String,
     },
     /// In the `Url` context, the output had a scheme that is not allowed; it was replaced by
-    /// [`UNSAFE_URL`](super::escape::UNSAFE_URL).
+    /// [`UNSAFE_URL`](super::UNSAFE_URL).
     UnsafeUrl,
 }
 

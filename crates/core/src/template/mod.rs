@@ -18,10 +18,43 @@
 //!   `@root.x`.
 //! * Helpers: `{{helper arg "literal" 3 key=value}}` and sub-expressions
 //!   `{{#if (gt cart.total 100)}}`. A missing value's fallback is the `default` helper:
-//!   `{{default profile.firstName "there"}}`. The library is listed in [`helpers`].
+//!   `{{default profile.firstName "there"}}` (Adobe Journey Optimizer's helper style).
+//!   The library is listed in [`helpers`].
 //!
-//! Data is looked up in plain maps only: `constructor` or `__proto__` are just keys.
-//! Missing values render as empty and are reported in [`Rendered::diagnostics`].
+//!   The same can be written as a Liquid-style pipe, `{{profile.firstName | default: "there"}}`
+//!   (pipes apply at the top level of a tag: `a | h1: x, y | h2` is `h2 (h1 a x y)`).
+//! * `{{!-- … --}}` comments may contain `}}`.
+//!
+//! `if`, `unless`, `each` and `with` are block names, so `{{#if}}` is never a Mustache section
+//! on a key called `if`. A bare `{{name}}` is always a path, never a helper call; a helper with
+//! no arguments is called as a sub-expression, e.g. `{{formatDate (now) "long"}}`.
+//!
+//! Data is looked up in plain maps only: `constructor` or `__proto__` are just keys, and a
+//! numeric segment indexes an array (`items.0`). A bare name is searched down the context
+//! stack (Mustache); `this.x`, `./x` and `../x` look in one context only. `{{#each}}` over an
+//! object visits its keys in `serde_json::Map` order (sorted, unless `preserve_order` is on).
+//! Missing values render as empty and are reported in [`Rendered::diagnostics`] (for a tag
+//! that is just a path; a helper's arguments may be missing on purpose, as with `default`).
+//!
+//! # Example
+//!
+//! ```
+//! use serde_json::json;
+//! use waymark_core::template::{Escape, Partials, RenderOptions, Template};
+//!
+//! let mut partials = Partials::new();
+//! partials.compile("price", "{{formatCurrency price \"EUR\" \"de-DE\"}}")?;
+//! let card = Template::compile(
+//!     "card",
+//!     "Hi {{default profile.firstName \"there\"}}! {{#each offers}}{{title}}: {{> price}}. {{/each}}",
+//! )?;
+//! let data = json!({"offers": [{"title": "Boots <new>", "price": 89.9}]});
+//! let opts = RenderOptions { escape: Escape::Html, now_ms: 1_772_721_000_000, ..RenderOptions::default() };
+//! let out = card.render(&data, &partials, &opts)?;
+//! assert_eq!(out.text, "Hi there! Boots &lt;new&gt;: 89,90\u{a0}€. ");
+//! assert!(out.diagnostics.is_empty());
+//! # Ok::<(), waymark_core::template::TemplateError>(())
+//! ```
 
 mod args;
 mod ast;
@@ -29,7 +62,7 @@ mod error;
 mod escape;
 pub mod helpers;
 mod lexer;
-mod locale;
+pub mod locale;
 mod parser;
 mod render;
 mod scope;
@@ -138,7 +171,7 @@ pub struct RenderOptions {
     pub allow_raw: bool,
     /// "Now" for the date helpers, in Unix milliseconds.
     pub now_ms: i64,
-    /// Default locale of the formatting helpers (see the table in the `locale` docs).
+    /// Default locale of the formatting helpers (see the table in [`locale`]).
     pub locale: String,
     /// Default IANA time zone of the date helpers.
     pub time_zone: String,

@@ -15,9 +15,9 @@
 //!
 //! Truthiness (for `#if`, `and`, sections...): `false`, `null`, `0`, `""` and `[]` are false.
 
-pub(crate) mod dates;
-pub(crate) mod numbers;
-pub(crate) mod strings;
+pub mod dates;
+pub mod numbers;
+pub mod strings;
 
 use std::borrow::Cow;
 
