@@ -556,6 +556,17 @@ fn errors_name_template_and_point_at_the_column() {
     assert!(err("{{else}}", json!({})).contains("outside of a block"));
     assert!(err("{{upper \"x}}", json!({})).contains("unterminated string literal"));
     assert!(err("{{a..b}}", json!({})).contains("empty segment"));
+    assert!(err("{{#each items as |item|}}{{/each}}", json!({})).contains("block parameters"));
+    // Errors in literal text (here: the output limit) point at the text.
+    let t = Template::compile("card", "{{a}}\n  long text").unwrap();
+    let tight = RenderOptions {
+        max_output: 5,
+        ..opts()
+    };
+    let e = t
+        .render(&json!({"a": "x"}), &Partials::new(), &tight)
+        .unwrap_err();
+    assert_eq!((e.line(), e.column()), (1, 6));
     let e = Template::compile("card", "x\n  {{divide 1 0}}")
         .unwrap()
         .render(&json!({}), &Partials::new(), &opts())
@@ -686,6 +697,12 @@ fn template_is_reusable_and_cheap_to_clone() {
     let u = t.clone();
     assert_eq!(u.name(), "hero");
     assert_eq!(u.source(), "Hi {{name}}");
+    let r = full(
+        "{{#each items}}{{.}}{{/each}}",
+        &json!({"items": [1, 2, 3]}),
+        &opts(),
+    );
+    assert_eq!((r.text.as_str(), r.fuel_used), ("123", 7)); // each + 3 × (iteration + tag)
     for name in ["a", "b"] {
         assert_eq!(
             t.render(&json!({ "name": name }), &Partials::new(), &opts())

@@ -8,7 +8,7 @@ use super::helpers::HelperFn;
 #[derive(Clone, Debug)]
 pub(crate) enum Node {
     /// Literal template text.
-    Text(Box<str>),
+    Text { text: Box<str>, at: u32 },
     /// `{{expr}}` (escaped for the output context) or `{{{expr}}}` / `{{& expr}}` (raw).
     Interp { expr: Expr, raw: bool, at: u32 },
     /// Mustache `{{#path}}` / `{{^path}}`; `else_body` is what `{{else}}` adds (Handlebars).

@@ -27,7 +27,8 @@ pub(crate) enum TagKind {
 
 #[derive(Clone, Debug)]
 pub(crate) enum Token<'s> {
-    Text(&'s str),
+    /// Literal text and its byte offset.
+    Text(&'s str, usize),
     Tag {
         kind: TagKind,
         /// The tag's content, without delimiters, sigil or surrounding whitespace.
@@ -49,7 +50,7 @@ pub(crate) fn lex<'s>(name: &str, src: &'s str) -> Result<Vec<Token<'s>>, Templa
     let tail = |from: usize| src.get(from..).unwrap_or("");
     while pos < src.len() {
         let Some(rel) = tail(pos).find(open.as_str()) else {
-            tokens.push(Token::Text(tail(pos)));
+            tokens.push(Token::Text(tail(pos), pos));
             break;
         };
         let start = pos + rel;
@@ -104,7 +105,7 @@ pub(crate) fn lex<'s>(name: &str, src: &'s str) -> Result<Vec<Token<'s>>, Templa
             None => (start, end, ""),
         };
         if text_end > pos {
-            tokens.push(Token::Text(src.get(pos..text_end).unwrap_or("")));
+            tokens.push(Token::Text(src.get(pos..text_end).unwrap_or(""), pos));
         }
         if kind == TagKind::Delimiters {
             let mut parts = body.split_whitespace();

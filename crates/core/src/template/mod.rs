@@ -206,4 +206,6 @@ pub struct Rendered {
     pub text: String,
     /// Missing values and partials, helper warnings, unsafe URLs (at most 256).
     pub diagnostics: Vec<Diagnostic>,
+    /// The fuel the render used (to size [`RenderOptions::fuel`]).
+    pub fuel_used: u64,
 }

@@ -65,9 +65,12 @@ pub(crate) fn parse(name: &str, src: &str) -> Result<Vec<Node>, TemplateError> {
     let mut stack: Vec<Frame> = Vec::new();
     for token in lex(name, src)? {
         let (kind, body, at, body_at, indent) = match token {
-            Token::Text(t) => {
+            Token::Text(t, at) => {
                 let out = stack.last_mut().map_or(&mut root, Frame::current);
-                out.push(Node::Text(t.into()));
+                out.push(Node::Text {
+                    text: t.into(),
+                    at: off(at),
+                });
                 continue;
             }
             Token::Tag {
@@ -132,6 +135,10 @@ pub(crate) fn parse(name: &str, src: &str) -> Result<Vec<Node>, TemplateError> {
                 let (word, rest) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
                 let rest = rest.trim_start();
                 let rest_at = body_at + (body.len() - rest.len());
+                if rest.contains(" as |") || rest.starts_with("as |") {
+                    let msg = "block parameters (`as |x|`) are not supported; use `this` or `@key`";
+                    return Err(err(body_at, ErrorKind::InvalidTag(msg.into())));
+                }
                 let block =
                     kind == TagKind::Section && matches!(word, "if" | "unless" | "each" | "with");
                 let open = if block {

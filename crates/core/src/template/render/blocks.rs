@@ -13,9 +13,9 @@ use crate::template::scope::Frame;
 
 impl<'a> Renderer<'a> {
     #[inline(never)]
-    pub(super) fn text(&mut self, tpl: &Template, t: &str) -> Result<(), TemplateError> {
-        self.burn(tpl, 0, 1 + (t.len() / 256) as u64)?;
-        self.write_text(tpl, 0, t)
+    pub(super) fn text(&mut self, tpl: &Template, t: &str, at: u32) -> Result<(), TemplateError> {
+        self.burn(tpl, at, 1 + (t.len() / 256) as u64)?;
+        self.write_text(tpl, at, t)
     }
 
     #[inline(never)]

@@ -66,9 +66,11 @@ pub(crate) fn render(
         text = UNSAFE_URL.to_string();
         r.diags.push(diag(tpl, 0, DiagnosticKind::UnsafeUrl));
     }
+    let fuel_used = opts.fuel.saturating_sub(r.fuel);
     Ok(Rendered {
         text,
         diagnostics: r.diags,
+        fuel_used,
     })
 }
 
@@ -144,8 +146,9 @@ impl<'a> Renderer<'a> {
         s: &str,
         raw: bool,
     ) -> Result<(), TemplateError> {
-        // Escaping grows text at most 6x (`"` to `\u0022` in JSON is the worst case).
-        self.room(tpl, at, s.len().saturating_mul(6).min(s.len() + 1024))?;
+        // Checked before (unescaped size) and after (escaping may grow it up to 6x): the output
+        // overshoots the limit by at most one escaped value before the render stops.
+        self.room(tpl, at, s.len())?;
         if self.at_line_start && !self.indent.is_empty() {
             self.out.push_str(&self.indent);
             self.at_line_start = false;
@@ -290,7 +293,7 @@ impl<'a> Renderer<'a> {
     /// nested sections keeps small stack frames (it is bounded by `max_depth`, at most 256).
     fn node(&mut self, tpl: &Template, node: &'a Node) -> Result<(), TemplateError> {
         match node {
-            Node::Text(t) => self.text(tpl, t),
+            Node::Text { text, at } => self.text(tpl, text, *at),
             Node::Interp { expr, raw, at } => self.interp(tpl, expr, *raw, *at),
             Node::Section {
                 path,
