@@ -139,6 +139,12 @@ fn default_and_missing_values() {
     let r = full("Hi {{profile.firstName}}", &json!({}), &opts());
     assert_eq!(r.text, "Hi ");
     assert_eq!(r.diagnostics.len(), 1);
+    let looped = full(
+        "{{#each items}}{{missing}}{{/each}}",
+        &json!({"items": [1, 2, 3]}),
+        &opts(),
+    );
+    assert_eq!(looped.diagnostics.len(), 1, "reported once per place");
     assert_eq!(
         r.diagnostics[0].kind,
         DiagnosticKind::MissingValue("profile.firstName".into())
@@ -298,6 +304,14 @@ fn numbers_and_currency_in_locales() {
             n.clone()
         ),
         "-$0.50 1.234,50\u{a0}CHF"
+    );
+    assert_eq!(
+        render_in(
+            "{{formatPercent 0.125}} {{formatPercent 0.125 1 \"fr-FR\"}}",
+            n.clone(),
+            Escape::None
+        ),
+        "13% 12,5\u{a0}%"
     );
     let o = RenderOptions {
         locale: "de-DE".into(),

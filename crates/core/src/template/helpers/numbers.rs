@@ -3,6 +3,7 @@
 //! | helper | arguments |
 //! | --- | --- |
 //! | `formatNumber` | `n [decimals] [locale]` (or `decimals=` `locale=`); without `decimals`, integers show none and other numbers up to 3 |
+//! | `formatPercent` | `ratio [decimals=0] [locale]`: `0.125` is `13%` (`13 %` in fr-FR and de-DE) |
 //! | `formatCurrency` | `amount [currency="USD"] [locale]` (or `currency=` `locale=` `decimals=`) |
 //! | `add` `subtract` `multiply` `divide` `mod` | `a b` (division or mod by zero is an error) |
 //! | `round` | `n [decimals=0]`; `floor` `ceil` `abs` | `n` |
@@ -19,6 +20,7 @@ pub(crate) fn lookup(name: &str) -> Option<HelperFn> {
     let f: HelperFn = match name {
         "formatNumber" => format_number,
         "formatCurrency" => format_currency,
+        "formatPercent" => format_percent,
         "add" => |_, a| Ok(num_value(a.num(0)? + a.num(1)?)),
         "subtract" => |_, a| Ok(num_value(a.num(0)? - a.num(1)?)),
         "multiply" => |_, a| Ok(num_value(a.num(0)? * a.num(1)?)),
@@ -142,6 +144,21 @@ fn format_number(env: &mut Env<'_>, a: &Args<'_>) -> Result<Value, String> {
     let d = d.or(if n.fract() == 0.0 { Some(0) } else { None });
     let loc = locale_of(env, a, 2);
     Ok(Value::String(format(n, d, loc)))
+}
+
+fn format_percent(env: &mut Env<'_>, a: &Args<'_>) -> Result<Value, String> {
+    let n = a.num(0)? * 100.0;
+    let d = decimals(a.opt("decimals", 1))?.unwrap_or(0);
+    let loc = locale_of(env, a, 2);
+    // CLDR puts a no-break space before `%` in these languages.
+    let space = match loc.tag {
+        "fr-FR" | "de-DE" | "es-ES" => "\u{a0}",
+        _ => "",
+    };
+    Ok(Value::String(format!(
+        "{}{space}%",
+        format(n, Some(d), loc)
+    )))
 }
 
 /// Symbol and minor-unit digits of common ISO 4217 codes; others print their code.

@@ -99,9 +99,14 @@ impl<'a> Renderer<'a> {
         }
     }
 
+    /// Records a diagnostic once per place (a missing value in a loop is reported once).
     fn note(&mut self, tpl: &Template, at: u32, kind: DiagnosticKind) {
-        if self.diags.len() < MAX_DIAGNOSTICS {
-            self.diags.push(diag(tpl, at, kind));
+        if self.diags.len() >= MAX_DIAGNOSTICS {
+            return;
+        }
+        let d = diag(tpl, at, kind);
+        if !self.diags.contains(&d) {
+            self.diags.push(d);
         }
     }
 
