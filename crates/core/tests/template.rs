@@ -226,7 +226,13 @@ fn string_helpers() {
         render("{{#each (split csv \",\")}}[{{.}}]{{/each}}", d.clone()),
         "[x][y]"
     );
-    assert_eq!(render("{{concat \"a\" 1 true}}", d), "a1true");
+    assert_eq!(render("{{concat \"a\" 1 true}}", d.clone()), "a1true");
+    let t = "{{#if (contains tags \"b\")}}B{{/if}}{{#if (contains name \"maria\")}}M{{/if}}{{#unless (contains tags \"z\")}}!Z{{/unless}}";
+    assert_eq!(render(t, d.clone()), "BM!Z");
+    let t = "{{lookup greetings lang}} {{lookup tags 1}} [{{lookup greetings \"constructor\"}}]";
+    let g =
+        json!({"greetings": {"fr": "Bonjour", "en": "Hello"}, "lang": "fr", "tags": ["a", "b"]});
+    assert_eq!(render(t, g), "Bonjour b []");
 }
 
 #[test]

@@ -7,6 +7,8 @@
 //! | `eq` `ne` `gt` `gte` `lt` `lte` | `a b` |
 //! | `and` `or` | `a b ...` (truthiness); `not` `a` |
 //! | `length` `first` `last` | `array` (length also of strings and objects) |
+//! | `contains` | `haystack needle`: array element, substring, or object key |
+//! | `lookup` | `object key` (or `array index`): a member by computed name |
 //! | `join` | `array [separator=", "]`; `split` `string separator` |
 //! | `json` | `value`: JSON text (then escaped for the output context like any value) |
 //! | strings | see [`strings`] |
@@ -144,6 +146,28 @@ pub(crate) fn lookup(name: &str) -> Option<HelperFn> {
                     .map(|p| Value::String(p.into()))
                     .collect(),
             ))
+        },
+        "contains" => |_, a| {
+            let needle = a.get(1);
+            Ok(Value::Bool(match a.get(0) {
+                Value::Array(items) => items.iter().any(|v| equal(v, needle)),
+                Value::String(s) => !needle.is_null() && s.contains(display(needle).as_ref()),
+                Value::Object(m) => m.contains_key(display(needle).as_ref()),
+                _ => false,
+            }))
+        },
+        "lookup" => |_, a| {
+            let key = display(a.get(1));
+            Ok(match a.get(0) {
+                Value::Object(m) => m.get(key.as_ref()).cloned().unwrap_or_default(),
+                Value::Array(items) => key
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| items.get(i))
+                    .cloned()
+                    .unwrap_or_default(),
+                _ => Value::Null,
+            })
         },
         "json" => |_, a| {
             serde_json::to_string(a.get(0))
