@@ -222,8 +222,10 @@ pub(crate) fn to_num(v: &Value) -> Option<f64> {
     }
 }
 
-/// A JSON number from an `f64`: integral values become integers (so `add 1 2` prints `3`).
+/// A JSON number from an `f64`, rounded to 15 significant digits so binary artefacts do not
+/// show (`add 0.1 0.2` is `0.3`); integral values become integers (`add 1 2` prints `3`).
 pub(crate) fn num_value(f: f64) -> Value {
+    let f = format!("{f:.14e}").parse::<f64>().unwrap_or(f);
     if f.fract() == 0.0 && f.abs() < 9.0e15 {
         Value::from(f as i64)
     } else {
