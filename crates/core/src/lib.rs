@@ -8,3 +8,4 @@
 pub mod bundle;
 pub mod expr;
 pub mod hash;
+pub mod template;
