@@ -259,7 +259,10 @@ fn math_helpers() {
         ),
         "3.142 2 7"
     );
-    assert_eq!(render("{{add 0.1 0.2}} {{multiply 1.1 3}}", d.clone()), "0.3 3.3");
+    assert_eq!(
+        render("{{add 0.1 0.2}} {{multiply 1.1 3}}", d.clone()),
+        "0.3 3.3"
+    );
     assert!(err("{{divide a 0}}", d).contains("helper `divide`: division by zero"));
 }
 

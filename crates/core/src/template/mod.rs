@@ -64,6 +64,7 @@ pub mod helpers;
 mod lexer;
 pub mod locale;
 mod parser;
+mod reads;
 mod render;
 mod scope;
 
@@ -73,6 +74,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 pub use error::{Diagnostic, DiagnosticKind, ErrorKind, TemplateError};
+pub(crate) use escape::url_is_safe;
 pub use escape::{Escape, UNSAFE_URL};
 
 /// A compiled template. Cloning is cheap (the tree is shared).
