@@ -1,5 +1,7 @@
 //! `waymark`: the central API server, the demo, and tools for bundle authors.
 
+mod decide;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -36,6 +38,8 @@ enum Command {
     },
     /// Print the JSON Schema of bundles.
     Schema,
+    /// Decide what surfaces show for a profile, as the runtimes would.
+    Decide(decide::DecideArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +58,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Demo { listen, www } => demo(&listen, www),
         Command::Validate { bundle } => validate(&bundle),
         Command::Schema => schema(),
+        Command::Decide(args) => decide::run(args),
     }
 }
 
