@@ -6,7 +6,6 @@ use crate::bundle::{Activity, Channel, Content, DisplayFrequency, Experiment, Su
 use crate::hash;
 
 use super::Run;
-use super::counters::event_name;
 use super::output::{Outcome, Proposition};
 
 /// The assignment kept for units in an experiment's holdout.
@@ -233,12 +232,12 @@ fn check<'b>(run: &mut Run<'b>, index: usize) -> Result<Selected<'b>, Skip> {
     }
     let tally = run.tally();
     for cap in &activity.caps {
-        let event = event_name(&cap.event);
+        let event = cap.event.name();
         let count = tally.of(&activity.id, event, cap.period);
         if count >= u64::from(cap.max) {
             return Err((
                 Outcome::Cap,
-                Some(format!("{count}/{} {event} per {:?}", cap.max, cap.period).to_lowercase()),
+                Some(format!("{count}/{} {event} per {}", cap.max, cap.period.name())),
             ));
         }
     }
@@ -250,7 +249,7 @@ fn check<'b>(run: &mut Run<'b>, index: usize) -> Result<Selected<'b>, Skip> {
             .iter()
             .filter(|c| c.channel == channel)
         {
-            let event = event_name(&cap.event);
+            let event = cap.event.name();
             let count = tally.count(
                 |t| engine.channels.get(t) == Some(&channel),
                 event,
@@ -258,10 +257,12 @@ fn check<'b>(run: &mut Run<'b>, index: usize) -> Result<Selected<'b>, Skip> {
             );
             if count >= u64::from(cap.max) {
                 let detail = format!(
-                    "channel {channel:?}: {count}/{} {event} per {:?}",
-                    cap.max, cap.period
+                    "channel {}: {count}/{} {event} per {}",
+                    channel.name(),
+                    cap.max,
+                    cap.period.name()
                 );
-                return Err((Outcome::Cap, Some(detail.to_lowercase())));
+                return Err((Outcome::Cap, Some(detail)));
             }
         }
     }

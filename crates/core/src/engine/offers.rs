@@ -10,7 +10,6 @@ use serde_json::Value;
 use crate::bundle::{Offer, Ranking, Surface};
 
 use super::Run;
-use super::counters::event_name;
 use super::output::{OfferItem, Outcome, PlacementDecision};
 
 struct Ranked {
@@ -157,12 +156,12 @@ fn check(
     }
     let tally = run.tally();
     for cap in &offer.caps {
-        let event = event_name(&cap.event);
+        let event = cap.event.name();
         let count = tally.of(&offer.id, event, cap.period);
         if count >= u64::from(cap.max) {
             return Err((
                 Outcome::Cap,
-                Some(format!("{count}/{} {event} per {:?}", cap.max, cap.period).to_lowercase()),
+                Some(format!("{count}/{} {event} per {}", cap.max, cap.period.name())),
             ));
         }
     }
