@@ -23,7 +23,7 @@ macro_rules! vector_files {
     };
 }
 
-const FILES: &[(&str, &str)] = vector_files!["activities", "experiments", "frequency"];
+const FILES: &[(&str, &str)] = vector_files!["activities", "experiments", "frequency", "offers"];
 
 /// Why `actual` does not match `expected`, if it does not.
 fn mismatch(expected: &Value, actual: Option<&Value>, at: &str) -> Option<String> {

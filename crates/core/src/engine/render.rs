@@ -252,6 +252,9 @@ impl Run<'_> {
                 Field::Html => Escape::Html,
                 Field::Text | Field::Url => Escape::None,
             },
+            // Data never produces markup, not even through `{{{raw}}}`: trusted HTML belongs in
+            // the bundle's templates and partials.
+            allow_raw: false,
             now_ms: self.input.now,
             locale: self.locale(),
             time_zone: self
