@@ -23,7 +23,13 @@ macro_rules! vector_files {
     };
 }
 
-const FILES: &[(&str, &str)] = vector_files!["activities", "experiments", "frequency", "offers"];
+const FILES: &[(&str, &str)] = vector_files![
+    "activities",
+    "experiments",
+    "frequency",
+    "offers",
+    "rendering"
+];
 
 /// Why `actual` does not match `expected`, if it does not.
 fn mismatch(expected: &Value, actual: Option<&Value>, at: &str) -> Option<String> {
@@ -104,5 +110,5 @@ fn every_vector_passes_and_is_deterministic() {
         failures.len(),
         failures.join("\n")
     );
-    assert!(cases >= 60, "only {cases} vectors ran");
+    assert!(cases >= 83, "only {cases} vectors ran");
 }

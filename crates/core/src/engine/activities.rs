@@ -237,7 +237,11 @@ fn check<'b>(run: &mut Run<'b>, index: usize) -> Result<Selected<'b>, Skip> {
         if count >= u64::from(cap.max) {
             return Err((
                 Outcome::Cap,
-                Some(format!("{count}/{} {event} per {}", cap.max, cap.period.name())),
+                Some(format!(
+                    "{count}/{} {event} per {}",
+                    cap.max,
+                    cap.period.name()
+                )),
             ));
         }
     }

@@ -161,7 +161,11 @@ fn check(
         if count >= u64::from(cap.max) {
             return Err((
                 Outcome::Cap,
-                Some(format!("{count}/{} {event} per {}", cap.max, cap.period.name())),
+                Some(format!(
+                    "{count}/{} {event} per {}",
+                    cap.max,
+                    cap.period.name()
+                )),
             ));
         }
     }
