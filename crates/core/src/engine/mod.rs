@@ -18,6 +18,7 @@ mod offers;
 mod output;
 mod projection;
 mod render;
+mod state;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -36,6 +37,7 @@ pub use output::{
     RenderedButton, RenderedCard, RenderedImage, RenderedInApp, StateChanges,
 };
 pub use projection::Projection;
+pub use state::{MAX_EVENT_AGE_MS, MAX_EVENTS};
 
 /// A compiled bundle, ready to decide.
 #[derive(Debug, Clone)]
