@@ -1,6 +1,7 @@
 //! Choosing activities for the requested surfaces.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::bundle::{Activity, Channel, Content, DisplayFrequency, Experiment, Surface, Trigger};
 use crate::hash;
@@ -35,7 +36,7 @@ type Skip = (Outcome, Option<String>);
 pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
     let engine = run.engine;
     // Candidates across every requested surface, then one global order: priority, id.
-    let mut candidates: Vec<(usize, String)> = Vec::new();
+    let mut candidates: Vec<(usize, Arc<str>)> = Vec::new();
     let mut seen = HashSet::new();
     for requested in &run.input.request.surfaces {
         let surface = match Surface::parse(requested) {
@@ -46,10 +47,9 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
             }
         };
         let (scheme, host) = surface.site();
-        let Some(list) = engine.by_site.get(&(scheme.to_owned(), host.to_owned())) else {
-            continue;
-        };
-        for &index in list {
+        let exact = engine.by_page.get(&surface.page_key());
+        let wild = engine.wildcards.get(&(scheme.to_owned(), host.to_owned()));
+        for &index in exact.into_iter().chain(wild).flatten() {
             let activity = &engine.bundle.activities[index];
             let concrete = match surface.fragment() {
                 Some(_) => activity
@@ -60,11 +60,11 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
                 None => activity
                     .surfaces
                     .iter()
-                    .find(|s| s.page().covers(&surface))
+                    .find(|s| s.covers_page(&surface))
                     .map(|s| s.on_page(&surface)),
             };
             if let Some(concrete) = concrete {
-                let scope = concrete.to_string();
+                let scope: Arc<str> = Arc::from(concrete.to_string());
                 if seen.insert((index, scope.clone())) {
                     candidates.push((index, scope));
                 }
@@ -81,7 +81,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
         .settings
         .card_feed_size
         .unwrap_or(DEFAULT_FEED_SIZE);
-    let mut claims: HashMap<(String, Channel), Claim> = HashMap::new();
+    let mut claims: HashMap<(Arc<str>, Channel), Claim> = HashMap::new();
     let mut in_app: Option<String> = None;
     let mut propositions = Vec::new();
     for (index, scope) in candidates {
@@ -89,7 +89,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
         let selected = match check(run, index) {
             Ok(selected) => selected,
             Err((outcome, detail)) => {
-                run.reason(&activity.id, &scope, outcome, detail);
+                run.reason(&engine.activity_ids[index], &scope, outcome, detail);
                 continue;
             }
         };
@@ -98,14 +98,19 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
         };
         let claim = claims.entry((scope.clone(), channel)).or_default();
         if let Some(skip) = conflict(claim, channel, &selected, feed_size, in_app.as_deref()) {
-            run.reason(&activity.id, &scope, skip.0, skip.1);
+            run.reason(&engine.activity_ids[index], &scope, skip.0, skip.1);
             continue;
         }
         let rendered = match selected.content {
             Some(content) => match run.render_content(&activity.id, content) {
                 Ok(rendered) => Some(rendered),
                 Err(message) => {
-                    run.reason(&activity.id, &scope, Outcome::Error, Some(message));
+                    run.reason(
+                        &engine.activity_ids[index],
+                        &scope,
+                        Outcome::Error,
+                        Some(message),
+                    );
                     continue;
                 }
             },
@@ -128,7 +133,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
             Outcome::Control
         };
         run.reason(
-            &activity.id,
+            &engine.activity_ids[index],
             &scope,
             outcome,
             variant_id.as_ref().map(|v| format!("variant {v}")),
@@ -140,7 +145,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
                 activity.id,
                 variant_id.as_deref().unwrap_or("")
             ),
-            surface: scope,
+            surface: scope.to_string(),
             activity_id: activity.id.clone(),
             experiment_id,
             variant_id,

@@ -44,9 +44,17 @@ pub use state::{MAX_EVENT_AGE_MS, MAX_EVENTS};
 pub struct Engine {
     bundle: Bundle,
     activities: Vec<compile::CompiledActivity>,
-    /// Activity indexes per (scheme, host), by priority then id.
-    by_site: HashMap<(String, String), Vec<usize>>,
+    /// Activity indexes per page (`scheme://host/path`) for their non-wildcard surfaces.
+    by_page: HashMap<String, Vec<usize>>,
+    /// Activity indexes per (scheme, host) for their wildcard surfaces.
+    wildcards: HashMap<(String, String), Vec<usize>>,
     offers: Vec<compile::CompiledOffer>,
+    /// Shared ids for reasons, by index.
+    activity_ids: Vec<Arc<str>>,
+    offer_ids: Vec<Arc<str>>,
+    placement_ids: Vec<Arc<str>>,
+    /// Placement indexes per page (`scheme://host/path`).
+    placements_by_page: HashMap<String, Vec<usize>>,
     /// Offer indexes per placement id.
     offers_by_placement: HashMap<String, Vec<usize>>,
     /// Policy index per placement id.
@@ -144,10 +152,16 @@ impl<'e> Run<'e> {
         }
     }
 
-    fn reason(&mut self, id: &str, scope: &str, outcome: Outcome, detail: Option<String>) {
+    fn reason(
+        &mut self,
+        id: &Arc<str>,
+        scope: &Arc<str>,
+        outcome: Outcome,
+        detail: Option<String>,
+    ) {
         self.reasons.push(Reason {
-            id: id.to_owned(),
-            scope: scope.to_owned(),
+            id: Arc::clone(id),
+            scope: Arc::clone(scope),
             outcome,
             detail,
         });
