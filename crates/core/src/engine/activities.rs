@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::bundle::{Activity, Channel, Content, DisplayFrequency, Experiment, Surface, Trigger};
+use crate::bundle::{Activity, Channel, Content, DisplayFrequency, Experiment, Trigger};
 use crate::hash;
 
 use super::Run;
@@ -38,14 +38,18 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
     // Candidates across every requested surface, then one global order: priority, id.
     let mut candidates: Vec<(usize, Arc<str>)> = Vec::new();
     let mut seen = HashSet::new();
-    for requested in &run.input.request.surfaces {
-        let surface = match Surface::parse(requested) {
+    let surfaces = std::mem::take(&mut run.surfaces);
+    for parsed in &surfaces {
+        let surface = match parsed {
             Ok(surface) => surface,
-            Err(e) => {
-                run.diagnostic(format!("request: `{requested}` is not a surface: {e}"));
+            Err(message) => {
+                run.diagnostic(message.clone());
                 continue;
             }
         };
+        // For a fragment request every candidate's scope is the requested surface itself.
+        let requested_scope: Option<Arc<str>> =
+            surface.fragment().map(|_| Arc::from(surface.to_string()));
         let (scheme, host) = surface.site();
         let exact = engine.by_page.get(&surface.page_key());
         let wild = engine.wildcards.get(&(scheme.to_owned(), host.to_owned()));
@@ -55,22 +59,23 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
                 Some(_) => activity
                     .surfaces
                     .iter()
-                    .any(|s| s.covers(&surface))
-                    .then(|| surface.clone()),
+                    .any(|s| s.covers(surface))
+                    .then(|| requested_scope.clone())
+                    .flatten(),
                 None => activity
                     .surfaces
                     .iter()
-                    .find(|s| s.covers_page(&surface))
-                    .map(|s| s.on_page(&surface)),
+                    .find(|s| s.covers_page(surface))
+                    .map(|s| Arc::from(s.on_page(surface).to_string())),
             };
-            if let Some(concrete) = concrete {
-                let scope: Arc<str> = Arc::from(concrete.to_string());
+            if let Some(scope) = concrete {
                 if seen.insert((index, scope.clone())) {
                     candidates.push((index, scope));
                 }
             }
         }
     }
+    run.surfaces = surfaces;
     candidates.sort_by(|(a, _), (b, _)| {
         let (a, b) = (&engine.bundle.activities[*a], &engine.bundle.activities[*b]);
         b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id))

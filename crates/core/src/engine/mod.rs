@@ -126,6 +126,11 @@ struct Run<'e> {
     reasons: Vec<Reason>,
     assignments: BTreeMap<String, String>,
     diagnostics: Vec<String>,
+    /// Render options for HTML fields and for text and URL fields.
+    render_html: crate::template::RenderOptions,
+    render_text: crate::template::RenderOptions,
+    /// The requested surfaces, parsed once.
+    surfaces: Vec<Result<crate::bundle::Surface, String>>,
 }
 
 /// At most this many diagnostics are returned per decision.
@@ -138,11 +143,25 @@ impl<'e> Run<'e> {
             ConsentState::Out => false,
             ConsentState::Pending => engine.bundle.settings.personalize_when_consent_pending,
         };
+        let data = data_document(input, consent);
+        let (render_html, render_text) = render::options(input, &data);
+        let surfaces = input
+            .request
+            .surfaces
+            .iter()
+            .map(|s| {
+                crate::bundle::Surface::parse(s)
+                    .map_err(|e| format!("request: `{s}` is not a surface: {e}"))
+            })
+            .collect();
         Run {
             engine,
             input,
             clock: clock::Clock::new(input.now, input.snapshot.time_zone.as_deref()),
-            data: data_document(input, consent),
+            data,
+            render_html,
+            render_text,
+            surfaces,
             env: Env::new(input.now),
             consent,
             decision_id: decision_id(engine, input),

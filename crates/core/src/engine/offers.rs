@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use crate::bundle::{Ranking, Surface};
+use crate::bundle::Ranking;
 
 use super::Run;
 use super::compile::CompiledPolicy;
@@ -22,10 +22,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
     let engine = run.engine;
     // The placements on the requested surfaces, in bundle order.
     let mut placements: Vec<usize> = Vec::new();
-    for requested in &run.input.request.surfaces {
-        let Ok(surface) = Surface::parse(requested) else {
-            continue;
-        };
+    for surface in run.surfaces.iter().filter_map(|s| s.as_ref().ok()) {
         for &index in engine
             .placements_by_page
             .get(&surface.page_key())
@@ -35,7 +32,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
             let placement = &engine.bundle.placements[index];
             if surface
                 .fragment()
-                .is_none_or(|_| placement.surface.covers(&surface))
+                .is_none_or(|_| placement.surface.covers(surface))
             {
                 placements.push(index);
             }
