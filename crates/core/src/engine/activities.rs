@@ -68,10 +68,10 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
                     .find(|s| s.covers_page(surface))
                     .map(|s| Arc::from(s.on_page(surface).to_string())),
             };
-            if let Some(scope) = concrete {
-                if seen.insert((index, scope.clone())) {
-                    candidates.push((index, scope));
-                }
+            if let Some(scope) = concrete
+                && seen.insert((index, scope.clone()))
+            {
+                candidates.push((index, scope));
             }
         }
     }

@@ -252,7 +252,7 @@ impl Run<'_> {
             Field::Text | Field::Url => &self.render_text,
         };
         let rendered = template
-            .render(&self.data, &engine.partials, &options)
+            .render(&self.data, &engine.partials, options)
             .map_err(|e| e.to_string())?;
         for diagnostic in &rendered.diagnostics {
             self.diagnostic(format!("{id}: {diagnostic}"));
