@@ -28,7 +28,8 @@ const FILES: &[(&str, &str)] = vector_files![
     "experiments",
     "frequency",
     "offers",
-    "rendering"
+    "rendering",
+    "shop",
 ];
 
 /// Why `actual` does not match `expected`, if it does not.
@@ -110,5 +111,5 @@ fn every_vector_passes_and_is_deterministic() {
         failures.len(),
         failures.join("\n")
     );
-    assert!(cases >= 83, "only {cases} vectors ran");
+    assert!(cases >= 102, "only {cases} vectors ran");
 }
