@@ -3,6 +3,10 @@
 //! This crate only translates: every function forwards to `waymark-core` and maps its types to
 //! JavaScript ones (camelCase names through `js_name`). No logic lives here.
 
+mod engine;
+
+pub use engine::{Engine, apply_state_changes, record_event};
+
 use wasm_bindgen::prelude::*;
 
 /// MurmurHash3_x86_32 of the UTF-8 bytes of `input` with `seed`.
