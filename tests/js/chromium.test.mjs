@@ -3,7 +3,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { root, startWaymark, launchChromium } from "./harness.mjs";
+import { root, startWaymark, launchChromium, nativeVectors } from "./harness.mjs";
 
 const murmur3 = JSON.parse(readFileSync(join(root, "tests/suites/murmur3.json"), "utf8"));
 let server;
@@ -52,4 +52,22 @@ test("the wasm module is served as application/wasm", async () => {
   const response = await fetch(new URL("/dist/wasm/waymark_bg.wasm", server.url));
   assert.equal(response.status, 200);
   assert.equal(response.headers.get("content-type"), "application/wasm");
+});
+
+test("every decisioning vector decides in Chromium byte for byte as natively", async () => {
+  const vectors = nativeVectors();
+  assert.ok(vectors.length >= 100, `only ${vectors.length} vectors`);
+  const mismatches = await page.evaluate(async (vectors) => {
+    const wasm = await import("/dist/wasm/waymark.js");
+    await wasm.default();
+    const engines = new Map();
+    const out = [];
+    for (const v of vectors) {
+      if (!engines.has(v.bundle)) engines.set(v.bundle, new wasm.Engine(v.bundle));
+      const decision = engines.get(v.bundle).decide(v.input);
+      if (decision !== v.decision) out.push({ name: `${v.file}: ${v.name}`, decision, expected: v.decision });
+    }
+    return out;
+  }, vectors);
+  assert.deepEqual(mismatches, []);
 });

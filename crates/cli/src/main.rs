@@ -40,6 +40,13 @@ enum Command {
     Schema,
     /// Decide what surfaces show for a profile, as the runtimes would.
     Decide(decide::DecideArgs),
+    /// Print every decisioning vector with its native decision (for cross-runtime tests).
+    #[command(hide = true)]
+    Vectors {
+        /// The folder of vector files.
+        #[arg(default_value = "tests/vectors")]
+        dir: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -59,6 +66,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Validate { bundle } => validate(&bundle),
         Command::Schema => schema(),
         Command::Decide(args) => decide::run(args),
+        Command::Vectors { dir } => decide::vectors(&dir),
     }
 }
 
