@@ -16,6 +16,18 @@
 //!   `{{#each items}}` (with `@index`, `@first`, `@last`, `@key`, `this`), `{{#with obj}}`,
 //!   `{{else}}` in all of them (and in Mustache sections). Paths may be `this.x`, `../x`,
 //!   `@root.x`.
+//! * Conditions: the argument of `{{#if}}`, `{{#unless}}` and `{{else if}}` may be written in
+//!   the condition language of [`crate::expr`]:
+//!   `{{#if profile.tier == "gold" and cart.total > 100}}…{{else}}…{{/if}}`. An argument is an
+//!   expression when, outside string literals, it holds an operator symbol (`==` `!=` `<` `<=`
+//!   `>` `>=` `&&` `||` `!`) or an operator word (`and` `or` `not` `in` `contains` `startsWith`
+//!   `endsWith` `matches` `exists`) that is not in a helper's place (first in the tag, or right
+//!   after `(`); otherwise it is a Handlebars path, literal or helper call, so `{{#if not x}}` and
+//!   `{{#if (and a b)}}` keep calling the helpers. An expression reads the render's **root** data
+//!   (its paths are top-level keys, as in `@root.x`, even inside `{{#each}}`), uses
+//!   [`RenderOptions::now_ms`] for `now()` and the date functions, spends the render's fuel, and
+//!   reports its evaluation diagnostics as [`DiagnosticKind::Condition`]. A syntax error is a
+//!   compile error ([`ErrorKind::InvalidCondition`]) located at the offending token.
 //! * Helpers: `{{helper arg "literal" 3 key=value}}` and sub-expressions
 //!   `{{#if (gt cart.total 100)}}`. A missing value's fallback is the `default` helper:
 //!   `{{default profile.firstName "there"}}` (Adobe Journey Optimizer's helper style).
