@@ -1,5 +1,7 @@
 //! `waymark`: the central API server, the demo, and tools for bundle authors.
 
+mod tools;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -36,6 +38,11 @@ enum Command {
     },
     /// Print the JSON Schema of bundles.
     Schema,
+    /// Evaluate a condition: reads {"expr" | "jsonlogic", "data", "now"?} on stdin, prints JSON.
+    Eval,
+    /// Render a template: reads {"template", "data", "partials"?, "escape"?, "now"?, "locale"?,
+    /// "timeZone"?} on stdin, prints the text.
+    Render,
 }
 
 fn main() -> ExitCode {
@@ -54,6 +61,8 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Demo { listen, www } => demo(&listen, www),
         Command::Validate { bundle } => validate(&bundle),
         Command::Schema => schema(),
+        Command::Eval => tools::eval(),
+        Command::Render => tools::render(),
     }
 }
 

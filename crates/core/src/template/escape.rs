@@ -31,6 +31,24 @@ pub enum Escape {
 /// What an unsafe URL renders as in the [`Escape::Url`] context.
 pub const UNSAFE_URL: &str = "about:invalid#waymark";
 
+impl std::str::FromStr for Escape {
+    type Err = String;
+
+    /// `html`, `attribute`, `url`, `json` or `none`.
+    fn from_str(s: &str) -> Result<Escape, String> {
+        match s {
+            "html" => Ok(Escape::Html),
+            "attribute" => Ok(Escape::Attribute),
+            "url" => Ok(Escape::Url),
+            "json" => Ok(Escape::Json),
+            "none" => Ok(Escape::None),
+            other => Err(format!(
+                "unknown escape context `{other}` (expected html, attribute, url, json or none)"
+            )),
+        }
+    }
+}
+
 impl Escape {
     /// Appends `s` to `out`, escaped for this context. `raw` (`{{{x}}}`, `{{& x}}`) disables
     /// escaping in the `Html` and `None` contexts only: the attribute, URL and JSON contexts are
