@@ -9,8 +9,8 @@
 use std::io::{Read, Write};
 
 use serde_json::{Map, Value};
-use waymark_core::expr::{Env, Expr, parse_timestamp_ms};
-use waymark_core::template::{Escape, Partials, RenderOptions, Template};
+use waymark_core::expr::{Env, Expr};
+use waymark_core::template::{Partials, RenderOptions, Template};
 
 /// `waymark eval`: `{"expr": "...", "data": {...}, "now"?: ms | "RFC 3339"}` or
 /// `{"jsonlogic": rule, "data": {...}, "now"?}`; prints the value as one line of JSON.
@@ -49,15 +49,10 @@ pub fn render() -> Result<(), String> {
         now_ms: now(&input)?,
         ..RenderOptions::default()
     };
-    if let Some(escape) = input.get("escape") {
-        let name = escape.as_str().ok_or("`escape` must be a string")?;
-        opts.escape = name.parse::<Escape>()?;
-    }
-    if let Some(locale) = input.get("locale") {
-        opts.locale = locale.as_str().ok_or("`locale` must be a string")?.into();
-    }
-    if let Some(zone) = input.get("timeZone") {
-        opts.time_zone = zone.as_str().ok_or("`timeZone` must be a string")?.into();
+    for key in ["escape", "locale", "timeZone"] {
+        if let Some(value) = input.get(key) {
+            opts.set(key, value)?;
+        }
     }
     let mut partials = Partials::new();
     match input.get("partials") {
@@ -133,12 +128,11 @@ fn now(input: &Map<String, Value>) -> Result<i64, String> {
                 .map_err(|e| e.to_string())?;
             i64::try_from(since.as_millis()).map_err(|e| e.to_string())
         }
-        Some(Value::Number(n)) => n
-            .as_i64()
-            .ok_or_else(|| format!("`now` must be whole unix milliseconds, got {n}")),
-        Some(Value::String(s)) => parse_timestamp_ms(s)
-            .ok_or_else(|| format!("`now` is not an RFC 3339 timestamp or a date: {s:?}")),
-        Some(_) => Err("`now` must be unix milliseconds or an RFC 3339 string".into()),
+        Some(value) => {
+            let mut opts = RenderOptions::default();
+            opts.set("now", value)?;
+            Ok(opts.now_ms)
+        }
     }
 }
 

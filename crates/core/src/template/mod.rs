@@ -211,6 +211,53 @@ impl Default for RenderOptions {
     }
 }
 
+impl RenderOptions {
+    /// The option names [`RenderOptions::set`] knows, as tools and bindings spell them.
+    pub const JSON_KEYS: [&'static str; 4] = ["escape", "now", "locale", "timeZone"];
+
+    /// Sets one option from its JSON form, as the CLI and the JavaScript bindings receive it:
+    /// `escape` (`"html"`, `"attribute"`, `"url"`, `"json"` or `"none"`), `now` (unix
+    /// milliseconds, or an RFC 3339 timestamp or plain date), `locale`, `timeZone`. `null`
+    /// leaves the option as it is.
+    ///
+    /// # Errors
+    ///
+    /// A message for an unknown key or a value of the wrong type.
+    pub fn set(&mut self, key: &str, value: &Value) -> Result<(), String> {
+        if value.is_null() {
+            return Ok(());
+        }
+        let text = || {
+            value
+                .as_str()
+                .ok_or_else(|| format!("`{key}` must be a string"))
+        };
+        match key {
+            "escape" => self.escape = text()?.parse()?,
+            "locale" => self.locale = text()?.to_string(),
+            "timeZone" => self.time_zone = text()?.to_string(),
+            "now" => {
+                self.now_ms = match value {
+                    Value::Number(n) => n
+                        .as_i64()
+                        .ok_or_else(|| format!("`now` must be whole unix milliseconds, got {n}"))?,
+                    Value::String(s) => crate::expr::parse_timestamp_ms(s).ok_or_else(|| {
+                        format!("`now` is not an RFC 3339 timestamp or a date: {s:?}")
+                    })?,
+                    _ => return Err("`now` must be unix milliseconds or an RFC 3339 string".into()),
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "unknown render option `{key}` (expected {})",
+                    RenderOptions::JSON_KEYS.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The output of a render and what it noticed along the way.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Rendered {
