@@ -15,6 +15,13 @@ export interface RenderOptions {
   timeZone?: string;
 }
 
+/** Decision data parsed once by the engine, for many `evaluateAll` / `renderAll` calls. */
+export class Data {
+  private constructor(inner: unknown);
+  static from(data: Json): Promise<Data>;
+  free(): void;
+}
+
 /** A compiled condition (text language or JsonLogic). */
 export class Condition {
   private constructor(inner: unknown);
@@ -39,7 +46,7 @@ export class ConditionSet {
   addJsonLogic(rule: Json): number;
   readonly length: number;
   /** 1 or 0 per condition, in the order they were added. */
-  evaluateAll(data: Json, nowMs?: number): Uint8Array;
+  evaluateAll(data: Json | Data, nowMs?: number): Uint8Array;
   /** The value of each condition. */
   valuesAll(data: Json, nowMs?: number): unknown[];
   free(): void;
@@ -59,6 +66,6 @@ export class TemplateSet {
   names(): string[];
   render(name: string, data: Json, options?: RenderOptions | string): string;
   /** Every template, in `names()` order. */
-  renderAll(data: Json, nowMs?: number): string[];
+  renderAll(data: Json | Data, nowMs?: number): string[];
   free(): void;
 }

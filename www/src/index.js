@@ -25,6 +25,31 @@ export async function bucket(seed, unitId) {
 // the stringify); they cross into the engine as JSON text.
 const json = (value) => (typeof value === "string" ? value : JSON.stringify(value));
 
+/** Decision data parsed once by the engine, for many `evaluateAll` / `renderAll` calls. */
+export class Data {
+  #inner;
+
+  constructor(inner) {
+    this.#inner = inner;
+  }
+
+  /** Parses `data` (an object or JSON text). */
+  static async from(data) {
+    await load();
+    return new Data(new engine.Data(json(data)));
+  }
+
+  /** The engine's handle (for ConditionSet and TemplateSet). */
+  get inner() {
+    return this.#inner;
+  }
+
+  /** Frees the engine's memory for this data. */
+  free() {
+    this.#inner.free();
+  }
+}
+
 /** A compiled condition. Create it with `await Condition.fromText(src)` or `fromJsonLogic(rule)`. */
 export class Condition {
   #inner;
@@ -96,8 +121,9 @@ export class ConditionSet {
     return this.#inner.length;
   }
 
-  /** 1 or 0 per condition (matched or not) for `data` at `nowMs` (default: now). */
+  /** 1 or 0 per condition (matched or not) for `data` (or a `Data`) at `nowMs` (default: now). */
   evaluateAll(data, nowMs = Date.now()) {
+    if (data instanceof Data) return this.#inner.evaluateAllData(data.inner, nowMs);
     return this.#inner.evaluateAll(json(data), nowMs);
   }
 
@@ -156,8 +182,9 @@ export class TemplateSet {
     return this.#inner.render(name, json(data), opts);
   }
 
-  /** Renders every template with `data` at `nowMs` (default: now), in `names()` order. */
+  /** Renders every template with `data` (or a `Data`) at `nowMs` (default: now), in `names()` order. */
   renderAll(data, nowMs = Date.now()) {
+    if (data instanceof Data) return this.#inner.renderAllData(data.inner, nowMs);
     return this.#inner.renderAll(json(data), nowMs);
   }
 

@@ -3,7 +3,7 @@
 use wasm_bindgen::prelude::*;
 use waymark_core::expr::{Env, Expr};
 
-use crate::{js_error, millis, parse_json};
+use crate::{Data, js_error, millis, parse_json};
 
 /// A compiled condition (`waymark_core::expr::Expr`).
 #[wasm_bindgen]
@@ -88,6 +88,16 @@ impl ConditionSet {
             .iter()
             .map(|e| u8::from(e.matches(&data, &env)))
             .collect())
+    }
+
+    /// As `evaluateAll`, over data parsed beforehand (`new Data(json)`).
+    #[wasm_bindgen(js_name = evaluateAllData)]
+    pub fn evaluate_all_data(&self, data: &Data, now_ms: f64) -> Vec<u8> {
+        let env = Env::new(millis(now_ms));
+        self.0
+            .iter()
+            .map(|e| u8::from(e.matches(&data.0, &env)))
+            .collect()
     }
 
     /// The value of each condition for `dataJson` at `nowMs`, as one JSON array text.

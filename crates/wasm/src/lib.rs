@@ -7,9 +7,11 @@
 //! engine's `Display` text.
 
 mod condition;
+mod data;
 mod template;
 
 pub use condition::{Condition, ConditionSet};
+pub use data::Data;
 pub use template::TemplateSet;
 
 use wasm_bindgen::prelude::*;

@@ -3,7 +3,7 @@
 use wasm_bindgen::prelude::*;
 use waymark_core::template::{Partials, RenderOptions, Template};
 
-use crate::{js_error, millis, parse_json};
+use crate::{Data, js_error, millis, parse_json};
 
 /// Compiled templates (rendered by name, or all in the order they were added) and the
 /// partials they share.
@@ -82,7 +82,13 @@ impl TemplateSet {
     /// they were added; the data is parsed once. Throws on the first error.
     #[wasm_bindgen(js_name = renderAll)]
     pub fn render_all(&self, data_json: &str, now_ms: f64) -> Result<Vec<String>, JsError> {
-        let data = parse_json("data", data_json)?;
+        self.render_all_data(&Data(parse_json("data", data_json)?), now_ms)
+    }
+
+    /// As `renderAll`, over data parsed beforehand (`new Data(json)`).
+    #[wasm_bindgen(js_name = renderAllData)]
+    pub fn render_all_data(&self, data: &Data, now_ms: f64) -> Result<Vec<String>, JsError> {
+        let data = &data.0;
         let opts = RenderOptions {
             now_ms: millis(now_ms),
             ..self.options.clone()
@@ -90,7 +96,7 @@ impl TemplateSet {
         self.templates
             .iter()
             .map(|t| {
-                t.render(&data, &self.partials, &opts)
+                t.render(data, &self.partials, &opts)
                     .map(|r| r.text)
                     .map_err(js_error)
             })

@@ -6,7 +6,7 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use waymark_wasm::{Condition, ConditionSet, TemplateSet};
+use waymark_wasm::{Condition, ConditionSet, Data, TemplateSet};
 
 /// 2026-03-05T14:30:00Z.
 const NOW: f64 = 1_772_721_000_000.0;
@@ -125,6 +125,10 @@ fn errors_carry_the_engine_text() {
     );
     let c = Condition::from_text("a").unwrap();
     assert!(message(c.matches("nope", NOW).unwrap_err()).starts_with("invalid data JSON: "));
+    assert_eq!(
+        message(Data::new("{\"a\": }").unwrap_err()),
+        "invalid data JSON: expected value at line 1 column 7"
+    );
     let mut set = ConditionSet::new();
     assert!(message(set.add_text("a <").unwrap_err()).starts_with("error: "));
     assert_eq!(set.length(), 0);
@@ -150,4 +154,18 @@ fn errors_carry_the_engine_text() {
         message(t.set_options(r#"{"zone": "UTC"}"#).unwrap_err()),
         "unknown render option `zone` (expected escape, now, locale, timeZone)"
     );
+}
+
+#[test]
+fn parsed_data_serves_conditions_and_templates() {
+    let data = Data::new(DATA).ok().unwrap();
+    let mut set = ConditionSet::new();
+    set.add_text("cart.total > 100").ok().unwrap();
+    set.add_text("profile.tier == \"silver\"").ok().unwrap();
+    assert_eq!(set.evaluate_all_data(&data, NOW), vec![1, 0]);
+    let mut t = TemplateSet::new();
+    t.add("a", "{{#if cart.total > 100}}{{profile.tier}}{{/if}}")
+        .ok()
+        .unwrap();
+    assert_eq!(t.render_all_data(&data, NOW).ok().unwrap(), vec!["gold"]);
 }
