@@ -65,18 +65,24 @@ impl Escape {
 }
 
 fn html(out: &mut String, s: &str, attribute: bool) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '`' if attribute => out.push_str("&#96;"),
-            '=' if attribute => out.push_str("&#61;"),
-            c => out.push(c),
-        }
+    // Copies runs of safe text in one go; every character escaped is ASCII.
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            b'`' if attribute => "&#96;",
+            b'=' if attribute => "&#61;",
+            _ => continue,
+        };
+        out.push_str(s.get(start..i).unwrap_or(""));
+        out.push_str(entity);
+        start = i + 1;
     }
+    out.push_str(s.get(start..).unwrap_or(""));
 }
 
 fn json(out: &mut String, s: &str) {
