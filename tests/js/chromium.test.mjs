@@ -35,6 +35,39 @@ test("the murmur3 vectors pass in Chromium", async () => {
   );
 });
 
+test("conditions and templates run through the SDK in Chromium", async () => {
+  const out = await page.evaluate(async () => {
+    const { Condition, ConditionSet, TemplateSet } = await import("/dist/index.js");
+    const data = { profile: { tier: "gold", name: "Ana" }, cart: { total: 120 } };
+    const c = await Condition.fromText('profile.tier == "gold" and cart.total > 100');
+    const set = await ConditionSet.create([
+      "cart.total > 200",
+      { jsonLogic: { "==": [{ var: "profile.tier" }, "gold"] } },
+    ]);
+    const t = await TemplateSet.create({
+      templates: { hi: "Hi {{profile.name}}{{#if cart.total > 100}}!{{/if}}" },
+    });
+    let error;
+    try {
+      await Condition.fromText("a == ()");
+    } catch (e) {
+      error = e.message;
+    }
+    return {
+      matches: c.matches(data, 0),
+      all: Array.from(set.evaluateAll(JSON.stringify(data), 0)),
+      text: t.renderAll(data, 0),
+      error,
+    };
+  });
+  assert.deepEqual(out, {
+    matches: true,
+    all: [0, 1],
+    text: ["Hi Ana!"],
+    error: "error: expected an expression, found `)`\n --> 1:7\n  |\n1 | a == ()\n  |       ^",
+  });
+});
+
 test("the demo page shows the visitor's bucket computed by the engine", async () => {
   const visitor = await page.textContent("#visitor");
   const shown = Number(await page.textContent("#bucket"));

@@ -1,6 +1,7 @@
 //! `waymark`: the central API server, the demo, and tools for bundle authors.
 
 mod decide;
+mod tools;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -47,6 +48,11 @@ enum Command {
         #[arg(default_value = "tests/vectors")]
         dir: PathBuf,
     },
+    /// Evaluate a condition: reads {"expr" | "jsonlogic", "data", "now"?} on stdin, prints JSON.
+    Eval,
+    /// Render a template: reads {"template", "data", "partials"?, "escape"?, "now"?, "locale"?,
+    /// "timeZone"?} on stdin, prints the text.
+    Render,
 }
 
 fn main() -> ExitCode {
@@ -67,6 +73,8 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Schema => schema(),
         Command::Decide(args) => decide::run(args),
         Command::Vectors { dir } => decide::vectors(&dir),
+        Command::Eval => tools::eval(),
+        Command::Render => tools::render(),
     }
 }
 
