@@ -171,7 +171,7 @@ fn check<'b>(run: &mut Run<'b>, index: usize) -> Result<Selected<'b>, Skip> {
     if !run.consent {
         return Err((Outcome::Consent, None));
     }
-    if engine.exhausted.contains(&activity.id) {
+    if compiled.exhausted {
         return Err((Outcome::Exhausted, None));
     }
     if compiled.start.is_some_and(|start| now < start) {

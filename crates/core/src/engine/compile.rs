@@ -19,6 +19,8 @@ use super::{Cond, Engine};
 
 #[derive(Debug, Clone)]
 pub(super) struct CompiledActivity {
+    /// On the bundle's exhausted list.
+    pub(super) exhausted: bool,
     pub(super) audience: Option<Cond>,
     pub(super) start: Option<i64>,
     pub(super) end: Option<i64>,
@@ -31,6 +33,8 @@ pub(super) struct CompiledActivity {
 
 #[derive(Debug, Clone)]
 pub(super) struct CompiledOffer {
+    /// On the bundle's exhausted list.
+    pub(super) exhausted: bool,
     pub(super) eligibility: Option<Cond>,
     /// Whether the eligibility condition reads `offer` (else it runs without it).
     pub(super) eligibility_reads_offer: bool,
@@ -49,6 +53,8 @@ pub(super) struct CompiledPolicy {
     pub(super) formula: Option<Cond>,
     /// Whether the collection filter or the formula reads `offer`.
     pub(super) reads_offer: bool,
+    /// The fallback offer's index.
+    pub(super) fallback: Option<usize>,
 }
 
 /// Whether an expression reads the `offer` root.
@@ -94,11 +100,15 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
         }
     }
 
+    let exhausted: HashSet<&str> = bundle.exhausted.iter().map(String::as_str).collect();
     let activities = bundle
         .activities
         .iter()
         .enumerate()
-        .map(|(i, a)| c.activity(&format!("/activities/{i}"), a))
+        .map(|(i, a)| CompiledActivity {
+            exhausted: exhausted.contains(a.id.as_str()),
+            ..c.activity(&format!("/activities/{i}"), a)
+        })
         .collect();
     let offers = bundle
         .offers
@@ -120,6 +130,7 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
                 .as_ref()
                 .and_then(|e| c.condition(&format!("{at}/eligibility"), e));
             CompiledOffer {
+                exhausted: exhausted.contains(offer.id.as_str()),
                 eligibility_reads_offer: reads_offer(eligibility.as_ref()),
                 eligibility,
                 templates_read_offer,
@@ -154,6 +165,10 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
             .or_insert(CompiledPolicy {
                 index,
                 reads_offer: reads_offer(collection.as_ref()) || reads_offer(formula.as_ref()),
+                fallback: policy
+                    .fallback
+                    .as_ref()
+                    .and_then(|id| bundle.offers.iter().position(|o| &o.id == id)),
                 collection,
                 formula,
             });
@@ -205,7 +220,6 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
         .filter_map(|a| Some((a.id.clone(), a.channel()?)))
         .collect();
     Ok(Engine {
-        exhausted: bundle.exhausted.iter().cloned().collect(),
         activities,
         by_page,
         wildcards,
@@ -303,6 +317,7 @@ impl Compiler {
 
     fn activity(&mut self, at: &str, activity: &Activity) -> CompiledActivity {
         let mut compiled = CompiledActivity {
+            exhausted: false,
             audience: activity
                 .audience
                 .as_ref()

@@ -20,7 +20,7 @@ mod projection;
 mod render;
 mod state;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -62,7 +62,6 @@ pub struct Engine {
     /// Compiled templates by source text.
     templates: HashMap<String, Template>,
     partials: Partials,
-    exhausted: HashSet<String>,
     channels: HashMap<String, Channel>,
     projection: Projection,
 }
@@ -165,7 +164,7 @@ impl<'e> Run<'e> {
             env: Env::new(input.now),
             consent,
             decision_id: decision_id(engine, input),
-            reasons: Vec::new(),
+            reasons: Vec::with_capacity(64),
             assignments: BTreeMap::new(),
             diagnostics: Vec::new(),
         }

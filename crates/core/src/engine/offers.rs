@@ -57,8 +57,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
             .into_iter()
             .flatten()
         {
-            let offer = &engine.bundle.offers[index];
-            if definition.fallback.as_deref() == Some(offer.id.as_str()) {
+            if policy.fallback == Some(index) {
                 continue;
             }
             if let Err((outcome, detail)) = check(run, index, policy) {
@@ -115,8 +114,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
             }
         }
         if items.is_empty()
-            && let Some(fallback) = &definition.fallback
-            && let Some(index) = engine.bundle.offers.iter().position(|o| &o.id == fallback)
+            && let Some(index) = policy.fallback
         {
             match item(run, index, &placement.id, 0.0, true) {
                 Ok(item) => {
@@ -152,7 +150,7 @@ fn check(run: &mut Run<'_>, index: usize, policy: &CompiledPolicy) -> Result<(),
     if !run.consent {
         return Err((Outcome::Consent, None));
     }
-    if engine.exhausted.contains(&offer.id) {
+    if compiled.exhausted {
         return Err((Outcome::Exhausted, None));
     }
     if compiled.start.is_some_and(|start| now < start) || compiled.end.is_some_and(|end| now >= end)
