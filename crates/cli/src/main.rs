@@ -1,5 +1,10 @@
 //! `waymark`: the central API server, the demo, and tools for bundle authors.
 
+mod import;
+mod keys;
+mod report;
+mod serve;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -36,6 +41,17 @@ enum Command {
     },
     /// Print the JSON Schema of bundles.
     Schema,
+    /// Run the central API (bundles, profiles, snapshots, events, reports) on SQLite.
+    Serve(serve::ServeArgs),
+    /// Import profiles from an NDJSON file (one profile per line).
+    Import(import::ImportArgs),
+    /// Create and list API keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
+    /// Mint a visitor token that lets its holder read one profile's snapshot.
+    Token(keys::TokenArgs),
+    /// Print the report (per day, activity, variant, offer, placement) as a table.
+    Report(report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +70,11 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Demo { listen, www } => demo(&listen, www),
         Command::Validate { bundle } => validate(&bundle),
         Command::Schema => schema(),
+        Command::Serve(args) => serve::serve(args),
+        Command::Import(args) => import::import(args),
+        Command::Keys(command) => keys::keys(command),
+        Command::Token(args) => keys::token(args),
+        Command::Report(args) => report::report(args),
     }
 }
 
@@ -111,7 +132,7 @@ fn demo(listen: &str, www: PathBuf) -> Result<(), String> {
             static_dir: Some(www),
         };
         println!("Waymark demo: http://{addr}/demo/");
-        waymark_server::serve(listener, waymark_server::app(&config))
+        waymark_server::serve(listener, waymark_server::static_site(&config))
             .await
             .map_err(|e| format!("server stopped: {e}"))
     })

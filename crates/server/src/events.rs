@@ -1,0 +1,324 @@
+//! Event ingestion: validated one by one, idempotent by (profile, event id), counted into the
+//! per-profile counters (snapshots) and the per-day aggregates (reports) in one transaction.
+
+use std::collections::{BTreeSet, HashMap};
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use rusqlite::{Connection, params};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::error::{AppError, JsonBody};
+use crate::state::AppState;
+
+/// The most events one request may carry.
+pub const MAX_BATCH: usize = 1000;
+const MAX_ID: usize = 200;
+const MAX_DATA: usize = 8 * 1024;
+/// Events more than this far in the future (clock skew) are refused.
+const MAX_SKEW_MS: i64 = 24 * 3600 * 1000;
+/// Timestamps before 2000-01-01 are refused.
+const MIN_TS: i64 = 946_684_800_000;
+
+#[derive(Debug, Deserialize)]
+pub struct Batch {
+    events: Vec<Value>,
+}
+
+/// A valid event.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub id: String,
+    pub kind: &'static str,
+    /// The counted event: the kind, or the custom event's name.
+    pub event: String,
+    pub name: Option<String>,
+    pub profile_id: String,
+    pub ts: i64,
+    pub activity_id: Option<String>,
+    pub variant_id: Option<String>,
+    pub offer_id: Option<String>,
+    pub placement_id: Option<String>,
+    pub decision_id: Option<String>,
+    pub data: Option<String>,
+}
+
+fn text(value: &Value, field: &str, required: bool) -> Result<Option<String>, String> {
+    match value.get(field) {
+        None | Some(Value::Null) if required => Err(format!("`{field}` is required")),
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Err(format!("`{field}` is empty")),
+        Some(Value::String(s)) if s.len() > MAX_ID => {
+            Err(format!("`{field}` is longer than {MAX_ID} bytes"))
+        }
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(format!("`{field}` must be a string")),
+    }
+}
+
+const FIELDS: &[&str] = &[
+    "id",
+    "type",
+    "name",
+    "profileId",
+    "timestamp",
+    "activityId",
+    "variantId",
+    "offerId",
+    "placementId",
+    "decisionId",
+    "data",
+];
+
+/// Checks one event; the error says why it was rejected.
+pub fn validate(value: &Value, now_ms: i64) -> Result<Event, String> {
+    let object = value.as_object().ok_or("an event is a JSON object")?;
+    if let Some(unknown) = object.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Err(format!("unknown field `{unknown}`"));
+    }
+    let id = text(value, "id", true)?.unwrap_or_default();
+    let kind = match text(value, "type", true)?.as_deref() {
+        Some("display") => "display",
+        Some("click") => "click",
+        Some("dismiss") => "dismiss",
+        Some("custom") => "custom",
+        Some(other) => {
+            return Err(format!(
+                "`type` is `{other}`; expected display, click, dismiss or custom"
+            ));
+        }
+        None => return Err("`type` is required".into()),
+    };
+    let name = text(value, "name", kind == "custom")?;
+    if kind != "custom" && name.is_some() {
+        return Err("`name` is only for custom events".into());
+    }
+    let profile_id = text(value, "profileId", true)?.unwrap_or_default();
+    crate::profiles::check_id(&profile_id).map_err(|e| format!("`profileId`: {e}"))?;
+    let ts = value
+        .get("timestamp")
+        .and_then(Value::as_i64)
+        .ok_or("`timestamp` (milliseconds since 1970) is required")?;
+    if ts < MIN_TS {
+        return Err("`timestamp` is before 2000: it must be in milliseconds".into());
+    }
+    if ts > now_ms + MAX_SKEW_MS {
+        return Err("`timestamp` is more than a day in the future".into());
+    }
+    let activity_id = text(value, "activityId", false)?;
+    let offer_id = text(value, "offerId", false)?;
+    if kind != "custom" && activity_id.is_none() && offer_id.is_none() {
+        return Err(format!("a {kind} event needs `activityId` or `offerId`"));
+    }
+    let data = match value.get("data") {
+        None | Some(Value::Null) => None,
+        Some(data @ Value::Object(_)) => {
+            let text = data.to_string();
+            if text.len() > MAX_DATA {
+                return Err(format!("`data` is over {MAX_DATA} bytes"));
+            }
+            Some(text)
+        }
+        Some(_) => return Err("`data` must be an object".into()),
+    };
+    Ok(Event {
+        id,
+        kind,
+        event: name.clone().unwrap_or_else(|| kind.to_owned()),
+        name,
+        profile_id,
+        ts,
+        activity_id,
+        variant_id: text(value, "variantId", false)?,
+        offer_id,
+        placement_id: text(value, "placementId", false)?,
+        decision_id: text(value, "decisionId", false)?,
+        data,
+    })
+}
+
+/// What one ingestion did.
+#[derive(Debug, Default)]
+pub struct Ingested {
+    pub accepted: usize,
+    pub duplicates: usize,
+    /// Profiles whose counters changed.
+    pub profiles: BTreeSet<String>,
+}
+
+fn day(ts: i64, tz: &jiff::tz::TimeZone) -> String {
+    jiff::Timestamp::from_millisecond(ts)
+        .map(|t| tz.to_datetime(t).date().to_string())
+        .unwrap_or_default()
+}
+
+/// Stores valid events: duplicates (same profile and id) are ignored; the rest update the
+/// counters and the daily aggregates.
+pub fn ingest(conn: &mut Connection, events: &[Event]) -> Result<Ingested, AppError> {
+    let tx = conn.transaction()?;
+    let mut out = Ingested::default();
+    let mut fresh = Vec::with_capacity(events.len());
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT OR IGNORE INTO events (profile_id, id, type, name, ts, activity_id, variant_id,
+               offer_id, placement_id, decision_id, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?;
+        for e in events {
+            let n = insert.execute(params![
+                e.profile_id,
+                e.id,
+                e.kind,
+                e.name,
+                e.ts,
+                e.activity_id,
+                e.variant_id,
+                e.offer_id,
+                e.placement_id,
+                e.decision_id,
+                e.data
+            ])?;
+            if n == 0 {
+                out.duplicates += 1;
+            } else {
+                fresh.push(e);
+            }
+        }
+    }
+    out.accepted = fresh.len();
+    if fresh.is_empty() {
+        tx.commit()?;
+        return Ok(out);
+    }
+    let version = crate::db::next_seq(&tx)?;
+    let mut zones: HashMap<&str, jiff::tz::TimeZone> = HashMap::new();
+    let mut counters: HashMap<(&str, &str, &str, String), i64> = HashMap::new();
+    let mut watermarks: HashMap<&str, i64> = HashMap::new();
+    let mut daily: HashMap<(String, &str, &str, &str, &str), [i64; 3]> = HashMap::new();
+    {
+        let mut tz_of = tx.prepare_cached("SELECT time_zone FROM profiles WHERE id = ?1")?;
+        for e in &fresh {
+            let pid = e.profile_id.as_str();
+            if !zones.contains_key(pid) {
+                let name: Option<String> = tz_of.query_row([pid], |row| row.get(0)).unwrap_or(None);
+                zones.insert(pid, crate::profiles::time_zone(name.as_deref()));
+            }
+            let tz = zones.get(pid).cloned().unwrap_or(jiff::tz::TimeZone::UTC);
+            let local_day = day(e.ts, &tz);
+            let targets = [e.activity_id.as_deref(), e.offer_id.as_deref()];
+            let mut any = false;
+            for target in targets.into_iter().flatten() {
+                any = true;
+                *counters
+                    .entry((pid, target, e.event.as_str(), local_day.clone()))
+                    .or_default() += 1;
+            }
+            if !any {
+                *counters
+                    .entry((pid, "*", e.event.as_str(), local_day.clone()))
+                    .or_default() += 1;
+            }
+            let w = watermarks.entry(pid).or_insert(e.ts);
+            *w = (*w).max(e.ts);
+            let column = match e.kind {
+                "display" => 0,
+                "click" => 1,
+                "dismiss" => 2,
+                _ => continue,
+            };
+            let key = (
+                day(e.ts, &jiff::tz::TimeZone::UTC),
+                e.activity_id.as_deref().unwrap_or(""),
+                e.variant_id.as_deref().unwrap_or(""),
+                e.offer_id.as_deref().unwrap_or(""),
+                e.placement_id.as_deref().unwrap_or(""),
+            );
+            daily.entry(key).or_default()[column] += 1;
+        }
+    }
+    {
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO counters (profile_id, target, event, day, n) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT DO UPDATE SET n = n + excluded.n",
+        )?;
+        for ((pid, target, event, day), n) in &counters {
+            upsert.execute(params![pid, target, event, day, n])?;
+        }
+        let mut state = tx.prepare_cached(
+            "INSERT INTO counter_state (profile_id, version, watermark) VALUES (?1, ?2, ?3)
+             ON CONFLICT DO UPDATE SET version = excluded.version,
+               watermark = MAX(watermark, excluded.watermark)",
+        )?;
+        for (pid, watermark) in &watermarks {
+            state.execute(params![pid, version, watermark])?;
+            out.profiles.insert((*pid).to_owned());
+        }
+        let mut agg = tx.prepare_cached(
+            "INSERT INTO daily (day, activity_id, variant_id, offer_id, placement_id, displays,
+               clicks, dismissals) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT DO UPDATE SET displays = displays + excluded.displays,
+               clicks = clicks + excluded.clicks, dismissals = dismissals + excluded.dismissals",
+        )?;
+        for ((day, activity, variant, offer, placement), [d, c, x]) in &daily {
+            agg.execute(params![day, activity, variant, offer, placement, d, c, x])?;
+        }
+    }
+    tx.commit()?;
+    Ok(out)
+}
+
+/// `POST /v1/events` (client or admin key)
+pub async fn post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(batch): JsonBody<Batch>,
+) -> Result<Json<Value>, AppError> {
+    state.require_client(&headers).await?;
+    if batch.events.len() > MAX_BATCH {
+        return Err(AppError::TooLarge(format!(
+            "{} events in one batch; at most {MAX_BATCH}",
+            batch.events.len()
+        )));
+    }
+    let now = crate::db::now_ms();
+    let mut valid = Vec::with_capacity(batch.events.len());
+    let mut rejected = Vec::new();
+    for (index, value) in batch.events.iter().enumerate() {
+        match validate(value, now) {
+            Ok(event) => valid.push(event),
+            Err(reason) => rejected.push(json!({ "index": index, "reason": reason })),
+        }
+    }
+    if valid.is_empty() && !rejected.is_empty() {
+        state
+            .metrics
+            .events_rejected
+            .fetch_add(rejected.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        return Err(AppError::Invalid {
+            detail: format!("all {} events were rejected", rejected.len()),
+            problems: Some(Value::Array(rejected)),
+        });
+    }
+    let ingested = if valid.is_empty() {
+        Ingested::default()
+    } else {
+        state.db.write(move |conn| ingest(conn, &valid)).await?
+    };
+    state
+        .snapshots
+        .invalidate_many(ingested.profiles.iter().map(String::as_str));
+    let m = &state.metrics;
+    use std::sync::atomic::Ordering::Relaxed;
+    m.events_accepted
+        .fetch_add(ingested.accepted as u64, Relaxed);
+    m.events_duplicate
+        .fetch_add(ingested.duplicates as u64, Relaxed);
+    m.events_rejected.fetch_add(rejected.len() as u64, Relaxed);
+    Ok(Json(json!({
+        "accepted": ingested.accepted,
+        "duplicates": ingested.duplicates,
+        "rejected": rejected,
+    })))
+}
