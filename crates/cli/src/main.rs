@@ -1,5 +1,6 @@
 //! `waymark`: the central API server, the demo, and tools for bundle authors.
 
+mod decide;
 mod import;
 mod keys;
 mod report;
@@ -52,6 +53,8 @@ enum Command {
     Token(keys::TokenArgs),
     /// Print the report (per day, activity, variant, offer, placement) as a table.
     Report(report::ReportArgs),
+    /// Decide what surfaces show for a profile, as the runtimes would.
+    Decide(decide::DecideArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +78,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Keys(command) => keys::keys(command),
         Command::Token(args) => keys::token(args),
         Command::Report(args) => report::report(args),
+        Command::Decide(args) => decide::run(args),
     }
 }
 

@@ -6,5 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bundle;
+pub mod engine;
 pub mod expr;
 pub mod hash;
+pub mod template;

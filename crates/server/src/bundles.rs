@@ -186,7 +186,7 @@ pub async fn rollback(
         })
         .await?;
     let current = state.prepare_bundle(revision, body)?;
-    let (etag, id) = (current.etag.clone(), current.bundle.id.clone());
+    let (etag, id) = (current.etag.clone(), current.bundle().id.clone());
     state.set_bundle(current);
     tracing::info!(revision, from = old, "bundle rolled back");
     Ok(created(revision, &id, &etag))

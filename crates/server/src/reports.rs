@@ -215,6 +215,6 @@ pub async fn recompute_now(
     };
     state
         .db
-        .write(move |conn| crate::bandit::recompute(conn, &current.bundle))
+        .write(move |conn| crate::bandit::recompute(conn, current.bundle()))
         .await
 }

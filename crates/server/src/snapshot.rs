@@ -162,7 +162,7 @@ async fn build_and_cache(state: &AppState, id: String) -> Result<std::sync::Arc<
     let bundle = state.bundle();
     let now = jiff::Timestamp::now().as_millisecond();
     let ttl = i64::try_from(state.config.snapshot_ttl.as_millis()).unwrap_or(i64::MAX);
-    let body = render(&id, &parts, bundle.as_deref().map(|b| &b.bundle), now, ttl);
+    let body = render(&id, &parts, bundle.as_deref().map(|b| &b.engine), now, ttl);
     let body = serde_json::to_vec(&body)?;
     let revision = bundle.as_ref().map_or(0, |b| b.revision);
     let cached = std::sync::Arc::new(Cached {
@@ -220,7 +220,7 @@ pub fn load_parts(conn: &Connection, id: &str) -> Result<Parts, AppError> {
 pub fn render(
     id: &str,
     parts: &Parts,
-    bundle: Option<&waymark_core::bundle::Bundle>,
+    engine: Option<&waymark_core::engine::Engine>,
     now_ms: i64,
     ttl_ms: i64,
 ) -> Value {
@@ -229,8 +229,10 @@ pub fn render(
     let tz = doc.tz();
     let personalize_out = doc.consent.get("personalize") == Some(&Consent::Out);
     // Without consent to personalise, runtimes get no attributes or audiences at all.
-    let attributes = match bundle {
-        Some(bundle) if !personalize_out => project(bundle, &Value::Object(doc.attributes.clone())),
+    let attributes = match engine {
+        Some(engine) if !personalize_out => engine
+            .projection()
+            .apply(&Value::Object(doc.attributes.clone())),
         _ => Value::Object(Map::new()),
     };
     let audiences = if personalize_out {
@@ -270,7 +272,7 @@ pub fn render(
     json!({
         "profileId": id,
         "version": parts.version,
-        "bundleRevision": bundle.map_or(0, |b| b.revision),
+        "bundleRevision": engine.map_or(0, |e| e.bundle().revision),
         "issuedAt": now_ms,
         "expiresAt": now_ms.saturating_add(ttl_ms),
         "attributes": attributes,
@@ -279,12 +281,4 @@ pub fn render(
         "timeZone": doc.time_zone.as_deref().unwrap_or("UTC"),
         "counters": { "watermark": parts.watermark, "items": items },
     })
-}
-
-/// The attributes the bundle references (the engine decides which).
-fn project(bundle: &waymark_core::bundle::Bundle, attributes: &Value) -> Value {
-    // TODO(profile_projection): call `bundle.profile_projection(attributes)` once it lands in
-    // waymark-core on main. Until then nothing is disclosed.
-    let _ = (bundle, attributes);
-    Value::Object(Map::new())
 }

@@ -6,11 +6,12 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use axum::http::HeaderMap;
-use base64::Engine;
+use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use bytes::Bytes;
 use ed25519_dalek::{Signer, SigningKey};
 use waymark_core::bundle::Bundle;
+use waymark_core::engine::Engine;
 
 use crate::auth::{self, KeyCache, KeyKind};
 use crate::db::{self, Db};
@@ -49,12 +50,20 @@ impl ServerConfig {
 #[derive(Debug)]
 pub struct CurrentBundle {
     pub revision: i64,
-    pub bundle: Bundle,
+    /// The compiled bundle: its projection filters snapshot attributes (the same as
+    /// `Bundle::profile_projection`, compiled once per publication), and `decide` can use it.
+    pub engine: Engine,
     /// The stored bytes, served as is.
     pub body: Bytes,
     pub etag: String,
     /// `ed25519=<base64>` over `body`.
     pub signature: String,
+}
+
+impl CurrentBundle {
+    pub fn bundle(&self) -> &Bundle {
+        self.engine.bundle()
+    }
 }
 
 /// Cheap to clone; everything lives behind one `Arc`.
@@ -175,9 +184,12 @@ impl AppState {
             AppError::internal(format!("stored bundle {revision} no longer loads: {e}"))
         })?;
         let hash = crate::bundles::content_hash(&body);
+        let engine = Engine::new(bundle).map_err(|e| {
+            AppError::internal(format!("stored bundle {revision} does not compile: {e}"))
+        })?;
         Ok(CurrentBundle {
             revision,
-            bundle,
+            engine,
             etag: format!("\"r{revision}-{}\"", &hash[..16]),
             signature: self.sign(&body),
             body: Bytes::from(body),

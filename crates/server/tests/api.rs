@@ -317,6 +317,38 @@ async fn snapshots_are_only_for_their_visitor() {
             assert!(!problem["detail"].as_str().unwrap().is_empty());
         }
     }
+    // Only the attributes the bundle reads leave the server; none without consent to personalise.
+    let full = json!({"firstName": "Ann", "email": "ann@example.com", "city": "Paris",
+                      "loyalty": {"tier": "gold", "points": 10}});
+    s.put_profile(
+        "ann",
+        json!({"attributes": full, "consent": {"personalize": "in"}}),
+    )
+    .await;
+    s.put_profile(
+        "out",
+        json!({"attributes": full, "consent": {"personalize": "out"}}),
+    )
+    .await;
+    let snap: Value = s
+        .snapshot("ann", Some(&s.admin), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(snap["attributes"]["firstName"], "Ann", "{snap}");
+    assert_eq!(snap["attributes"]["loyalty"]["tier"], "gold", "{snap}");
+    assert!(snap["attributes"].get("email").is_none(), "{snap}");
+    assert!(snap["attributes"].get("city").is_none(), "{snap}");
+    let snap: Value = s
+        .snapshot("out", Some(&s.admin), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(snap["attributes"], json!({}));
+    assert_eq!(snap["consent"]["personalize"], "out");
+
     // An unknown anonymous visitor gets an empty snapshot with nothing the site did not give.
     let r = s.snapshot(anon, Some(&s.client), None).await;
     let snap: Value = r.json().await.unwrap();

@@ -24,9 +24,11 @@ pub use content::{
     Button, Card, CardTemplate, Channel, CodeBased, Content, DisplayFrequency, Image, InApp,
     InAppBody, Layout, Position, Trigger, WebAction, WebActionKind,
 };
+pub(crate) use error::push_pointer;
 pub use error::{BundleErrors, Problem};
 pub use offers::{DecisionPolicy, Offer, Placement, Ranking, Representation};
 pub use surface::{Surface, SurfaceError};
+pub(crate) use validate::parse_hhmm;
 
 /// The bundle format this engine reads.
 pub const FORMAT: u64 = 1;
@@ -93,6 +95,15 @@ pub enum Condition {
     Audience { audience: String },
 }
 
+pub(crate) fn parse_json(text: &str) -> Result<Value, BundleErrors> {
+    serde_json::from_str(text).map_err(|e| BundleErrors::one("", format!("not JSON: {e}")))
+}
+
+/// Parses and checks a bundle's structure and references, without compiling it.
+pub(crate) fn load_unchecked(text: &str) -> Result<Bundle, BundleErrors> {
+    validate::load(parse_json(text)?)
+}
+
 /// A numeric expression, written like a condition.
 pub type Expression = Condition;
 
@@ -104,8 +115,20 @@ impl Bundle {
         Bundle::from_value(value)
     }
 
-    /// Validates an already parsed JSON document as a bundle.
+    /// Validates an already parsed JSON document as a bundle: its structure, its references, and
+    /// that every condition and template compiles.
     pub fn from_value(value: Value) -> Result<Bundle, BundleErrors> {
-        validate::load(value)
+        crate::engine::Engine::new(validate::load(value)?).map(crate::engine::Engine::into_bundle)
+    }
+
+    /// Which of `attributes` (a profile's) the bundle's conditions and templates may read: the
+    /// snapshot projection. This compiles the bundle; to project many profiles, compile once
+    /// with [`Engine`](crate::engine::Engine) and use [`Engine::projection`](crate::engine::Engine::projection).
+    pub fn profile_projection(&self, attributes: &Value) -> Value {
+        match crate::engine::Engine::new(self.clone()) {
+            Ok(engine) => engine.projection().apply(attributes),
+            // A bundle that does not compile reads nothing.
+            Err(_) => Value::Object(serde_json::Map::new()),
+        }
     }
 }

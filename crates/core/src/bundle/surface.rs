@@ -84,6 +84,20 @@ impl Surface {
         self.fragment.as_deref()
     }
 
+    /// The scheme and host, which index surfaces by site.
+    pub fn site(&self) -> (&str, &str) {
+        (&self.scheme, &self.host)
+    }
+
+    /// The concrete surface for content authored for `self` when `page` is requested: `page`
+    /// with this surface's fragment.
+    pub fn on_page(&self, page: &Surface) -> Surface {
+        Surface {
+            fragment: self.fragment.clone(),
+            ..page.page()
+        }
+    }
+
     /// Whether this surface ends in a wildcard.
     pub fn is_wildcard(&self) -> bool {
         self.wildcard

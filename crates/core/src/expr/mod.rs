@@ -136,6 +136,7 @@ mod lexer;
 mod ops;
 mod parser;
 mod path;
+mod refs;
 mod value;
 
 use serde_json::Value;
@@ -145,6 +146,7 @@ pub use error::{
     Span,
 };
 pub use ir::MAX_DEPTH;
+pub use refs::Reads;
 pub use value::truthy;
 
 /// A compiled expression: cheap to clone and to evaluate repeatedly.

@@ -1,0 +1,398 @@
+//! Choosing activities for the requested surfaces.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::bundle::{Activity, Channel, Content, DisplayFrequency, Experiment, Surface, Trigger};
+use crate::hash;
+
+use super::Run;
+use super::counters::event_name;
+use super::output::{Outcome, Proposition};
+
+/// The assignment kept for units in an experiment's holdout.
+pub(crate) const HOLDOUT: &str = "holdout";
+
+/// How many cards a feed surface shows unless the bundle says otherwise.
+const DEFAULT_FEED_SIZE: u32 = 10;
+
+/// An activity that passed every check but conflicts.
+struct Selected<'b> {
+    experiment: Option<(&'b Experiment, usize)>,
+    content: Option<&'b Content>,
+}
+
+/// What has been given away on a surface for a channel.
+#[derive(Default)]
+struct Claim {
+    /// The surface is taken whole (non-web content, or an experiment's control).
+    whole: Option<String>,
+    /// Web selectors taken, with the activity that took them.
+    selectors: HashMap<String, String>,
+    cards: u32,
+}
+
+type Skip = (Outcome, Option<String>);
+
+pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
+    let engine = run.engine;
+    // Candidates across every requested surface, then one global order: priority, id.
+    let mut candidates: Vec<(usize, String)> = Vec::new();
+    let mut seen = HashSet::new();
+    for requested in &run.input.request.surfaces {
+        let surface = match Surface::parse(requested) {
+            Ok(surface) => surface,
+            Err(e) => {
+                run.diagnostic(format!("request: `{requested}` is not a surface: {e}"));
+                continue;
+            }
+        };
+        let (scheme, host) = surface.site();
+        let Some(list) = engine.by_site.get(&(scheme.to_owned(), host.to_owned())) else {
+            continue;
+        };
+        for &index in list {
+            let activity = &engine.bundle.activities[index];
+            let concrete = match surface.fragment() {
+                Some(_) => activity
+                    .surfaces
+                    .iter()
+                    .any(|s| s.covers(&surface))
+                    .then(|| surface.clone()),
+                None => activity
+                    .surfaces
+                    .iter()
+                    .find(|s| s.page().covers(&surface))
+                    .map(|s| s.on_page(&surface)),
+            };
+            if let Some(concrete) = concrete {
+                let scope = concrete.to_string();
+                if seen.insert((index, scope.clone())) {
+                    candidates.push((index, scope));
+                }
+            }
+        }
+    }
+    candidates.sort_by(|(a, _), (b, _)| {
+        let (a, b) = (&engine.bundle.activities[*a], &engine.bundle.activities[*b]);
+        b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id))
+    });
+
+    let feed_size = engine
+        .bundle
+        .settings
+        .card_feed_size
+        .unwrap_or(DEFAULT_FEED_SIZE);
+    let mut claims: HashMap<(String, Channel), Claim> = HashMap::new();
+    let mut in_app: Option<String> = None;
+    let mut propositions = Vec::new();
+    for (index, scope) in candidates {
+        let activity = &engine.bundle.activities[index];
+        let selected = match check(run, index) {
+            Ok(selected) => selected,
+            Err((outcome, detail)) => {
+                run.reason(&activity.id, &scope, outcome, detail);
+                continue;
+            }
+        };
+        let Some(channel) = activity.channel() else {
+            continue;
+        };
+        let claim = claims.entry((scope.clone(), channel)).or_default();
+        if let Some(skip) = conflict(claim, channel, &selected, feed_size, in_app.as_deref()) {
+            run.reason(&activity.id, &scope, skip.0, skip.1);
+            continue;
+        }
+        let rendered = match selected.content {
+            Some(content) => match run.render_content(&activity.id, content) {
+                Ok(rendered) => Some(rendered),
+                Err(message) => {
+                    run.reason(&activity.id, &scope, Outcome::Error, Some(message));
+                    continue;
+                }
+            },
+            None => None,
+        };
+        take(claim, channel, &selected, &activity.id);
+        if channel == Channel::InApp {
+            in_app = Some(activity.id.clone());
+        }
+        let (experiment_id, variant_id) = match selected.experiment {
+            Some((experiment, v)) => (
+                Some(experiment.id.clone()),
+                experiment.variants.get(v).map(|v| v.id.clone()),
+            ),
+            None => (None, None),
+        };
+        let outcome = if rendered.is_some() {
+            Outcome::Chosen
+        } else {
+            Outcome::Control
+        };
+        run.reason(
+            &activity.id,
+            &scope,
+            outcome,
+            variant_id.as_ref().map(|v| format!("variant {v}")),
+        );
+        propositions.push(Proposition {
+            token: format!(
+                "{}:{}:{}",
+                run.decision_id,
+                activity.id,
+                variant_id.as_deref().unwrap_or("")
+            ),
+            surface: scope,
+            activity_id: activity.id.clone(),
+            experiment_id,
+            variant_id,
+            channel,
+            priority: activity.priority,
+            content: rendered,
+        });
+    }
+    propositions
+}
+
+/// Every check but conflicts, in the documented order.
+fn check<'b>(run: &mut Run<'b>, index: usize) -> Result<Selected<'b>, Skip> {
+    let engine = run.engine;
+    let activity: &'b Activity = &engine.bundle.activities[index];
+    let compiled = &engine.activities[index];
+    let now = run.input.now;
+    if !run.consent {
+        return Err((Outcome::Consent, None));
+    }
+    if engine.exhausted.contains(&activity.id) {
+        return Err((Outcome::Exhausted, None));
+    }
+    if compiled.start.is_some_and(|start| now < start) {
+        return Err((Outcome::Schedule, Some("not started".into())));
+    }
+    if compiled.end.is_some_and(|end| now >= end) {
+        return Err((Outcome::Schedule, Some("ended".into())));
+    }
+    if let Some(audience) = &compiled.audience
+        && !run.holds(audience, &activity.id)
+    {
+        return Err((Outcome::Audience, None));
+    }
+    if let Some(window) = activity.quiet_hours.iter().find(|w| run.clock.in_window(w)) {
+        return Err((
+            Outcome::QuietHours,
+            Some(format!("{}–{}", window.from, window.to)),
+        ));
+    }
+    let content = primary_content(activity);
+    let tally = run.tally();
+    match content {
+        Some(Content::InApp(message)) => {
+            let event = run.input.request.event.as_ref();
+            let fired = match &message.trigger {
+                Trigger::PageView => event.is_none_or(|e| e.event_type == "pageView"),
+                Trigger::Event { event_type, .. } => {
+                    event.is_some_and(|e| &e.event_type == event_type)
+                }
+            };
+            if !fired {
+                return Err((Outcome::Trigger, None));
+            }
+            let seen = |event| tally.of(&activity.id, event, crate::bundle::Period::Lifetime);
+            let exhausted = match message.frequency {
+                DisplayFrequency::EveryTime => None,
+                DisplayFrequency::Once => (seen("display") >= 1).then(|| "shown once".to_owned()),
+                DisplayFrequency::UntilClicked => {
+                    (seen("click") >= 1).then(|| "clicked".to_owned())
+                }
+                DisplayFrequency::Times { times } => {
+                    (seen("display") >= u64::from(times)).then(|| format!("shown {times} times"))
+                }
+            };
+            if let Some(detail) = exhausted {
+                return Err((Outcome::Frequency, Some(detail)));
+            }
+        }
+        Some(Content::Card(card)) => {
+            if compiled.published.is_some_and(|at| now < at) {
+                return Err((Outcome::Schedule, Some("not published yet".into())));
+            }
+            if compiled.expires.is_some_and(|at| now >= at) {
+                return Err((Outcome::Schedule, Some("expired".into())));
+            }
+            if card.dismissible
+                && tally.of(&activity.id, "dismiss", crate::bundle::Period::Lifetime) > 0
+            {
+                return Err((Outcome::Dismissed, None));
+            }
+        }
+        _ => {}
+    }
+    if let Some(condition) = &compiled.trigger
+        && !run.holds(condition, &activity.id)
+    {
+        return Err((Outcome::Trigger, Some("condition is false".into())));
+    }
+    let tally = run.tally();
+    for cap in &activity.caps {
+        let event = event_name(&cap.event);
+        let count = tally.of(&activity.id, event, cap.period);
+        if count >= u64::from(cap.max) {
+            return Err((
+                Outcome::Cap,
+                Some(format!("{count}/{} {event} per {:?}", cap.max, cap.period).to_lowercase()),
+            ));
+        }
+    }
+    if let Some(channel) = activity.channel() {
+        for cap in engine
+            .bundle
+            .settings
+            .channel_caps
+            .iter()
+            .filter(|c| c.channel == channel)
+        {
+            let event = event_name(&cap.event);
+            let count = tally.count(
+                |t| engine.channels.get(t) == Some(&channel),
+                event,
+                cap.period,
+            );
+            if count >= u64::from(cap.max) {
+                let detail = format!(
+                    "channel {channel:?}: {count}/{} {event} per {:?}",
+                    cap.max, cap.period
+                );
+                return Err((Outcome::Cap, Some(detail.to_lowercase())));
+            }
+        }
+    }
+    match &activity.experiment {
+        None => Ok(Selected {
+            experiment: None,
+            content: activity.content.as_ref(),
+        }),
+        Some(experiment) => match assign(run, experiment) {
+            Some(v) => Ok(Selected {
+                experiment: Some((experiment, v)),
+                content: experiment.variants.get(v).and_then(|v| v.content.as_ref()),
+            }),
+            None => Err((Outcome::Holdout, None)),
+        },
+    }
+}
+
+/// The content whose channel rules apply: the activity's, or its first variant with content.
+fn primary_content(activity: &Activity) -> Option<&Content> {
+    activity.content.as_ref().or_else(|| {
+        activity
+            .experiment
+            .as_ref()?
+            .variants
+            .iter()
+            .find_map(|v| v.content.as_ref())
+    })
+}
+
+/// The variant index for the unit, or `None` in the holdout. Sticky assignments win; new ones
+/// are recorded in the run.
+fn assign(run: &mut Run<'_>, experiment: &Experiment) -> Option<usize> {
+    let kept = run
+        .input
+        .state
+        .assignments
+        .get(&experiment.id)
+        .or_else(|| run.assignments.get(&experiment.id));
+    if let Some(kept) = kept {
+        if kept == HOLDOUT {
+            return None;
+        }
+        if let Some(index) = experiment.variants.iter().position(|v| &v.id == kept) {
+            return Some(index);
+        }
+    }
+    let bucket = hash::bucket(experiment.seed(), run.unit());
+    if bucket < experiment.holdout {
+        run.assignments
+            .insert(experiment.id.clone(), HOLDOUT.to_owned());
+        return None;
+    }
+    let authored: Vec<f64> = experiment
+        .variants
+        .iter()
+        .map(|v| f64::from(v.weight))
+        .collect();
+    let weights = match &experiment.bandit {
+        Some(bandit) if bandit.len() == authored.len() && bandit.iter().sum::<f64>() > 0.0 => {
+            bandit
+        }
+        _ => &authored,
+    };
+    let total: f64 = weights.iter().sum();
+    let span = hash::BUCKETS.saturating_sub(experiment.holdout).max(1);
+    let position = f64::from(bucket - experiment.holdout) / f64::from(span) * total;
+    let mut upto = 0.0;
+    let mut chosen = None;
+    for (index, weight) in weights.iter().enumerate() {
+        upto += weight;
+        if *weight > 0.0 {
+            chosen = Some(index);
+            if position < upto {
+                break;
+            }
+        }
+    }
+    let index = chosen?;
+    let id = experiment.variants.get(index)?.id.clone();
+    run.assignments.insert(experiment.id.clone(), id);
+    Some(index)
+}
+
+/// Why `selected` cannot have its surface, if it cannot.
+fn conflict(
+    claim: &Claim,
+    channel: Channel,
+    selected: &Selected<'_>,
+    feed_size: u32,
+    in_app: Option<&str>,
+) -> Option<Skip> {
+    let lost_to = |winner: &str| Some((Outcome::Conflict, Some(format!("lost to {winner}"))));
+    match channel {
+        Channel::InApp => {
+            in_app.map(|shown| (Outcome::Suppressed, Some(format!("{shown} is shown"))))
+        }
+        Channel::Card => (claim.cards >= feed_size).then(|| {
+            (
+                Outcome::Conflict,
+                Some(format!("the feed holds {feed_size}")),
+            )
+        }),
+        Channel::Code => claim.whole.as_deref().and_then(lost_to),
+        Channel::Web => {
+            if let Some(winner) = &claim.whole {
+                return lost_to(winner);
+            }
+            match selected.content {
+                Some(Content::Web { actions }) => actions
+                    .iter()
+                    .find_map(|a| claim.selectors.get(&a.selector))
+                    .and_then(|w| lost_to(w)),
+                // A control keeps the whole surface as it is.
+                _ => claim.selectors.values().next().and_then(|w| lost_to(w)),
+            }
+        }
+    }
+}
+
+fn take(claim: &mut Claim, channel: Channel, selected: &Selected<'_>, id: &str) {
+    match (channel, selected.content) {
+        (Channel::Card, _) => claim.cards += 1,
+        (Channel::Web, Some(Content::Web { actions })) => {
+            for action in actions {
+                claim
+                    .selectors
+                    .entry(action.selector.clone())
+                    .or_insert_with(|| id.to_owned());
+            }
+        }
+        _ => claim.whole = Some(id.to_owned()),
+    }
+}

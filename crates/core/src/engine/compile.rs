@@ -1,0 +1,408 @@
+//! Compiling a bundle: conditions to expressions, template strings to templates, and the
+//! indexes that keep a decision's cost proportional to what the requested surfaces can show.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::bundle::{
+    Activity, Bundle, BundleErrors, CodeBased, Condition, Content, InAppBody, Problem, Ranking,
+    Representation, Trigger, WebActionKind,
+};
+use crate::expr::Expr;
+use crate::template::{Partials, Template};
+
+use super::clock::parse_rfc3339;
+use super::projection::Projection;
+use super::{Cond, Engine};
+
+#[derive(Debug, Clone)]
+pub(super) struct CompiledActivity {
+    pub(super) audience: Option<Cond>,
+    pub(super) start: Option<i64>,
+    pub(super) end: Option<i64>,
+    /// For in-app messages triggered by an event with a condition.
+    pub(super) trigger: Option<Cond>,
+    /// For cards: when they appear and expire.
+    pub(super) published: Option<i64>,
+    pub(super) expires: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct CompiledOffer {
+    pub(super) eligibility: Option<Cond>,
+    pub(super) start: Option<i64>,
+    pub(super) end: Option<i64>,
+    /// `{id, name, priority, tags, attributes}`, what conditions see as `offer`.
+    pub(super) value: Value,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct CompiledPolicy {
+    pub(super) index: usize,
+    pub(super) collection: Option<Cond>,
+    pub(super) formula: Option<Cond>,
+}
+
+struct Compiler {
+    audiences: BTreeMap<String, Cond>,
+    templates: HashMap<String, Template>,
+    reads: Projection,
+    problems: Vec<Problem>,
+}
+
+pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
+    let mut c = Compiler {
+        audiences: BTreeMap::new(),
+        templates: HashMap::new(),
+        reads: Projection::default(),
+        problems: Vec::new(),
+    };
+    for (name, condition) in &bundle.audiences {
+        let at = pointer(&["audiences", name]);
+        if let Some(expr) = c.condition(&at, condition) {
+            c.audiences.insert(name.clone(), expr);
+        }
+    }
+    let mut partials = Partials::new();
+    for (name, src) in &bundle.partials {
+        match Template::compile(name, src) {
+            Ok(template) => {
+                c.reads.add_template(&template);
+                partials.insert(template);
+            }
+            Err(e) => c.problem(pointer(&["partials", name]), e.to_string()),
+        }
+    }
+
+    let activities = bundle
+        .activities
+        .iter()
+        .enumerate()
+        .map(|(i, a)| c.activity(&format!("/activities/{i}"), a))
+        .collect();
+    let offers = bundle
+        .offers
+        .iter()
+        .enumerate()
+        .map(|(i, offer)| {
+            let at = format!("/offers/{i}");
+            for (placement, representation) in &offer.representations {
+                let at = format!(
+                    "{}/{}",
+                    at,
+                    pointer(&["representations", placement]).trim_start_matches('/')
+                );
+                c.representation(&at, representation);
+            }
+            CompiledOffer {
+                eligibility: offer
+                    .eligibility
+                    .as_ref()
+                    .and_then(|e| c.condition(&format!("{at}/eligibility"), e)),
+                start: c.time(
+                    &format!("{at}/schedule/start"),
+                    offer.schedule.start.as_deref(),
+                ),
+                end: c.time(&format!("{at}/schedule/end"), offer.schedule.end.as_deref()),
+                value: json!({
+                    "id": offer.id,
+                    "name": offer.name,
+                    "priority": offer.priority,
+                    "tags": offer.tags,
+                    "attributes": offer.attributes,
+                }),
+            }
+        })
+        .collect();
+    let mut policies = HashMap::new();
+    for (index, policy) in bundle.policies.iter().enumerate() {
+        let at = format!("/policies/{index}");
+        let collection = policy
+            .collection
+            .as_ref()
+            .and_then(|e| c.condition(&format!("{at}/collection"), e));
+        let formula = match &policy.ranking {
+            Ranking::Formula { formula } => c.condition(&format!("{at}/ranking/formula"), formula),
+            Ranking::Priority | Ranking::Bandit { .. } => None,
+        };
+        policies
+            .entry(policy.placement.clone())
+            .or_insert(CompiledPolicy {
+                index,
+                collection,
+                formula,
+            });
+    }
+    if !c.problems.is_empty() {
+        return Err(BundleErrors(c.problems));
+    }
+
+    let mut by_site: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    for (index, activity) in bundle.activities.iter().enumerate() {
+        let sites: HashSet<(&str, &str)> = activity.surfaces.iter().map(|s| s.site()).collect();
+        for (scheme, host) in sites {
+            by_site
+                .entry((scheme.to_owned(), host.to_owned()))
+                .or_default()
+                .push(index);
+        }
+    }
+    for list in by_site.values_mut() {
+        list.sort_by(|&a, &b| {
+            let (a, b) = (&bundle.activities[a], &bundle.activities[b]);
+            b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id))
+        });
+    }
+    let mut offers_by_placement: HashMap<String, Vec<usize>> = HashMap::new();
+    for (index, offer) in bundle.offers.iter().enumerate() {
+        for placement in offer.representations.keys() {
+            offers_by_placement
+                .entry(placement.clone())
+                .or_default()
+                .push(index);
+        }
+    }
+    let channels = bundle
+        .activities
+        .iter()
+        .filter_map(|a| Some((a.id.clone(), a.channel()?)))
+        .collect();
+    Ok(Engine {
+        exhausted: bundle.exhausted.iter().cloned().collect(),
+        activities,
+        by_site,
+        offers,
+        offers_by_placement,
+        policies,
+        templates: c.templates,
+        partials,
+        channels,
+        projection: c.reads,
+        bundle,
+    })
+}
+
+impl Compiler {
+    fn problem(&mut self, pointer: String, message: String) {
+        self.problems.push(Problem { pointer, message });
+    }
+
+    fn condition(&mut self, at: &str, condition: &Condition) -> Option<Cond> {
+        let compiled = match condition {
+            Condition::Text(src) => Expr::parse(src).map_err(|e| e.to_string()),
+            Condition::JsonLogic { jsonlogic } => Expr::from_jsonlogic(jsonlogic).map_err(|e| {
+                let at = format!("{at}/jsonlogic{}", e.pointer);
+                self.problem(at, e.kind.to_string());
+                String::new()
+            }),
+            Condition::Audience { audience } => return self.audiences.get(audience).cloned(),
+        };
+        match compiled {
+            Ok(expr) => {
+                self.reads.add_expr(&expr);
+                Some(Arc::new(expr))
+            }
+            Err(message) => {
+                if !message.is_empty() {
+                    self.problem(at.to_owned(), message);
+                }
+                None
+            }
+        }
+    }
+
+    fn time(&mut self, at: &str, text: Option<&str>) -> Option<i64> {
+        let text = text?;
+        let parsed = parse_rfc3339(text);
+        if parsed.is_none() {
+            self.problem(
+                at.to_owned(),
+                format!("`{text}` is not an RFC 3339 timestamp"),
+            );
+        }
+        parsed
+    }
+
+    fn template(&mut self, at: &str, src: &str) {
+        if self.templates.contains_key(src) {
+            return;
+        }
+        match Template::compile(at, src) {
+            Ok(template) => {
+                self.reads.add_template(&template);
+                self.templates.insert(src.to_owned(), template);
+            }
+            Err(e) => self.problem(at.to_owned(), e.to_string()),
+        }
+    }
+
+    fn activity(&mut self, at: &str, activity: &Activity) -> CompiledActivity {
+        let mut compiled = CompiledActivity {
+            audience: activity
+                .audience
+                .as_ref()
+                .and_then(|a| self.condition(&format!("{at}/audience"), a)),
+            start: self.time(
+                &format!("{at}/schedule/start"),
+                activity.schedule.start.as_deref(),
+            ),
+            end: self.time(
+                &format!("{at}/schedule/end"),
+                activity.schedule.end.as_deref(),
+            ),
+            trigger: None,
+            published: None,
+            expires: None,
+        };
+        let contents = activity
+            .content
+            .iter()
+            .map(|c| (format!("{at}/content"), c))
+            .chain(activity.experiment.iter().flat_map(|e| {
+                e.variants.iter().enumerate().filter_map(move |(i, v)| {
+                    Some((
+                        format!("{at}/experiment/variants/{i}/content"),
+                        v.content.as_ref()?,
+                    ))
+                })
+            }));
+        for (at, content) in contents.collect::<Vec<_>>() {
+            self.content(&at, content, &mut compiled);
+        }
+        compiled
+    }
+
+    fn content(&mut self, at: &str, content: &Content, compiled: &mut CompiledActivity) {
+        match content {
+            Content::Web { actions } => {
+                for (i, action) in actions.iter().enumerate() {
+                    let at = format!("{at}/actions/{i}");
+                    match &action.kind {
+                        WebActionKind::SetHtml { content }
+                        | WebActionKind::SetText { content }
+                        | WebActionKind::InsertBefore { content }
+                        | WebActionKind::InsertAfter { content }
+                        | WebActionKind::AppendHtml { content }
+                        | WebActionKind::PrependHtml { content }
+                        | WebActionKind::ReplaceHtml { content } => {
+                            self.template(&format!("{at}/content"), content)
+                        }
+                        WebActionKind::SetAttribute { attributes } => {
+                            for (name, value) in attributes {
+                                self.template(
+                                    &format!("{at}{}", pointer(&["attributes", name])),
+                                    value,
+                                );
+                            }
+                        }
+                        WebActionKind::SetImageSource { src } => {
+                            self.template(&format!("{at}/src"), src)
+                        }
+                        WebActionKind::SetStyle { .. }
+                        | WebActionKind::Remove
+                        | WebActionKind::Move { .. }
+                        | WebActionKind::Resize { .. }
+                        | WebActionKind::Rearrange { .. }
+                        | WebActionKind::TrackClicks => {}
+                    }
+                }
+            }
+            Content::Card(card) => {
+                self.template(&format!("{at}/title"), &card.title);
+                self.template(&format!("{at}/body"), &card.body);
+                if let Some(url) = &card.action_url {
+                    self.template(&format!("{at}/actionUrl"), url);
+                }
+                if let Some(image) = &card.image {
+                    self.template(&format!("{at}/image/url"), &image.url);
+                    self.template(&format!("{at}/image/alt"), &image.alt);
+                }
+                self.buttons(at, &card.buttons);
+                compiled.published =
+                    self.time(&format!("{at}/publishedAt"), card.published_at.as_deref());
+                compiled.expires =
+                    self.time(&format!("{at}/expiresAt"), card.expires_at.as_deref());
+            }
+            Content::InApp(message) => {
+                match &message.body {
+                    InAppBody::Html { html } => self.template(&format!("{at}/html"), html),
+                    InAppBody::Structured { title, body, image } => {
+                        self.template(&format!("{at}/title"), title);
+                        self.template(&format!("{at}/body"), body);
+                        if let Some(image) = image {
+                            self.template(&format!("{at}/image/url"), &image.url);
+                        }
+                    }
+                }
+                self.buttons(at, &message.buttons);
+                if let Trigger::Event {
+                    condition: Some(condition),
+                    ..
+                } = &message.trigger
+                {
+                    compiled.trigger =
+                        self.condition(&format!("{at}/trigger/condition"), condition);
+                }
+            }
+            Content::Code(CodeBased::Html { content }) => {
+                self.template(&format!("{at}/content"), content)
+            }
+            Content::Code(CodeBased::Json { content }) => {
+                self.json_templates(&format!("{at}/content"), content)
+            }
+        }
+    }
+
+    fn buttons(&mut self, at: &str, buttons: &[crate::bundle::Button]) {
+        for (i, button) in buttons.iter().enumerate() {
+            self.template(&format!("{at}/buttons/{i}/text"), &button.text);
+            if let Some(url) = &button.action_url {
+                self.template(&format!("{at}/buttons/{i}/actionUrl"), url);
+            }
+        }
+    }
+
+    fn representation(&mut self, at: &str, representation: &Representation) {
+        match representation {
+            Representation::Text { content } | Representation::Html { content } => {
+                self.template(&format!("{at}/content"), content)
+            }
+            Representation::Image { url, alt } => {
+                self.template(&format!("{at}/url"), url);
+                self.template(&format!("{at}/alt"), alt);
+            }
+            Representation::Json { content } => {
+                self.json_templates(&format!("{at}/content"), content)
+            }
+        }
+    }
+
+    /// Every string in a JSON payload is a template.
+    fn json_templates(&mut self, at: &str, value: &Value) {
+        match value {
+            Value::String(src) => self.template(at, src),
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.json_templates(&format!("{at}/{i}"), item);
+                }
+            }
+            Value::Object(map) => {
+                for (key, item) in map {
+                    self.json_templates(&format!("{at}{}", pointer(&[key])), item);
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+}
+
+/// A JSON pointer from unescaped segments.
+fn pointer(segments: &[&str]) -> String {
+    let mut out = String::new();
+    for segment in segments {
+        crate::bundle::push_pointer(&mut out, segment);
+    }
+    out
+}

@@ -1,0 +1,253 @@
+//! Decisions: given a compiled bundle, a profile snapshot, the request context, the visitor's
+//! local state and "now", what each requested surface shows, and why.
+//!
+//! [`Engine::new`] compiles a bundle once (conditions, templates, surface and placement
+//! indexes); [`Engine::decide`] is then cheap and pure. The order of checks for an activity is
+//! consent, exhausted, schedule, audience, quiet hours, channel rules (in-app trigger and
+//! frequency, card expiry and dismissal), caps, experiment holdout, and conflicts. Conflicts are
+//! settled by priority (higher first) and then by activity id (lexicographically smaller
+//! first): one winner per surface and channel, per selector for web actions, up to the feed size
+//! for cards, and one in-app message per decision.
+
+mod activities;
+mod clock;
+mod compile;
+mod counters;
+mod input;
+mod offers;
+mod output;
+mod projection;
+mod render;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::bundle::{Bundle, BundleErrors, Channel};
+use crate::expr::{Env, Expr};
+use crate::template::{Partials, Template};
+
+pub use input::{
+    Consent, ConsentState, Counter, Counters, DecideInput, LocalEvent, Request, Snapshot, State,
+};
+pub use output::{
+    Decision, OfferItem, Outcome, PlacementDecision, Proposition, Reason, Rendered, RenderedAction,
+    RenderedButton, RenderedCard, RenderedImage, RenderedInApp, StateChanges,
+};
+pub use projection::Projection;
+
+/// A compiled bundle, ready to decide.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    bundle: Bundle,
+    activities: Vec<compile::CompiledActivity>,
+    /// Activity indexes per (scheme, host), by priority then id.
+    by_site: HashMap<(String, String), Vec<usize>>,
+    offers: Vec<compile::CompiledOffer>,
+    /// Offer indexes per placement id.
+    offers_by_placement: HashMap<String, Vec<usize>>,
+    /// Policy index per placement id.
+    policies: HashMap<String, compile::CompiledPolicy>,
+    /// Compiled templates by source text.
+    templates: HashMap<String, Template>,
+    partials: Partials,
+    exhausted: HashSet<String>,
+    channels: HashMap<String, Channel>,
+    projection: Projection,
+}
+
+impl Engine {
+    /// Parses, validates and compiles a bundle.
+    pub fn from_json(text: &str) -> Result<Engine, BundleErrors> {
+        Engine::new(crate::bundle::load_unchecked(text)?)
+    }
+
+    /// Compiles a bundle. Every condition and template that does not compile is reported with
+    /// its JSON pointer.
+    pub fn new(bundle: Bundle) -> Result<Engine, BundleErrors> {
+        compile::compile(bundle)
+    }
+
+    /// The bundle, giving up the compiled form.
+    pub fn into_bundle(self) -> Bundle {
+        self.bundle
+    }
+
+    /// The bundle this engine decides with.
+    pub fn bundle(&self) -> &Bundle {
+        &self.bundle
+    }
+
+    /// Which profile attributes the bundle reads: what a snapshot must carry.
+    pub fn projection(&self) -> &Projection {
+        &self.projection
+    }
+
+    /// Decides what every requested surface shows.
+    pub fn decide(&self, input: &DecideInput) -> Decision {
+        let mut run = Run::new(self, input);
+        let propositions = activities::decide(&mut run);
+        let offers = offers::decide(&mut run);
+        Decision {
+            decision_id: run.decision_id.clone(),
+            bundle_revision: self.bundle.revision,
+            propositions,
+            offers,
+            reasons: run.reasons,
+            state_changes: StateChanges {
+                assignments: run.assignments,
+            },
+            diagnostics: run.diagnostics,
+        }
+    }
+}
+
+/// The working state of one decision.
+struct Run<'e> {
+    engine: &'e Engine,
+    input: &'e DecideInput,
+    clock: clock::Clock,
+    /// `{profile, context, events, event}`: what conditions and templates see.
+    data: Value,
+    env: Env,
+    consent: bool,
+    decision_id: String,
+    reasons: Vec<Reason>,
+    assignments: BTreeMap<String, String>,
+    diagnostics: Vec<String>,
+}
+
+/// At most this many diagnostics are returned per decision.
+const MAX_DIAGNOSTICS: usize = 32;
+
+impl<'e> Run<'e> {
+    fn new(engine: &'e Engine, input: &'e DecideInput) -> Run<'e> {
+        let consent = match input.snapshot.consent.personalize {
+            ConsentState::In => true,
+            ConsentState::Out => false,
+            ConsentState::Pending => engine.bundle.settings.personalize_when_consent_pending,
+        };
+        Run {
+            engine,
+            input,
+            clock: clock::Clock::new(input.now, input.snapshot.time_zone.as_deref()),
+            data: data_document(input, consent),
+            env: Env::new(input.now),
+            consent,
+            decision_id: decision_id(engine, input),
+            reasons: Vec::new(),
+            assignments: BTreeMap::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    fn reason(&mut self, id: &str, scope: &str, outcome: Outcome, detail: Option<String>) {
+        self.reasons.push(Reason {
+            id: id.to_owned(),
+            scope: scope.to_owned(),
+            outcome,
+            detail,
+        });
+    }
+
+    fn diagnostic(&mut self, message: String) {
+        if self.diagnostics.len() < MAX_DIAGNOSTICS && !self.diagnostics.contains(&message) {
+            self.diagnostics.push(message);
+        }
+    }
+
+    /// Evaluates a condition over the decision's data, recording its diagnostics.
+    fn holds(&mut self, expr: &Expr, what: &str) -> bool {
+        let evaluation = expr.eval(&self.data, &self.env);
+        for diagnostic in &evaluation.diagnostics {
+            self.diagnostic(format!("{what}: {diagnostic}"));
+        }
+        evaluation.truthy()
+    }
+
+    /// The unit experiments bucket on.
+    fn unit(&self) -> &str {
+        let profile = &self.input.snapshot.profile_id;
+        if profile.is_empty() {
+            &self.input.state.visitor_id
+        } else {
+            profile
+        }
+    }
+
+    fn tally(&self) -> counters::Tally<'_> {
+        counters::Tally::new(
+            &self.input.snapshot.counters,
+            &self.input.state.events,
+            self.input.state.session_start,
+            &self.clock,
+        )
+    }
+}
+
+/// Builds the document conditions and templates read. Without consent the profile is empty.
+fn data_document(input: &DecideInput, consent: bool) -> Value {
+    let snapshot = &input.snapshot;
+    let mut profile = match (&snapshot.attributes, consent) {
+        (Value::Object(attributes), true) => attributes.clone(),
+        _ => Map::new(),
+    };
+    if consent {
+        profile
+            .entry("id")
+            .or_insert_with(|| Value::String(snapshot.profile_id.clone()));
+        profile.entry("audiences").or_insert_with(|| {
+            Value::Array(
+                snapshot
+                    .audiences
+                    .iter()
+                    .cloned()
+                    .map(Value::String)
+                    .collect(),
+            )
+        });
+    }
+    let mut events: Vec<Value> = Vec::new();
+    if consent {
+        events.extend(
+            input
+                .state
+                .events
+                .iter()
+                .filter_map(|e| serde_json::to_value(e).ok()),
+        );
+    }
+    let event = input
+        .request
+        .event
+        .as_ref()
+        .and_then(|e| serde_json::to_value(e).ok());
+    if let Some(event) = &event {
+        events.push(event.clone());
+    }
+    let mut data = Map::new();
+    data.insert("profile".into(), Value::Object(profile));
+    data.insert("context".into(), input.context.clone());
+    data.insert("events".into(), Value::Array(events));
+    data.insert("event".into(), event.unwrap_or(Value::Null));
+    Value::Object(data)
+}
+
+/// A deterministic id for the decision: a hash of who, when, what and which bundle.
+fn decision_id(engine: &Engine, input: &DecideInput) -> String {
+    let key = format!(
+        "{}|{}|{}|{}|{}",
+        engine.bundle.revision,
+        input.snapshot.profile_id,
+        input.state.visitor_id,
+        input.now,
+        input.request.surfaces.join(" "),
+    );
+    let high = crate::hash::murmur3_x86_32(key.as_bytes(), 0x5741_594d);
+    let low = crate::hash::murmur3_x86_32(key.as_bytes(), 0x4445_4349);
+    format!("{high:08x}{low:08x}")
+}
+
+/// Shared handle to a compiled condition.
+type Cond = Arc<Expr>;

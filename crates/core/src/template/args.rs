@@ -1,0 +1,292 @@
+//! Parses the inside of a tag into an [`Expr`]: a path (`a.b`, `.`, `this`, `../x`, `@index`,
+//! `@root.x`), a literal (`"text"`, `'text'`, `3`, `-1.5`, `true`, `false`, `null`), or a helper
+//! call `name arg "lit" 3 key=value` whose arguments may be sub-expressions `(name ...)`.
+//! A value may be piped through helpers, Liquid-style: `a.b | default: "x" | truncate: 20, "…"`
+//! is `truncate (default a.b "x") 20 "…"` (commas between arguments are optional; pipes
+//! are allowed at the top level of a tag only, not inside `( )`).
+
+use serde_json::{Number, Value};
+
+use super::ast::{Call, Expr, Path, PathBase};
+use super::helpers;
+
+/// A parse failure: byte offset (absolute) and message.
+pub(crate) type ArgError = (usize, String);
+
+/// Sub-expressions nest at most this deep.
+const MAX_PARENS: usize = 32;
+
+#[derive(Debug)]
+enum Tok<'s> {
+    Word(&'s str),
+    Str(String),
+    Open,
+    Close,
+    Key(&'s str),
+    Pipe,
+}
+
+fn tokenize(body: &str, base: usize) -> Result<Vec<(Tok<'_>, usize)>, ArgError> {
+    let mut out = Vec::new();
+    let mut chars = body.char_indices().peekable();
+    while let Some(&(i, c)) = chars.peek() {
+        if c.is_whitespace() || c == ',' {
+            chars.next();
+        } else if c == '|' {
+            chars.next();
+            out.push((Tok::Pipe, base + i));
+        } else if c == '(' || c == ')' {
+            chars.next();
+            out.push((if c == '(' { Tok::Open } else { Tok::Close }, base + i));
+        } else if c == '"' || c == '\'' {
+            chars.next();
+            let mut s = String::new();
+            let mut closed = false;
+            while let Some((_, d)) = chars.next() {
+                if d == '\\' {
+                    if let Some((_, e)) = chars.next() {
+                        s.push(e);
+                    }
+                } else if d == c {
+                    closed = true;
+                    break;
+                } else {
+                    s.push(d);
+                }
+            }
+            if !closed {
+                return Err((base + i, "unterminated string literal".into()));
+            }
+            out.push((Tok::Str(s), base + i));
+        } else {
+            let mut end = body.len();
+            let mut key = false;
+            while let Some(&(j, d)) = chars.peek() {
+                if d.is_whitespace() || matches!(d, '(' | ')' | '"' | '\'' | '|' | ',') {
+                    end = j;
+                    break;
+                }
+                chars.next();
+                if d == '=' {
+                    end = j;
+                    key = true;
+                    break;
+                }
+            }
+            let word = body.get(i..end).unwrap_or("");
+            if key {
+                if word.is_empty() {
+                    return Err((base + i, "`=` without a key".into()));
+                }
+                out.push((Tok::Key(word), base + i));
+            } else {
+                out.push((Tok::Word(word), base + i));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Parses a whole tag body: a single value, or a helper call with its arguments.
+pub(crate) fn parse_expr(body: &str, base: usize) -> Result<Expr, ArgError> {
+    let mut depth = 0usize;
+    for (i, c) in body.char_indices() {
+        depth = match c {
+            '(' => depth + 1,
+            ')' => depth.saturating_sub(1),
+            _ => depth,
+        };
+        if depth > MAX_PARENS {
+            return Err((
+                base + i,
+                format!("sub-expressions nested deeper than {MAX_PARENS}"),
+            ));
+        }
+    }
+    let toks = tokenize(body, base)?;
+    let mut segments = toks.split(|(t, _)| matches!(t, Tok::Pipe));
+    let first = segments.next().unwrap_or(&[]);
+    let mut i = 0;
+    let mut expr = match first.first() {
+        None => return Err((base, "empty tag".into())),
+        Some((Tok::Word(w), at)) if first.len() > 1 && !is_literal(w) => {
+            i = 1;
+            parse_call(w, *at, first, &mut i, false, None)?
+        }
+        _ => parse_value(first, &mut i)?,
+    };
+    if let Some((_, at)) = first.get(i) {
+        return Err((
+            *at,
+            "unexpected token after the value (is it a helper call?)".into(),
+        ));
+    }
+    for seg in segments {
+        let Some((Tok::Word(w), at)) = seg.first() else {
+            let at = seg.first().map_or(base + body.len(), |(_, at)| *at);
+            return Err((at, "expected a helper name after `|`".into()));
+        };
+        let mut i = 1;
+        expr = parse_call(w.trim_end_matches(':'), *at, seg, &mut i, false, Some(expr))?;
+    }
+    Ok(expr)
+}
+
+fn is_literal(w: &str) -> bool {
+    matches!(w, "true" | "false" | "null") || number(w).is_some()
+}
+
+fn parse_call(
+    name: &str,
+    at: usize,
+    toks: &[(Tok<'_>, usize)],
+    i: &mut usize,
+    nested: bool,
+    piped: Option<Expr>,
+) -> Result<Expr, ArgError> {
+    let func = helpers::lookup(name).ok_or_else(|| (at, format!("unknown helper `{name}`")))?;
+    let mut args: Vec<Expr> = piped.into_iter().collect();
+    let mut hash = Vec::new();
+    loop {
+        match toks.get(*i) {
+            None if nested => return Err((at, "unclosed `(`".into())),
+            None => break,
+            Some((Tok::Close, _)) if nested => {
+                *i += 1;
+                break;
+            }
+            Some((Tok::Key(k), _)) => {
+                *i += 1;
+                let value = parse_value(toks, i)?;
+                hash.push((Box::from(*k), value));
+            }
+            Some(_) => args.push(parse_value(toks, i)?),
+        }
+    }
+    let at = u32::try_from(at).unwrap_or(u32::MAX);
+    Ok(Expr::Call(Box::new(Call {
+        name: name.into(),
+        func,
+        args,
+        hash,
+        at,
+    })))
+}
+
+fn parse_value(toks: &[(Tok<'_>, usize)], i: &mut usize) -> Result<Expr, ArgError> {
+    let Some((tok, at)) = toks.get(*i) else {
+        let end = toks.last().map_or(0, |(_, at)| *at);
+        return Err((end, "expected a value".into()));
+    };
+    *i += 1;
+    match tok {
+        Tok::Str(s) => Ok(Expr::Literal(Value::String(s.clone()))),
+        Tok::Open => match toks.get(*i) {
+            Some((Tok::Word(name), name_at)) => {
+                *i += 1;
+                parse_call(name, *name_at, toks, i, true, None)
+            }
+            _ => Err((*at, "expected a helper name after `(`".into())),
+        },
+        Tok::Close => Err((*at, "unexpected `)`".into())),
+        Tok::Key(_) => Err((*at, "unexpected `key=` here".into())),
+        Tok::Pipe => Err((*at, "unexpected `|`".into())),
+        Tok::Word(w) => match *w {
+            "true" => Ok(Expr::Literal(Value::Bool(true))),
+            "false" => Ok(Expr::Literal(Value::Bool(false))),
+            "null" => Ok(Expr::Literal(Value::Null)),
+            _ => match number(w) {
+                Some(n) => Ok(Expr::Literal(Value::Number(n))),
+                None => parse_path(w, *at).map(Expr::Path),
+            },
+        },
+    }
+}
+
+fn number(w: &str) -> Option<Number> {
+    let digits = w.strip_prefix('-').unwrap_or(w);
+    if !digits.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    if let Ok(n) = w.parse::<i64>() {
+        return Some(n.into());
+    }
+    w.parse::<f64>().ok().and_then(Number::from_f64)
+}
+
+/// Parses a path such as `a.b`, `.`, `this.x`, `../x`, `@index`, `@root.x`.
+pub(crate) fn parse_path(w: &str, at: usize) -> Result<Path, ArgError> {
+    let text: Box<str> = w.into();
+    let bad = |msg: &str| Err((at, format!("{msg} in path `{w}`")));
+    if w == "." || w == "this" {
+        return Ok(Path {
+            base: PathBase::This,
+            up: 0,
+            segs: Vec::new(),
+            text,
+        });
+    }
+    let mut rest = w;
+    let mut up = 0;
+    let mut base = PathBase::Stack;
+    while let Some(r) = rest.strip_prefix("../") {
+        up += 1;
+        base = PathBase::This;
+        rest = r;
+    }
+    if let Some(r) = rest
+        .strip_prefix("this.")
+        .or_else(|| rest.strip_prefix("./"))
+    {
+        base = PathBase::This;
+        rest = r;
+    } else if rest == "@root" {
+        return Ok(Path {
+            base: PathBase::Root,
+            up: 0,
+            segs: Vec::new(),
+            text,
+        });
+    } else if let Some(r) = rest.strip_prefix("@root.") {
+        base = PathBase::Root;
+        rest = r;
+    } else if let Some(mut var) = rest.strip_prefix('@') {
+        while let Some(r) = var.strip_prefix("../") {
+            up += 1;
+            var = r;
+        }
+        if !matches!(var, "index" | "first" | "last" | "key") {
+            return bad("unknown data variable (expected @index, @first, @last, @key or @root)");
+        }
+        return Ok(Path {
+            base: PathBase::Data,
+            up,
+            segs: vec![var.into()],
+            text,
+        });
+    }
+    if rest == ".." || rest.is_empty() && up > 0 {
+        return Ok(Path {
+            base: PathBase::This,
+            up: up.max(1),
+            segs: Vec::new(),
+            text,
+        });
+    }
+    let mut segs = Vec::new();
+    for seg in rest.split('.') {
+        if seg.is_empty() {
+            return bad("empty segment");
+        }
+        if seg.contains(['{', '}', '=', '/', '@']) {
+            return bad("unexpected character");
+        }
+        segs.push(seg.into());
+    }
+    Ok(Path {
+        base,
+        up,
+        segs,
+        text,
+    })
+}

@@ -1,0 +1,103 @@
+//! The compiled node tree. Positions are byte offsets into the template's source.
+
+use serde_json::Value;
+
+use super::helpers::HelperFn;
+
+/// One node of a compiled template.
+#[derive(Clone, Debug)]
+pub(crate) enum Node {
+    /// Literal template text.
+    Text { text: Box<str>, at: u32 },
+    /// `{{expr}}` (escaped for the output context) or `{{{expr}}}` / `{{& expr}}` (raw).
+    Interp { expr: Expr, raw: bool, at: u32 },
+    /// Mustache `{{#path}}` / `{{^path}}`; `else_body` is what `{{else}}` adds (Handlebars).
+    Section {
+        path: Path,
+        inverted: bool,
+        body: Vec<Node>,
+        else_body: Vec<Node>,
+        at: u32,
+    },
+    /// `{{#if}}` and `{{#unless}}` (`negate`), with `{{else}}` / `{{else if}}` chains.
+    If {
+        cond: IfCondition,
+        negate: bool,
+        body: Vec<Node>,
+        else_body: Vec<Node>,
+        at: u32,
+    },
+    /// `{{#each expr}}`.
+    Each {
+        expr: Expr,
+        body: Vec<Node>,
+        else_body: Vec<Node>,
+        at: u32,
+    },
+    /// `{{#with expr}}`.
+    With {
+        expr: Expr,
+        body: Vec<Node>,
+        else_body: Vec<Node>,
+        at: u32,
+    },
+    /// `{{> name}}`; `indent` is the whitespace before a standalone partial tag.
+    Partial {
+        name: Box<str>,
+        indent: Box<str>,
+        at: u32,
+    },
+}
+
+/// The argument of `{{#if}}` / `{{#unless}}` / `{{else if}}`.
+///
+/// This is the hook for the condition language: a future variant holding a parsed
+/// `crate::expr` condition slots in beside `Expr`, and only [`super::parser`]'s
+/// `parse_condition` and the renderer's `eval_condition` need to learn about it.
+#[derive(Clone, Debug)]
+pub(crate) enum IfCondition {
+    /// A path, literal or helper call, tested for truthiness.
+    Expr(Expr),
+}
+
+/// A value-producing expression: a tag's argument or a helper's argument.
+#[derive(Clone, Debug)]
+pub(crate) enum Expr {
+    Path(Path),
+    Literal(Value),
+    Call(Box<Call>),
+}
+
+/// A helper call, `name arg1 "lit" 3 key=value`, or a sub-expression `(name ...)`.
+#[derive(Clone, Debug)]
+pub(crate) struct Call {
+    pub name: Box<str>,
+    pub func: HelperFn,
+    pub args: Vec<Expr>,
+    pub hash: Vec<(Box<str>, Expr)>,
+    pub at: u32,
+}
+
+/// Where a path starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PathBase {
+    /// A bare name: the first segment is searched down the context stack (Mustache).
+    Stack,
+    /// `.`, `this`, `this.x`, `./x`, `../x`: the current (or an outer) context only.
+    This,
+    /// `@root.x`: the data passed to `render`.
+    Root,
+    /// `@index`, `@first`, `@last`, `@key` of the innermost loop.
+    Data,
+}
+
+/// A dotted path such as `profile.firstName`, `../name`, `@index`, `.`.
+#[derive(Clone, Debug)]
+pub(crate) struct Path {
+    pub base: PathBase,
+    /// How many contexts up (`../`), for `Stack` and `This`.
+    pub up: u32,
+    pub segs: Vec<Box<str>>,
+    /// The path as written, for diagnostics.
+    pub text: Box<str>,
+}

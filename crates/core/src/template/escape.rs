@@ -1,0 +1,183 @@
+//! Output contexts and their escaping.
+//!
+//! The caller picks the context of the whole render with [`RenderOptions::escape`]
+//! (see [`super::RenderOptions`]); every value a tag produces is escaped for it, so data never
+//! produces markup. The template's own text is written as is.
+
+use std::fmt::Write as _;
+
+/// The context the rendered text is placed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Escape {
+    /// HTML text content: `& < > " '` become entities (the Mustache spec requires the first
+    /// four; `'` too, so a value stays inside a single-quoted attribute as well).
+    #[default]
+    Html,
+    /// A quoted HTML attribute value: as `Html`, plus `` ` `` and `=`.
+    Attribute,
+    /// A URL attribute (`href`, `src`): values are escaped as for `Attribute`, and if the whole
+    /// output has a scheme other than `http`, `https`, `mailto`, `tel` or `sms` (or a `data:`
+    /// URL other than a raster image), it is replaced by [`UNSAFE_URL`]. The check decodes
+    /// entities and drops whitespace and control characters first, as browsers do, so
+    /// `JaVaScRiPt:`, ` javascript:`, `java\tscript:` and `&#106;avascript:` are all caught.
+    Url,
+    /// The inside of a JSON string literal: quotes, backslashes and control characters are
+    /// escaped, and so are `<`, `>`, `&`, U+2028 and U+2029 so it is also safe in a `<script>`.
+    Json,
+    /// Plain text (an email subject, a push notification): no escaping.
+    None,
+}
+
+/// What an unsafe URL renders as in the [`Escape::Url`] context.
+pub const UNSAFE_URL: &str = "about:invalid#waymark";
+
+impl Escape {
+    /// Appends `s` to `out`, escaped for this context. `raw` (`{{{x}}}`, `{{& x}}`) disables
+    /// escaping in the `Html` and `None` contexts only: the attribute, URL and JSON contexts are
+    /// always escaped.
+    pub(crate) fn write(self, out: &mut String, s: &str, raw: bool) {
+        match self {
+            Escape::None => out.push_str(s),
+            Escape::Html if raw => out.push_str(s),
+            Escape::Html => html(out, s, false),
+            Escape::Attribute | Escape::Url => html(out, s, true),
+            Escape::Json => json(out, s),
+        }
+    }
+}
+
+fn html(out: &mut String, s: &str, attribute: bool) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '`' if attribute => out.push_str("&#96;"),
+            '=' if attribute => out.push_str("&#61;"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn json(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '<' | '>' | '&' | '\'' | '\u{2028}' | '\u{2029}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+}
+
+/// Whether a rendered URL attribute value is safe: relative, or with an allowed scheme.
+pub(crate) fn url_is_safe(url: &str) -> bool {
+    // What a browser sees: entities decoded, then ASCII whitespace and controls stripped.
+    let decoded = decode_entities(url);
+    let mut scheme = String::new();
+    for c in decoded.chars() {
+        if c.is_ascii_control() || c == ' ' || c == '\u{a0}' {
+            continue;
+        }
+        match c {
+            ':' => break,
+            // A path, query or fragment before any colon: a relative URL.
+            '/' | '?' | '#' => return true,
+            c => scheme.push(c.to_ascii_lowercase()),
+        }
+        if scheme.len() > 32 {
+            return true; // no scheme is that long; the colon, if any, is later in the path
+        }
+    }
+    if !decoded.contains(':') {
+        return true;
+    }
+    match scheme.as_str() {
+        "http" | "https" | "mailto" | "tel" | "sms" => true,
+        "data" => {
+            let rest: String = decoded
+                .split_once(':')
+                .map_or("", |(_, r)| r)
+                .chars()
+                .filter(|c| !c.is_ascii_whitespace())
+                .take(11)
+                .collect::<String>()
+                .to_ascii_lowercase();
+            ["image/png", "image/gif", "image/jpeg", "image/webp"]
+                .iter()
+                .any(|m| rest.starts_with(m) && !rest.starts_with("image/svg"))
+        }
+        // Anything else, including a scheme still holding an undecoded `&`, is refused.
+        _ => false,
+    }
+}
+
+/// Decodes numeric character references (with or without `;`) and the few named ones that
+/// matter for scheme detection.
+fn decode_entities(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(rest.get(..i).unwrap_or(""));
+        rest = rest.get(i + 1..).unwrap_or("");
+        if let Some(num) = rest.strip_prefix('#') {
+            let (hex, digits) = match num.strip_prefix(['x', 'X']) {
+                Some(h) => (true, h),
+                None => (false, num),
+            };
+            let len = digits
+                .find(|c: char| {
+                    if hex {
+                        !c.is_ascii_hexdigit()
+                    } else {
+                        !c.is_ascii_digit()
+                    }
+                })
+                .unwrap_or(digits.len());
+            let value = digits.get(..len).and_then(|d| {
+                let d = d.trim_start_matches('0');
+                let d = if d.is_empty() && len > 0 { "0" } else { d };
+                if d.len() > 8 {
+                    None
+                } else {
+                    u32::from_str_radix(d, if hex { 16 } else { 10 }).ok()
+                }
+            });
+            if let Some(c) = value.and_then(char::from_u32) {
+                out.push(c);
+                let consumed = num.len() - digits.len() + len;
+                rest = num.get(consumed..).unwrap_or("");
+                rest = rest.strip_prefix(';').unwrap_or(rest);
+                continue;
+            }
+        } else {
+            const NAMED: [(&str, char); 7] = [
+                ("colon;", ':'),
+                ("Tab;", '\t'),
+                ("tab;", '\t'),
+                ("NewLine;", '\n'),
+                ("newline;", '\n'),
+                ("amp;", '&'),
+                ("nbsp;", '\u{a0}'),
+            ];
+            if let Some((name, c)) = NAMED.iter().find(|(n, _)| rest.starts_with(n)) {
+                out.push(*c);
+                rest = rest.get(name.len()..).unwrap_or("");
+                continue;
+            }
+        }
+        out.push('&');
+    }
+    out.push_str(rest);
+    out
+}

@@ -1,0 +1,253 @@
+//! Date helpers, on `jiff` with the IANA database compiled in. A timestamp argument is an
+//! RFC 3339 string (`2026-03-05T14:30:00Z`), a date `2026-03-05` (midnight in the time zone),
+//! or a number of Unix milliseconds. "Now" is always the render's injected
+//! [`RenderOptions::now_ms`](crate::template::RenderOptions::now_ms), never the system clock.
+//!
+//! | helper | arguments |
+//! | --- | --- |
+//! | `now` | none: now as RFC 3339 (`(now)` in an argument) |
+//! | `formatDate` | `ts [format="medium"] [locale] [timeZone]` (or `format=` `locale=` `timeZone=`) |
+//! | `addDays` `addHours` `addMinutes` | `[ts] n`: `ts` (default now) plus `n` × 24 h / 1 h / 1 min, as RFC 3339 |
+//! | `daysUntil` | `ts`: whole days from now until `ts` in the time zone's calendar (negative if past) |
+//!
+//! `format` is a style — `short`, `medium`, `long`, `full` (dates), `time`, `shortDateTime`,
+//! `mediumDateTime`, `longDateTime`, `iso` — or an LDML-style pattern: `yyyy` `yy` `MMMM`
+//! `MMM` `MM` `M` `dd` `d` `EEEE` `EEE` `HH` `H` `hh` `h` `mm` `ss` `SSS` `a` `XXX` (offset),
+//! `'quoted text'`, `''` for a quote. Other letters are an error; other characters are copied.
+
+use std::fmt::Write as _;
+
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ZonedDateTime};
+use serde_json::Value;
+
+use super::{Args, Env, HelperFn};
+use crate::template::locale::{self, Locale};
+
+pub(crate) fn lookup(name: &str) -> Option<HelperFn> {
+    let f: HelperFn = match name {
+        "now" => |env, _| rfc3339(env.now_ms),
+        "formatDate" => format_date,
+        "addDays" => |env, a| add(env, a, 86_400_000),
+        "addHours" => |env, a| add(env, a, 3_600_000),
+        "addMinutes" => |env, a| add(env, a, 60_000),
+        "daysUntil" => days_until,
+        _ => return None,
+    };
+    Some(f)
+}
+
+fn rfc3339(ms: i64) -> Result<Value, String> {
+    Timestamp::from_millisecond(ms)
+        .map(|t| Value::String(t.to_string()))
+        .map_err(|e| format!("timestamp out of range: {e}"))
+}
+
+fn zone(name: &str) -> Result<TimeZone, String> {
+    if name.eq_ignore_ascii_case("UTC") {
+        return Ok(TimeZone::UTC);
+    }
+    TimeZone::get(name).map_err(|_| format!("unknown time zone `{name}`"))
+}
+
+/// Unix milliseconds of a timestamp argument.
+fn instant(v: &Value, tz: &TimeZone) -> Result<i64, String> {
+    match v {
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().map(|f| f as i64))
+            .ok_or_else(|| "bad timestamp".to_string()),
+        Value::String(s) => {
+            if let Ok(t) = s.parse::<Timestamp>() {
+                return Ok(t.as_millisecond());
+            }
+            s.parse::<jiff::civil::Date>()
+                .ok()
+                .and_then(|d| d.to_zoned_datetime(tz.clone()).ok())
+                .map(|z| z.timestamp().as_millisecond())
+                .ok_or_else(|| format!("`{s}` is not an RFC 3339 timestamp or a date"))
+        }
+        Value::Null => Err("missing timestamp".into()),
+        _ => Err("a timestamp must be an RFC 3339 string or Unix milliseconds".into()),
+    }
+}
+
+fn add(env: &mut Env<'_>, a: &Args<'_>, unit: i64) -> Result<Value, String> {
+    let (base, n) = if a.pos.len() >= 2 {
+        (instant(a.get(0), &TimeZone::UTC)?, a.num(1)?)
+    } else {
+        (env.now_ms, a.num(0)?)
+    };
+    let delta = n * unit as f64;
+    if !delta.is_finite() || delta.abs() > 1.0e16 {
+        return Err("offset out of range".into());
+    }
+    rfc3339(base.saturating_add(delta as i64))
+}
+
+fn zoned(ms: i64, tz: TimeZone) -> Result<ZonedDateTime, String> {
+    Timestamp::from_millisecond(ms)
+        .map(|t| t.to_zoned_datetime(tz))
+        .map_err(|e| format!("timestamp out of range: {e}"))
+}
+
+fn days_until(env: &mut Env<'_>, a: &Args<'_>) -> Result<Value, String> {
+    let tz = zone(a.opt_str("timeZone", 1).as_deref().unwrap_or(env.time_zone))?;
+    let target = zoned(instant(a.get(0), &tz)?, tz.clone())?;
+    let now = zoned(env.now_ms, tz)?;
+    let days =
+        |z: &ZonedDateTime| days_from_civil(z.year().into(), z.month().into(), z.day().into());
+    Ok(Value::from(days(&target) - days(&now)))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn format_date(env: &mut Env<'_>, a: &Args<'_>) -> Result<Value, String> {
+    let tz_name = a.opt_str("timeZone", 3).map(|s| s.into_owned());
+    let tz = zone(tz_name.as_deref().unwrap_or(env.time_zone))?;
+    if a.get(0).is_null() {
+        return Ok(Value::Null); // a missing date renders empty, like any missing value
+    }
+    let zdt = zoned(instant(a.get(0), &tz)?, tz)?;
+    let tag = a.opt_str("locale", 2).map(|s| s.into_owned());
+    let loc = locale::resolve(tag.as_deref().unwrap_or(env.locale), &mut env.warnings);
+    let format = a
+        .opt_str("format", 1)
+        .map_or_else(|| "medium".to_string(), |s| s.into_owned());
+    let [short, medium, long, full] = loc.date_styles;
+    let pattern = match format.as_str() {
+        "iso" => {
+            return Ok(Value::String(
+                zdt.timestamp()
+                    .display_with_offset(zdt.offset())
+                    .to_string(),
+            ));
+        }
+        "short" => short.to_string(),
+        "medium" => medium.to_string(),
+        "long" => long.to_string(),
+        "full" => full.to_string(),
+        "time" => loc.time.to_string(),
+        "shortDateTime" => format!("{short} {}", loc.time),
+        "mediumDateTime" => format!("{medium} {}", loc.time),
+        "longDateTime" => format!("{long} {}", loc.time),
+        other => other.to_string(),
+    };
+    render_pattern(&zdt, &pattern, loc).map(Value::String)
+}
+
+fn render_pattern(z: &ZonedDateTime, pattern: &str, loc: &Locale) -> Result<String, String> {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut i = 0;
+    let month = usize::try_from(z.month() - 1).unwrap_or(0);
+    let weekday = usize::try_from(z.weekday().to_monday_zero_offset()).unwrap_or(0);
+    let hour12 = match z.hour() % 12 {
+        0 => 12,
+        h => h,
+    };
+    while let Some(&c) = chars.get(i) {
+        let run = chars
+            .get(i..)
+            .map_or(0, |s| s.iter().take_while(|&&d| d == c).count());
+        i += run;
+        match (c, run) {
+            ('\'', _) => {
+                // `''` is a literal quote; otherwise text up to the next quote.
+                if run >= 2 {
+                    out.extend(std::iter::repeat_n('\'', run / 2));
+                }
+                if run % 2 == 1 {
+                    while let Some(&d) = chars.get(i) {
+                        i += 1;
+                        if d == '\'' {
+                            if chars.get(i) == Some(&'\'') {
+                                out.push('\'');
+                                i += 1;
+                                continue;
+                            }
+                            break;
+                        }
+                        out.push(d);
+                    }
+                }
+            }
+            ('y', 2) => {
+                let _ = write!(out, "{:02}", z.year().rem_euclid(100));
+            }
+            ('y', _) => {
+                let _ = write!(out, "{}", z.year());
+            }
+            ('M', 1) => {
+                let _ = write!(out, "{}", z.month());
+            }
+            ('M', 2) => {
+                let _ = write!(out, "{:02}", z.month());
+            }
+            ('M', 3) => out.push_str(loc.months_short.get(month).copied().unwrap_or("")),
+            ('M', _) => out.push_str(loc.months.get(month).copied().unwrap_or("")),
+            ('d', 1) => {
+                let _ = write!(out, "{}", z.day());
+            }
+            ('d', _) => {
+                let _ = write!(out, "{:02}", z.day());
+            }
+            ('E', 1..=3) => out.push_str(loc.days_short.get(weekday).copied().unwrap_or("")),
+            ('E', _) => out.push_str(loc.days.get(weekday).copied().unwrap_or("")),
+            ('H', 1) => {
+                let _ = write!(out, "{}", z.hour());
+            }
+            ('H', _) => {
+                let _ = write!(out, "{:02}", z.hour());
+            }
+            ('h', 1) => {
+                let _ = write!(out, "{hour12}");
+            }
+            ('h', _) => {
+                let _ = write!(out, "{hour12:02}");
+            }
+            ('m', 1) => {
+                let _ = write!(out, "{}", z.minute());
+            }
+            ('m', _) => {
+                let _ = write!(out, "{:02}", z.minute());
+            }
+            ('s', 1) => {
+                let _ = write!(out, "{}", z.second());
+            }
+            ('s', _) => {
+                let _ = write!(out, "{:02}", z.second());
+            }
+            ('S', _) => {
+                let _ = write!(out, "{:03}", z.millisecond());
+            }
+            ('a', _) => out.push_str(if z.hour() >= 12 {
+                loc.am_pm[1]
+            } else {
+                loc.am_pm[0]
+            }),
+            ('X', _) => {
+                let secs = z.offset().seconds();
+                let sign = if secs < 0 { '-' } else { '+' };
+                let secs = secs.unsigned_abs();
+                let _ = write!(out, "{sign}{:02}:{:02}", secs / 3600, secs / 60 % 60);
+            }
+            (c, _) if c.is_ascii_alphabetic() => {
+                return Err(format!(
+                    "unknown pattern letter `{c}` (quote literal text with '...')"
+                ));
+            }
+            (c, n) => out.extend(std::iter::repeat_n(c, n)),
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,83 @@
+//! String helpers. All take the value first; non-strings are converted with the interpolation
+//! rules (numbers in JSON form, null as empty).
+//!
+//! | helper | arguments |
+//! | --- | --- |
+//! | `upper`, `lower`, `trim` | `s` |
+//! | `capitalize` | `s`: first letter upper-cased |
+//! | `titleCase` | `s`: first letter of every word upper-cased |
+//! | `truncate` | `s length [suffix="…"]`: at most `length` characters, suffix included |
+//! | `replace` | `s from to`: every occurrence |
+//! | `concat` | `a b ...` |
+
+use serde_json::Value;
+
+use super::{Args, Env, HelperFn, display};
+
+pub(crate) fn lookup(name: &str) -> Option<HelperFn> {
+    let f: HelperFn = match name {
+        "upper" => |_, a| Ok(text(display(a.get(0)).to_uppercase())),
+        "lower" => |_, a| Ok(text(display(a.get(0)).to_lowercase())),
+        "trim" => |_, a| Ok(text(display(a.get(0)).trim().to_string())),
+        "capitalize" => |_, a| Ok(text(capitalize(&display(a.get(0))))),
+        "titleCase" => |_, a| Ok(text(title_case(&display(a.get(0))))),
+        "truncate" => truncate,
+        "replace" => |_, a| {
+            let s = display(a.get(0));
+            let from = display(a.get(1));
+            if from.is_empty() {
+                return Ok(text(s.into_owned()));
+            }
+            Ok(text(s.replace(from.as_ref(), &display(a.get(2)))))
+        },
+        "concat" => |_, a| Ok(text(a.pos.iter().map(|v| display(v)).collect())),
+        _ => return None,
+    };
+    Some(f)
+}
+
+fn text(s: String) -> Value {
+    Value::String(s)
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn title_case(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut start = true;
+    for c in s.chars() {
+        if start && c.is_alphabetic() {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        start = c.is_whitespace() || c == '-';
+    }
+    out
+}
+
+fn truncate(_: &mut Env<'_>, a: &Args<'_>) -> Result<Value, String> {
+    let s = display(a.get(0));
+    let max = a.num(1)?;
+    if max < 0.0 {
+        return Err("length must not be negative".into());
+    }
+    let max = max as usize;
+    let suffix = a
+        .opt_str("suffix", 2)
+        .map_or_else(|| "…".to_string(), |s| s.into_owned());
+    if s.chars().count() <= max {
+        return Ok(text(s.into_owned()));
+    }
+    let keep = max.saturating_sub(suffix.chars().count());
+    let mut out: String = s.chars().take(keep).collect();
+    out.truncate(out.trim_end().len());
+    out.push_str(&suffix);
+    Ok(text(out))
+}

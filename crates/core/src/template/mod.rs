@@ -1,0 +1,213 @@
+//! Mustache/Handlebars-style templates for marketing content.
+//!
+//! Templates compile once, when a bundle loads, into a node tree ([`Template::compile`]) and
+//! render many times against profile data ([`Template::render`]). Rendering is pure and
+//! bounded: "now", the locale and the time zone come from [`RenderOptions`], and fuel, nesting
+//! depth and output size are limited.
+//!
+//! # Syntax
+//!
+//! * Mustache (the whole spec core): `{{path}}` (escaped for the output context),
+//!   `{{{path}}}` / `{{& path}}` (raw), sections `{{#name}}…{{/name}}` (lists iterate,
+//!   objects push a context, falsey values skip), inverted sections `{{^name}}…{{/name}}`,
+//!   comments `{{! … }}`, partials `{{> name}}`, set-delimiters `{{=<% %>=}}`, dotted names,
+//!   the implicit iterator `.`, lookups down the context stack, standalone-line whitespace.
+//! * Handlebars blocks: `{{#if x}}…{{else if y}}…{{else}}…{{/if}}`, `{{#unless x}}`,
+//!   `{{#each items}}` (with `@index`, `@first`, `@last`, `@key`, `this`), `{{#with obj}}`,
+//!   `{{else}}` in all of them (and in Mustache sections). Paths may be `this.x`, `../x`,
+//!   `@root.x`.
+//! * Helpers: `{{helper arg "literal" 3 key=value}}` and sub-expressions
+//!   `{{#if (gt cart.total 100)}}`. A missing value's fallback is the `default` helper:
+//!   `{{default profile.firstName "there"}}` (Adobe Journey Optimizer's helper style).
+//!   The library is listed in [`helpers`].
+//!
+//!   The same can be written as a Liquid-style pipe, `{{profile.firstName | default: "there"}}`
+//!   (pipes apply at the top level of a tag: `a | h1: x, y | h2` is `h2 (h1 a x y)`).
+//! * `{{!-- … --}}` comments may contain `}}`.
+//!
+//! `if`, `unless`, `each` and `with` are block names, so `{{#if}}` is never a Mustache section
+//! on a key called `if`. A bare `{{name}}` is always a path, never a helper call; a helper with
+//! no arguments is called as a sub-expression, e.g. `{{formatDate (now) "long"}}`.
+//!
+//! Data is looked up in plain maps only: `constructor` or `__proto__` are just keys, and a
+//! numeric segment indexes an array (`items.0`). A bare name is searched down the context
+//! stack (Mustache); `this.x`, `./x` and `../x` look in one context only. `{{#each}}` over an
+//! object visits its keys in `serde_json::Map` order (sorted, unless `preserve_order` is on).
+//! Missing values render as empty and are reported in [`Rendered::diagnostics`] (for a tag
+//! that is just a path; a helper's arguments may be missing on purpose, as with `default`).
+//!
+//! # Example
+//!
+//! ```
+//! use serde_json::json;
+//! use waymark_core::template::{Escape, Partials, RenderOptions, Template};
+//!
+//! let mut partials = Partials::new();
+//! partials.compile("price", "{{formatCurrency price \"EUR\" \"de-DE\"}}")?;
+//! let card = Template::compile(
+//!     "card",
+//!     "Hi {{default profile.firstName \"there\"}}! {{#each offers}}{{title}}: {{> price}}. {{/each}}",
+//! )?;
+//! let data = json!({"offers": [{"title": "Boots <new>", "price": 89.9}]});
+//! let opts = RenderOptions { escape: Escape::Html, now_ms: 1_772_721_000_000, ..RenderOptions::default() };
+//! let out = card.render(&data, &partials, &opts)?;
+//! assert_eq!(out.text, "Hi there! Boots &lt;new&gt;: 89,90\u{a0}€. ");
+//! assert!(out.diagnostics.is_empty());
+//! # Ok::<(), waymark_core::template::TemplateError>(())
+//! ```
+
+mod args;
+mod ast;
+mod error;
+mod escape;
+pub mod helpers;
+mod lexer;
+pub mod locale;
+mod parser;
+mod reads;
+mod render;
+mod scope;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+pub use error::{Diagnostic, DiagnosticKind, ErrorKind, TemplateError};
+pub(crate) use escape::url_is_safe;
+pub use escape::{Escape, UNSAFE_URL};
+
+/// A compiled template. Cloning is cheap (the tree is shared).
+#[derive(Clone, Debug)]
+pub struct Template {
+    name: Arc<str>,
+    src: Arc<str>,
+    nodes: Arc<[ast::Node]>,
+}
+
+impl Template {
+    /// Compiles `src`; `name` appears in errors and diagnostics.
+    ///
+    /// # Errors
+    ///
+    /// A [`TemplateError`] locating the first syntax error: unclosed tags or sections,
+    /// mismatched closing tags, unknown helpers, malformed paths or literals, nesting deeper
+    /// than 256 sections.
+    pub fn compile(name: &str, src: &str) -> Result<Template, TemplateError> {
+        let nodes = parser::parse(name, src)?;
+        Ok(Template {
+            name: name.into(),
+            src: src.into(),
+            nodes: nodes.into(),
+        })
+    }
+
+    /// The template's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The template's source.
+    pub fn source(&self) -> &str {
+        &self.src
+    }
+
+    /// Renders the template with `data` as the root context.
+    ///
+    /// # Errors
+    ///
+    /// A [`TemplateError`] (located in this template or the partial where it happened) when a
+    /// helper fails, or the render runs out of fuel, nests too deep or outgrows
+    /// [`RenderOptions::max_output`].
+    pub fn render(
+        &self,
+        data: &Value,
+        partials: &Partials,
+        opts: &RenderOptions,
+    ) -> Result<Rendered, TemplateError> {
+        render::render(self, data, partials, opts)
+    }
+}
+
+/// Named, compiled partials for `{{> name}}`. A missing partial renders as empty (with a
+/// diagnostic), as the Mustache spec requires.
+#[derive(Clone, Debug, Default)]
+pub struct Partials {
+    map: BTreeMap<String, Template>,
+}
+
+impl Partials {
+    /// No partials.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Compiles `src` and adds it under `name`, replacing any partial of that name.
+    ///
+    /// # Errors
+    ///
+    /// The partial's compile error.
+    pub fn compile(&mut self, name: &str, src: &str) -> Result<(), TemplateError> {
+        self.insert(Template::compile(name, src)?);
+        Ok(())
+    }
+
+    /// Adds a compiled template under its own name.
+    pub fn insert(&mut self, template: Template) {
+        self.map.insert(template.name().to_string(), template);
+    }
+
+    /// The partial called `name`.
+    pub fn get(&self, name: &str) -> Option<&Template> {
+        self.map.get(name)
+    }
+}
+
+/// How to render: output context, injected "now", locale, time zone and limits.
+#[derive(Clone, Debug)]
+pub struct RenderOptions {
+    /// The output context; every value a tag produces is escaped for it.
+    pub escape: Escape,
+    /// Whether `{{{x}}}` and `{{& x}}` may skip escaping (in the `Html` and `None` contexts
+    /// only). When `false` they are escaped like `{{x}}`.
+    pub allow_raw: bool,
+    /// "Now" for the date helpers, in Unix milliseconds.
+    pub now_ms: i64,
+    /// Default locale of the formatting helpers (see the table in [`locale`]).
+    pub locale: String,
+    /// Default IANA time zone of the date helpers.
+    pub time_zone: String,
+    /// Work units the render may use: one per node, loop iteration and helper call, plus one
+    /// per 64 bytes a helper produces.
+    pub fuel: u64,
+    /// Maximum nesting of sections, blocks and partials (capped at 256).
+    pub max_depth: usize,
+    /// Maximum output size in bytes.
+    pub max_output: usize,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            escape: Escape::Html,
+            allow_raw: true,
+            now_ms: 0,
+            locale: "en-US".into(),
+            time_zone: "UTC".into(),
+            fuel: 1_000_000,
+            max_depth: 64,
+            max_output: 1 << 20,
+        }
+    }
+}
+
+/// The output of a render and what it noticed along the way.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rendered {
+    /// The rendered text.
+    pub text: String,
+    /// Missing values and partials, helper warnings, unsafe URLs (at most 256).
+    pub diagnostics: Vec<Diagnostic>,
+    /// The fuel the render used (to size [`RenderOptions::fuel`]).
+    pub fuel_used: u64,
+}

@@ -1,0 +1,738 @@
+//! Handlebars blocks, the helper library, escaping contexts, errors and limits.
+
+// The helpers below are test code too (clippy.toml only exempts `#[test]` functions).
+#![allow(clippy::unwrap_used)]
+
+// The same tests run under wasm-bindgen-test (in node) when built for wasm32.
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use serde_json::{Value, json};
+use waymark_core::template::{
+    DiagnosticKind, ErrorKind, Escape, Partials, RenderOptions, Rendered, Template, UNSAFE_URL,
+};
+
+/// 2026-03-05T14:30:00Z, a Thursday.
+const NOW: i64 = 1_772_721_000_000;
+
+fn opts() -> RenderOptions {
+    RenderOptions {
+        now_ms: NOW,
+        ..RenderOptions::default()
+    }
+}
+
+fn full(src: &str, data: &Value, o: &RenderOptions) -> Rendered {
+    Template::compile("t", src)
+        .unwrap()
+        .render(data, &Partials::new(), o)
+        .unwrap()
+}
+
+fn render(src: &str, data: Value) -> String {
+    full(src, &data, &opts()).text
+}
+
+fn render_in(src: &str, data: Value, escape: Escape) -> String {
+    full(src, &data, &RenderOptions { escape, ..opts() }).text
+}
+
+fn err(src: &str, data: Value) -> String {
+    match Template::compile("card", src) {
+        Err(e) => e.to_string(),
+        Ok(t) => t
+            .render(&data, &Partials::new(), &opts())
+            .unwrap_err()
+            .to_string(),
+    }
+}
+
+#[test]
+fn if_else_chains() {
+    let t = "{{#if gold}}G{{else if silver}}S{{else}}B{{/if}}";
+    assert_eq!(render(t, json!({"gold": true})), "G");
+    assert_eq!(render(t, json!({"silver": 1})), "S");
+    assert_eq!(render(t, json!({"gold": 0, "silver": ""})), "B");
+    assert_eq!(
+        render("{{#unless x}}no{{else}}yes{{/unless}}", json!({})),
+        "no"
+    );
+    assert_eq!(
+        render("{{#unless x}}no{{else}}yes{{/unless}}", json!({"x": [1]})),
+        "yes"
+    );
+    assert_eq!(
+        render(
+            "{{#if (gt cart.total 100)}}free shipping{{/if}}",
+            json!({"cart": {"total": 120}})
+        ),
+        "free shipping"
+    );
+    assert_eq!(
+        render(
+            "{{#if (gt cart.total 100)}}free shipping{{/if}}",
+            json!({"cart": {"total": "80"}})
+        ),
+        ""
+    );
+    let t = "{{#if (and (eq tier \"gold\") (not optedOut))}}VIP{{/if}}";
+    assert_eq!(render(t, json!({"tier": "gold"})), "VIP");
+    assert_eq!(render(t, json!({"tier": "gold", "optedOut": true})), "");
+}
+
+#[test]
+fn each_with_data_variables() {
+    let t = "{{#each items}}{{@index}}:{{this}}{{#if @first}}(first){{/if}}{{#if @last}}(last){{/if}} {{/each}}";
+    assert_eq!(
+        render(t, json!({"items": ["a", "b", "c"]})),
+        "0:a(first) 1:b 2:c(last) "
+    );
+    let t = "{{#each prices}}{{@key}}={{.}};{{/each}}";
+    assert_eq!(render(t, json!({"prices": {"b": 2, "a": 1}})), "a=1;b=2;");
+    assert_eq!(
+        render(
+            "{{#each items}}x{{else}}empty{{/each}}",
+            json!({"items": []})
+        ),
+        "empty"
+    );
+    let t = "{{#each offers}}{{title}} for {{../name}} @ {{@root.shop}}|{{/each}}";
+    let data = json!({"name": "Ana", "shop": "W", "offers": [{"title": "A"}, {"title": "B"}]});
+    assert_eq!(render(t, data), "A for Ana @ W|B for Ana @ W|");
+    let t = "{{#with profile}}{{firstName}} {{lastName}}{{else}}guest{{/with}}";
+    assert_eq!(
+        render(
+            t,
+            json!({"profile": {"firstName": "Ana", "lastName": "Li"}})
+        ),
+        "Ana Li"
+    );
+    assert_eq!(render(t, json!({})), "guest");
+    let t = "{{#each rows}}{{#each this}}{{@../index}}.{{@index}} {{/each}}{{/each}}";
+    assert_eq!(render(t, json!({"rows": [[1, 2], [3]]})), "0.0 0.1 1.0 ");
+}
+
+#[test]
+fn standalone_blocks_leave_no_blank_lines() {
+    let t = "<ul>\n  {{#each items}}\n  <li>{{.}}</li>\n  {{else}}\n  <li>none</li>\n  {{/each}}\n</ul>\n";
+    assert_eq!(
+        render(t, json!({"items": [1, 2]})),
+        "<ul>\n  <li>1</li>\n  <li>2</li>\n</ul>\n"
+    );
+    assert_eq!(render(t, json!({})), "<ul>\n  <li>none</li>\n</ul>\n");
+}
+
+#[test]
+fn default_and_missing_values() {
+    assert_eq!(
+        render("Hi {{default profile.firstName \"there\"}}!", json!({})),
+        "Hi there!"
+    );
+    assert_eq!(
+        render(
+            "Hi {{default profile.firstName \"there\"}}!",
+            json!({"profile": {"firstName": "Ana"}})
+        ),
+        "Hi Ana!"
+    );
+    assert_eq!(render("{{default n 5}}", json!({"n": 0})), "0");
+    let r = full("Hi {{profile.firstName}}", &json!({}), &opts());
+    assert_eq!(r.text, "Hi ");
+    assert_eq!(r.diagnostics.len(), 1);
+    let looped = full(
+        "{{#each items}}{{missing}}{{/each}}",
+        &json!({"items": [1, 2, 3]}),
+        &opts(),
+    );
+    assert_eq!(looped.diagnostics.len(), 1, "reported once per place");
+    assert_eq!(
+        r.diagnostics[0].kind,
+        DiagnosticKind::MissingValue("profile.firstName".into())
+    );
+    assert_eq!(
+        r.diagnostics[0].to_string(),
+        "template 't', line 1, column 4: missing value `profile.firstName`"
+    );
+}
+
+#[test]
+fn pipe_form() {
+    let d = json!({"p": {"firstName": "ana"}, "title": "A very long product title"});
+    assert_eq!(
+        render("Hi {{p.lastName | default: \"there\"}}!", d.clone()),
+        "Hi there!"
+    );
+    assert_eq!(
+        render(
+            "Hi {{ p.firstName | default: \"there\" | capitalize }}!",
+            d.clone()
+        ),
+        "Hi Ana!"
+    );
+    assert_eq!(
+        render("{{title | truncate: 10, \"...\" | upper}}", d.clone()),
+        "A VERY..."
+    );
+    assert!(err("{{title | }}", d.clone()).contains("expected a helper name after `|`"));
+    assert!(err("{{title | nope: 1}}", d).contains("unknown helper `nope`"));
+}
+
+#[test]
+fn only_own_keys_are_reachable() {
+    assert_eq!(
+        render(
+            "[{{constructor}}{{__proto__}}{{name.length}}{{toString}}]",
+            json!({"name": "x"})
+        ),
+        "[]"
+    );
+    assert_eq!(
+        render("{{__proto__.x}}", json!({"__proto__": {"x": 1}})),
+        "1"
+    );
+    assert_eq!(render("{{items.1}}", json!({"items": ["a", "b"]})), "b");
+}
+
+#[test]
+fn string_helpers() {
+    let d = json!({"s": "  hello wonderful world  ", "name": "ana-maria li", "tags": ["a", "b", "c"], "csv": "x,y"});
+    assert_eq!(
+        render("{{upper (trim s)}}", d.clone()),
+        "HELLO WONDERFUL WORLD"
+    );
+    assert_eq!(render("{{lower \"ÀB\"}}", d.clone()), "àb");
+    assert_eq!(
+        render("{{capitalize \"élan\"}}|{{titleCase name}}", d.clone()),
+        "Élan|Ana-Maria Li"
+    );
+    assert_eq!(render("{{truncate (trim s) 10}}", d.clone()), "hello won…");
+    assert_eq!(
+        render("{{truncate (trim s) 12 \"...\"}}", d.clone()),
+        "hello won..."
+    );
+    assert_eq!(render("{{truncate \"short\" 10}}", d.clone()), "short");
+    assert_eq!(
+        render("{{replace \"a-b-c\" \"-\" \"+\"}}", d.clone()),
+        "a+b+c"
+    );
+    assert_eq!(
+        render(
+            "{{join tags \" / \"}}|{{join tags}}|{{length tags}}|{{first tags}}{{last tags}}",
+            d.clone()
+        ),
+        "a / b / c|a, b, c|3|ac"
+    );
+    assert_eq!(
+        render("{{#each (split csv \",\")}}[{{.}}]{{/each}}", d.clone()),
+        "[x][y]"
+    );
+    assert_eq!(render("{{concat \"a\" 1 true}}", d.clone()), "a1true");
+    let t = "{{#if (contains tags \"b\")}}B{{/if}}{{#if (contains name \"maria\")}}M{{/if}}{{#unless (contains tags \"z\")}}!Z{{/unless}}";
+    assert_eq!(render(t, d.clone()), "BM!Z");
+    let t = "{{lookup greetings lang}} {{lookup tags 1}} [{{lookup greetings \"constructor\"}}]";
+    let g =
+        json!({"greetings": {"fr": "Bonjour", "en": "Hello"}, "lang": "fr", "tags": ["a", "b"]});
+    assert_eq!(render(t, g), "Bonjour b []");
+}
+
+#[test]
+fn math_helpers() {
+    let d = json!({"a": 7, "b": "2", "price": 19.999});
+    assert_eq!(
+        render(
+            "{{add a b}} {{subtract a b}} {{multiply a b}} {{divide a b}} {{mod a b}}",
+            d.clone()
+        ),
+        "9 5 14 3.5 1"
+    );
+    assert_eq!(
+        render(
+            "{{round price}} {{round price 2}} {{floor price}} {{ceil 1.2}} {{abs -3}}",
+            d.clone()
+        ),
+        "20 20 19 2 3"
+    );
+    assert_eq!(
+        render(
+            "{{round 3.14159 decimals=3}} {{min a b 4}} {{max a b 4}}",
+            d.clone()
+        ),
+        "3.142 2 7"
+    );
+    assert_eq!(
+        render("{{add 0.1 0.2}} {{multiply 1.1 3}}", d.clone()),
+        "0.3 3.3"
+    );
+    assert!(err("{{divide a 0}}", d).contains("helper `divide`: division by zero"));
+}
+
+#[test]
+fn numbers_and_currency_in_locales() {
+    let n = json!({"n": 1234567.891, "amt": 1234.5, "neg": -0.5, "i": 1000});
+    let cases = [
+        ("en-US", "1,234,567.89", "$1,234.50"),
+        ("en-GB", "1,234,567.89", "£1,234.50"),
+        (
+            "fr-FR",
+            "1\u{202f}234\u{202f}567,89",
+            "1\u{202f}234,50\u{a0}€",
+        ),
+        ("de-DE", "1.234.567,89", "1.234,50\u{a0}€"),
+        ("es-ES", "1.234.567,89", "1.234,50\u{a0}€"),
+        ("it-IT", "1.234.567,89", "1.234,50\u{a0}€"),
+        ("nl-NL", "1.234.567,89", "€\u{a0}1.234,50"),
+        ("pt-BR", "1.234.567,89", "R$\u{a0}1.234,50"),
+        ("ja-JP", "1,234,567.89", "￥1,235"),
+    ];
+    for (loc, number, money) in cases {
+        let cur = match loc {
+            "en-US" => "USD",
+            "en-GB" => "GBP",
+            "pt-BR" => "BRL",
+            "ja-JP" => "JPY",
+            _ => "EUR",
+        };
+        let t = format!(
+            "{{{{formatNumber n 2 \"{loc}\"}}}}|{{{{formatCurrency amt \"{cur}\" \"{loc}\"}}}}"
+        );
+        assert_eq!(
+            render_in(&t, n.clone(), Escape::None),
+            format!("{number}|{money}"),
+            "{loc}"
+        );
+    }
+    assert_eq!(
+        render(
+            "{{formatNumber i}} {{formatNumber n}} {{formatNumber neg decimals=0}}",
+            n.clone()
+        ),
+        "1,000 1,234,567.891 -1"
+    );
+    assert_eq!(
+        render(
+            "{{formatCurrency neg}} {{formatCurrency amt currency=\"CHF\" locale=\"de-DE\"}}",
+            n.clone()
+        ),
+        "-$0.50 1.234,50\u{a0}CHF"
+    );
+    assert_eq!(
+        render_in(
+            "{{formatPercent 0.125}} {{formatPercent 0.125 1 \"fr-FR\"}}",
+            n.clone(),
+            Escape::None
+        ),
+        "13% 12,5\u{a0}%"
+    );
+    let o = RenderOptions {
+        locale: "de-DE".into(),
+        ..opts()
+    };
+    assert_eq!(full("{{formatNumber amt 1}}", &n, &o).text, "1.234,5");
+    // Unknown locales fall back to en-US with a diagnostic; a bare language finds its locale.
+    let r = full(
+        "{{formatNumber amt 2 \"xx-YY\"}} {{formatNumber amt 2 \"fr\"}}",
+        &n,
+        &opts(),
+    );
+    assert_eq!(r.text, "1,234.50 1\u{202f}234,50");
+    assert!(
+        matches!(&r.diagnostics[0].kind, DiagnosticKind::Helper { helper, message } if helper == "formatNumber" && message.contains("xx-YY"))
+    );
+}
+
+#[test]
+fn dates_in_locales_and_time_zones() {
+    let d = json!({"ts": "2026-03-05T14:30:00Z", "ms": 1_772_721_000_000_i64, "day": "2026-12-25"});
+    let t = "{{formatDate ts \"long\" \"en-US\" \"America/New_York\"}}";
+    assert_eq!(render(t, d.clone()), "March 5, 2026");
+    assert_eq!(
+        render(
+            "{{formatDate ms \"full\" \"fr-FR\" \"Europe/Paris\"}}",
+            d.clone()
+        ),
+        "jeudi 5 mars 2026"
+    );
+    assert_eq!(
+        render(
+            "{{formatDate ts \"full\" \"de-DE\" \"Europe/Berlin\"}}",
+            d.clone()
+        ),
+        "Donnerstag, 5. März 2026"
+    );
+    assert_eq!(
+        render("{{formatDate ts \"long\" \"es-ES\"}}", d.clone()),
+        "5 de marzo de 2026"
+    );
+    assert_eq!(
+        render(
+            "{{formatDate ts \"long\" \"ja-JP\" \"Asia/Tokyo\"}}",
+            d.clone()
+        ),
+        "2026年3月5日"
+    );
+    assert_eq!(
+        render("{{formatDate ts \"long\" \"pt-BR\"}}", d.clone()),
+        "5 de março de 2026"
+    );
+    assert_eq!(
+        render(
+            "{{formatDate ts \"EEE d MMM HH:mm XXX\" \"en-GB\" \"Asia/Tokyo\"}}",
+            d.clone()
+        ),
+        "Thu 5 Mar 23:30 +09:00"
+    );
+    assert_eq!(
+        render(
+            "{{formatDate ts \"shortDateTime\" timeZone=\"America/Los_Angeles\"}}",
+            d.clone()
+        ),
+        "3/5/26 6:30 AM"
+    );
+    assert_eq!(
+        render(
+            "{{formatDate ts \"yyyy-MM-dd'T'HH 'o''clock'\"}}",
+            d.clone()
+        ),
+        "2026-03-05T14 o&#39;clock"
+    );
+    assert_eq!(
+        render(
+            "{{formatDate ts \"iso\" timeZone=\"Europe/Paris\"}}",
+            d.clone()
+        ),
+        "2026-03-05T15:30:00+01:00"
+    );
+    // Date arithmetic is relative to the injected now, or to a given timestamp.
+    assert_eq!(render("{{addDays 3}}", d.clone()), "2026-03-08T14:30:00Z");
+    assert_eq!(
+        render("{{addHours ts -2}}", d.clone()),
+        "2026-03-05T12:30:00Z"
+    );
+    assert_eq!(
+        render("{{formatDate (addDays (now) 30) \"medium\"}}", d.clone()),
+        "Apr 4, 2026"
+    );
+    assert_eq!(render("{{daysUntil day}}", d.clone()), "295");
+    // Kiritimati (UTC+14) is already on the 6th.
+    let o = RenderOptions {
+        time_zone: "Pacific/Kiritimati".into(),
+        locale: "nl-NL".into(),
+        ..opts()
+    };
+    assert_eq!(
+        full("{{formatDate ts \"full\"}}", &d, &o).text,
+        "vrijdag 6 maart 2026"
+    );
+    assert!(
+        err(
+            "{{formatDate ts \"long\" \"en-US\" \"Mars/Olympus\"}}",
+            d.clone()
+        )
+        .contains("unknown time zone `Mars/Olympus`")
+    );
+    assert!(err("{{formatDate ts \"yyyy-QQ\"}}", d).contains("unknown pattern letter `Q`"));
+}
+
+#[test]
+fn escaping_per_context() {
+    let d = json!({"v": "<a href=\"x\">'&'</a>", "q": "a\"b\\c\n</script>"});
+    assert_eq!(
+        render_in("{{v}}", d.clone(), Escape::Html),
+        "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+    );
+    assert_eq!(
+        render_in("{{v}}", d.clone(), Escape::Attribute),
+        "&lt;a href&#61;&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+    );
+    assert_eq!(
+        render_in("{{{v}}}", d.clone(), Escape::Attribute),
+        "&lt;a href&#61;&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+    );
+    assert_eq!(
+        render_in("{\"q\": \"{{q}}\"}", d.clone(), Escape::Json),
+        "{\"q\": \"a\\\"b\\\\c\\n\\u003c/script\\u003e\"}"
+    );
+    assert_eq!(
+        render_in("{{v}}", d.clone(), Escape::None),
+        "<a href=\"x\">'&'</a>"
+    );
+    assert_eq!(
+        render_in("{{{v}}}", d.clone(), Escape::Html),
+        "<a href=\"x\">'&'</a>"
+    );
+    let no_raw = RenderOptions {
+        allow_raw: false,
+        ..opts()
+    };
+    assert_eq!(
+        full("{{{v}}}", &d, &no_raw).text,
+        "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+    );
+    // json helper: JSON text, then escaped for the context.
+    assert_eq!(
+        render_in("{{json o}}", json!({"o": {"a": "<b>"}}), Escape::Html),
+        "{&quot;a&quot;:&quot;&lt;b&gt;&quot;}"
+    );
+}
+
+#[test]
+fn url_context_blocks_script_schemes() {
+    let attacks = [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        " javascript:alert(1)",
+        "java\tscript:alert(1)",
+        "java\nscript:alert(1)",
+        "\u{1}javascript:alert(1)",
+        "vbscript:msgbox(1)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "data:image/svg+xml,<svg onload=alert(1)>",
+        "livescript:x",
+    ];
+    for a in attacks {
+        let r = full(
+            "{{{u}}}",
+            &json!({ "u": a }),
+            &RenderOptions {
+                escape: Escape::Url,
+                ..opts()
+            },
+        );
+        assert_eq!(r.text, UNSAFE_URL, "{a:?}");
+        assert_eq!(
+            r.diagnostics.last().map(|d| &d.kind),
+            Some(&DiagnosticKind::UnsafeUrl)
+        );
+        assert_eq!(
+            render_in("{{u}}", json!({ "u": a }), Escape::Url),
+            UNSAFE_URL,
+            "{a:?}"
+        );
+    }
+    // Entities in the template's own text are decoded as a browser would.
+    for t in [
+        "&#106;avascript:{{x}}",
+        "&#x6A;avascript:{{x}}",
+        "&#0000106avascript:{{x}}",
+        "javascript&colon;{{x}}",
+        "jav&#x09;ascript:{{x}}",
+    ] {
+        assert_eq!(
+            render_in(t, json!({"x": "alert(1)"}), Escape::Url),
+            UNSAFE_URL,
+            "{t:?}"
+        );
+    }
+    // Entities in data are escaped, so the browser sees them literally (a harmless relative URL).
+    assert_eq!(
+        render_in(
+            "{{u}}",
+            json!({"u": "&#106;avascript:alert(1)"}),
+            Escape::Url
+        ),
+        "&amp;#106;avascript:alert(1)"
+    );
+    // Split across values, the scheme is still seen: the whole output is checked.
+    assert_eq!(
+        render_in(
+            "{{a}}{{b}}",
+            json!({"a": "java", "b": "script:x"}),
+            Escape::Url
+        ),
+        UNSAFE_URL
+    );
+    let fine = [
+        (
+            "https://example.com/?q={{q}}",
+            "https://example.com/?q=a&amp;b&#61;javascript:1",
+        ),
+        ("{{u}}", "/offers/42"),
+        ("{{u}}", "mailto:a@example.com"),
+        ("{{u}}", "data:image/png;base64,AAAA"),
+    ];
+    for (t, want) in fine {
+        let u = if want.starts_with("https") { "" } else { want };
+        assert_eq!(
+            render_in(t, json!({"q": "a&b=javascript:1", "u": u}), Escape::Url),
+            want
+        );
+    }
+}
+
+#[test]
+fn errors_name_template_and_point_at_the_column() {
+    assert_eq!(
+        err("<h1>Hi</h1>\n<ul>{{#items}}<li>{{.}}</li>", json!({})),
+        "template 'card', line 2, column 5: unclosed section `items`\n  |\n2 | <ul>{{#items}}<li>{{.}}</li>\n  |     ^"
+    );
+    assert_eq!(
+        err("{{#if a}}x{{/each}}", json!({})),
+        "template 'card', line 1, column 11: closing tag `each` does not match the open section `if`\n  |\n1 | {{#if a}}x{{/each}}\n  |           ^"
+    );
+    assert_eq!(
+        err("Hello {{frobnicate name}}", json!({})),
+        "template 'card', line 1, column 9: unknown helper `frobnicate`\n  |\n1 | Hello {{frobnicate name}}\n  |         ^"
+    );
+    assert!(
+        err("{{name", json!({}))
+            .starts_with("template 'card', line 1, column 1: unclosed tag: expected `}}`")
+    );
+    assert!(err("{{else}}", json!({})).contains("outside of a block"));
+    assert!(err("{{upper \"x}}", json!({})).contains("unterminated string literal"));
+    assert!(err("{{a..b}}", json!({})).contains("empty segment"));
+    assert!(err("{{#each items as |item|}}{{/each}}", json!({})).contains("block parameters"));
+    // Errors in literal text (here: the output limit) point at the text.
+    let t = Template::compile("card", "{{a}}\n  long text").unwrap();
+    let tight = RenderOptions {
+        max_output: 5,
+        ..opts()
+    };
+    let e = t
+        .render(&json!({"a": "x"}), &Partials::new(), &tight)
+        .unwrap_err();
+    assert_eq!((e.line(), e.column()), (1, 6));
+    let e = Template::compile("card", "x\n  {{divide 1 0}}")
+        .unwrap()
+        .render(&json!({}), &Partials::new(), &opts())
+        .unwrap_err();
+    assert_eq!((e.line(), e.column()), (2, 5));
+    assert_eq!(
+        *e.kind(),
+        ErrorKind::Helper {
+            helper: "divide".into(),
+            message: "division by zero".into()
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "template 'card', line 2, column 5: helper `divide`: division by zero\n  |\n2 |   {{divide 1 0}}\n  |     ^"
+    );
+}
+
+#[test]
+fn recursive_partials_are_bounded() {
+    let mut partials = Partials::new();
+    partials.compile("loop", "x{{> loop}}").unwrap();
+    let t = Template::compile("page", "{{> loop}}").unwrap();
+    let e = t.render(&json!({}), &partials, &opts()).unwrap_err();
+    assert_eq!(e.template(), "loop");
+    assert!(
+        matches!(*e.kind(), ErrorKind::TooDeep { limit: 64, partial: Some(ref p) } if p == "loop"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("recursive partial?"));
+    // Data-bounded recursion (a tree) is fine.
+    partials
+        .compile("node", "{{name}}({{#kids}}{{> node}}{{/kids}})")
+        .unwrap();
+    let t = Template::compile("tree", "{{> node}}").unwrap();
+    // (Every node needs its own `kids`: Mustache lookups fall back to outer contexts.)
+    let data = json!({"name": "a", "kids": [{"name": "b", "kids": []}, {"name": "c", "kids": []}]});
+    assert_eq!(
+        t.render(&data, &partials, &opts()).unwrap().text,
+        "a(b()c())"
+    );
+    let r = Template::compile("p", "[{{> nope}}]")
+        .unwrap()
+        .render(&data, &partials, &opts())
+        .unwrap();
+    assert_eq!(r.text, "[]");
+    assert_eq!(
+        r.diagnostics[0].kind,
+        DiagnosticKind::MissingPartial("nope".into())
+    );
+}
+
+#[test]
+fn fuel_and_output_limits() {
+    let data = json!({"items": (0..1000).collect::<Vec<_>>()});
+    let t = Template::compile("t", "{{#each items}}{{#each ../items}}.{{/each}}{{/each}}").unwrap();
+    let small = RenderOptions {
+        fuel: 10_000,
+        max_output: usize::MAX,
+        ..opts()
+    };
+    let e = t.render(&data, &Partials::new(), &small).unwrap_err();
+    assert_eq!(*e.kind(), ErrorKind::OutOfFuel(10_000));
+    let tight = RenderOptions {
+        fuel: u64::MAX,
+        max_output: 5_000,
+        ..opts()
+    };
+    let e = t.render(&data, &Partials::new(), &tight).unwrap_err();
+    assert_eq!(*e.kind(), ErrorKind::OutputTooLarge(5_000));
+    let deep = format!("{}{}", "{{#a}}".repeat(300), "{{/a}}".repeat(300));
+    assert!(matches!(
+        Template::compile("t", &deep).unwrap_err().kind(),
+        ErrorKind::TooDeep { .. }
+    ));
+    let nested = format!(
+        "{{{{#if {}1{}}}}}{{{{/if}}}}",
+        "(not ".repeat(40),
+        ")".repeat(40)
+    );
+    assert!(
+        Template::compile("t", &nested)
+            .unwrap_err()
+            .to_string()
+            .contains("nested deeper")
+    );
+}
+
+#[test]
+fn nesting_up_to_the_cap_renders_without_overflowing_the_stack() {
+    // 250 nested sections over 250 nested objects, with the depth limit at its cap (256).
+    let src = format!(
+        "{}x{}",
+        "{{#a}}{{#if .}}".repeat(125),
+        "{{/if}}{{/a}}".repeat(125)
+    );
+    let mut data = json!({"a": true});
+    for _ in 0..124 {
+        data = json!({ "a": data });
+    }
+    let o = RenderOptions {
+        max_depth: usize::MAX,
+        ..opts()
+    };
+    assert_eq!(full(&src, &data, &o).text, "x");
+    // Recursive partials stop at the cap too.
+    let mut partials = Partials::new();
+    partials
+        .compile("loop", "{{#if a}}{{> loop}}{{/if}}")
+        .unwrap();
+    let t = Template::compile("page", "{{> loop}}").unwrap();
+    let e = t.render(&json!({"a": 1}), &partials, &o).unwrap_err();
+    assert!(
+        matches!(*e.kind(), ErrorKind::TooDeep { limit: 256, .. }),
+        "{e}"
+    );
+}
+
+#[test]
+fn handlebars_comments_may_contain_mustaches() {
+    assert_eq!(render("a{{!-- {{#if x}} }} --}}b", json!({})), "ab");
+    assert_eq!(render("a\n  {{!-- note --}}\nb", json!({})), "a\nb");
+}
+
+#[test]
+fn template_is_reusable_and_cheap_to_clone() {
+    let t = Template::compile("hero", "Hi {{name}}").unwrap();
+    let u = t.clone();
+    assert_eq!(u.name(), "hero");
+    assert_eq!(u.source(), "Hi {{name}}");
+    let r = full(
+        "{{#each items}}{{.}}{{/each}}",
+        &json!({"items": [1, 2, 3]}),
+        &opts(),
+    );
+    assert_eq!((r.text.as_str(), r.fuel_used), ("123", 7)); // each + 3 × (iteration + tag)
+    for name in ["a", "b"] {
+        assert_eq!(
+            t.render(&json!({ "name": name }), &Partials::new(), &opts())
+                .unwrap()
+                .text,
+            format!("Hi {name}")
+        );
+    }
+}

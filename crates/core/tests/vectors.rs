@@ -1,0 +1,108 @@
+//! The decisioning vectors (tests/vectors/*.json): every case's decision must match its
+//! expectation, and deciding twice must give byte-identical output. The browser and edge
+//! runtimes run the same files.
+//!
+//! A vector file is `{"description", "bundle": <bundle> | "<fixture name>", "cases": [...]}`;
+//! a case is `{"name", "input": <DecideInput, "now" may be RFC 3339>, "expect": <partial
+//! decision>}`. Expectations are partial: an object matches when each of its keys matches,
+//! an array when it has the same length and each element matches, and `{"$contains": [...]}`
+//! when each listed element matches some element of the array; `{"$absent": true}` matches a
+//! missing key.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use serde_json::Value;
+use waymark_core::engine::{DecideInput, Engine};
+
+const SHOP: &str = include_str!("../../../tests/fixtures/shop/bundle.json");
+
+macro_rules! vector_files {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../../tests/vectors/", $name, ".json")))),*]
+    };
+}
+
+const FILES: &[(&str, &str)] = vector_files!["activities",];
+
+/// Why `actual` does not match `expected`, if it does not.
+fn mismatch(expected: &Value, actual: Option<&Value>, at: &str) -> Option<String> {
+    match (expected, actual) {
+        (Value::Object(e), _) if e.get("$absent") == Some(&Value::Bool(true)) => {
+            actual.map(|a| format!("{at}: expected nothing, found {a}"))
+        }
+        (Value::Object(e), Some(Value::Array(items))) if e.contains_key("$contains") => {
+            let wanted = e["$contains"].as_array().unwrap();
+            wanted.iter().enumerate().find_map(|(i, w)| {
+                let found = items
+                    .iter()
+                    .any(|item| mismatch(w, Some(item), at).is_none());
+                (!found).then(|| format!("{at}: no element matches $contains[{i}] = {w}"))
+            })
+        }
+        (Value::Object(e), Some(Value::Object(a))) => e
+            .iter()
+            .find_map(|(k, v)| mismatch(v, a.get(k), &format!("{at}/{k}"))),
+        (Value::Array(e), Some(Value::Array(a))) => {
+            if e.len() != a.len() {
+                return Some(format!(
+                    "{at}: expected {} elements, found {}: {}",
+                    e.len(),
+                    a.len(),
+                    Value::Array(a.clone())
+                ));
+            }
+            e.iter()
+                .zip(a)
+                .enumerate()
+                .find_map(|(i, (e, a))| mismatch(e, Some(a), &format!("{at}/{i}")))
+        }
+        (Value::Number(e), Some(Value::Number(a))) if e.as_f64() == a.as_f64() => None,
+        (e, Some(a)) if e == a => None,
+        (e, a) => Some(format!(
+            "{at}: expected {e}, found {}",
+            a.map_or("nothing".to_owned(), Value::to_string)
+        )),
+    }
+}
+
+fn input(mut raw: Value) -> DecideInput {
+    if let Some(Value::String(now)) = raw.get("now") {
+        let ms = now.parse::<jiff::Timestamp>().unwrap().as_millisecond();
+        raw["now"] = Value::from(ms);
+    }
+    serde_json::from_value(raw).unwrap()
+}
+
+#[test]
+fn every_vector_passes_and_is_deterministic() {
+    let mut cases = 0;
+    let mut failures = Vec::new();
+    for (file, text) in FILES {
+        let suite: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let bundle = match &suite["bundle"] {
+            Value::String(name) if name == "shop" => SHOP.to_owned(),
+            Value::String(name) => panic!("{file}: unknown fixture {name}"),
+            inline => inline.to_string(),
+        };
+        let engine = Engine::from_json(&bundle).unwrap_or_else(|e| panic!("{file}: bundle: {e}"));
+        for case in suite["cases"].as_array().unwrap() {
+            cases += 1;
+            let name = format!("{file}: {}", case["name"].as_str().unwrap());
+            let input = input(case["input"].clone());
+            let decision = serde_json::to_value(engine.decide(&input)).unwrap();
+            let again = serde_json::to_value(engine.decide(&input)).unwrap();
+            assert_eq!(decision, again, "{name}: not deterministic");
+            if let Some(why) = mismatch(&case["expect"], Some(&decision), "") {
+                failures.push(format!("{name}\n    {why}"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} vectors failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(cases >= FILES.len());
+}
