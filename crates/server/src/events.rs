@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -30,6 +30,8 @@ pub struct Batch {
 /// A valid event.
 #[derive(Debug, Clone)]
 pub struct Event {
+    /// Its position in the request.
+    pub index: usize,
     pub id: String,
     pub kind: &'static str,
     /// The counted event: the kind, or the custom event's name.
@@ -73,7 +75,7 @@ const FIELDS: &[&str] = &[
 ];
 
 /// Checks one event; the error says why it was rejected.
-pub fn validate(value: &Value, now_ms: i64) -> Result<Event, String> {
+pub fn validate(index: usize, value: &Value, now_ms: i64) -> Result<Event, String> {
     let object = value.as_object().ok_or("an event is a JSON object")?;
     if let Some(unknown) = object.keys().find(|k| !FIELDS.contains(&k.as_str())) {
         return Err(format!("unknown field `{unknown}`"));
@@ -124,6 +126,7 @@ pub fn validate(value: &Value, now_ms: i64) -> Result<Event, String> {
         Some(_) => return Err("`data` must be an object".into()),
     };
     Ok(Event {
+        index,
         id,
         kind,
         event: name.clone().unwrap_or_else(|| kind.to_owned()),
@@ -144,6 +147,8 @@ pub fn validate(value: &Value, now_ms: i64) -> Result<Event, String> {
 pub struct Ingested {
     pub accepted: usize,
     pub duplicates: usize,
+    /// Indexes of events refused because their profile's `track` consent is `out`.
+    pub opted_out: Vec<usize>,
     /// Profiles whose counters changed.
     pub profiles: BTreeSet<String>,
 }
@@ -154,12 +159,41 @@ fn day(ts: i64, tz: &jiff::tz::TimeZone) -> String {
         .unwrap_or_default()
 }
 
-/// Stores valid events: duplicates (same profile and id) are ignored; the rest update the
-/// counters and the daily aggregates.
+/// Stores valid events: those of profiles whose `track` consent is `out` are refused,
+/// duplicates (same profile and id) are ignored, and the rest update the counters and the daily
+/// aggregates.
 pub fn ingest(conn: &mut Connection, events: &[Event]) -> Result<Ingested, AppError> {
     let tx = conn.transaction()?;
+    let version = crate::db::next_seq(&tx)?;
+    let out = ingest_in(&tx, events, version)?;
+    tx.commit()?;
+    Ok(out)
+}
+
+/// [`ingest`] inside the caller's transaction; `version` versions the counters it changes.
+pub fn ingest_in(tx: &Connection, events: &[Event], version: i64) -> Result<Ingested, AppError> {
     let mut out = Ingested::default();
     let mut fresh = Vec::with_capacity(events.len());
+    let mut zones: HashMap<&str, Option<jiff::tz::TimeZone>> = HashMap::new();
+    {
+        let mut profile = tx.prepare_cached(
+            "SELECT time_zone, json_extract(doc, '$.consent.track') FROM profiles WHERE id = ?1",
+        )?;
+        for e in events {
+            let pid = e.profile_id.as_str();
+            if !zones.contains_key(pid) {
+                let row: Option<(Option<String>, Option<String>)> = profile
+                    .query_row([pid], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .optional()?;
+                let zone = match row {
+                    Some((_, Some(track))) if track == "out" => None,
+                    Some((tz, _)) => Some(crate::profiles::time_zone(tz.as_deref())),
+                    None => Some(jiff::tz::TimeZone::UTC),
+                };
+                zones.insert(pid, zone);
+            }
+        }
+    }
     {
         let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO events (profile_id, id, type, name, ts, activity_id, variant_id,
@@ -167,6 +201,10 @@ pub fn ingest(conn: &mut Connection, events: &[Event]) -> Result<Ingested, AppEr
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )?;
         for e in events {
+            if matches!(zones.get(e.profile_id.as_str()), Some(None)) {
+                out.opted_out.push(e.index);
+                continue;
+            }
             let n = insert.execute(params![
                 e.profile_id,
                 e.id,
@@ -189,23 +227,19 @@ pub fn ingest(conn: &mut Connection, events: &[Event]) -> Result<Ingested, AppEr
     }
     out.accepted = fresh.len();
     if fresh.is_empty() {
-        tx.commit()?;
         return Ok(out);
     }
-    let version = crate::db::next_seq(&tx)?;
-    let mut zones: HashMap<&str, jiff::tz::TimeZone> = HashMap::new();
     let mut counters: HashMap<(&str, &str, &str, String), i64> = HashMap::new();
     let mut watermarks: HashMap<&str, i64> = HashMap::new();
     let mut daily: HashMap<(String, &str, &str, &str, &str), [i64; 3]> = HashMap::new();
     {
-        let mut tz_of = tx.prepare_cached("SELECT time_zone FROM profiles WHERE id = ?1")?;
         for e in &fresh {
             let pid = e.profile_id.as_str();
-            if !zones.contains_key(pid) {
-                let name: Option<String> = tz_of.query_row([pid], |row| row.get(0)).unwrap_or(None);
-                zones.insert(pid, crate::profiles::time_zone(name.as_deref()));
-            }
-            let tz = zones.get(pid).cloned().unwrap_or(jiff::tz::TimeZone::UTC);
+            let tz = zones
+                .get(pid)
+                .cloned()
+                .flatten()
+                .unwrap_or(jiff::tz::TimeZone::UTC);
             let local_day = day(e.ts, &tz);
             let targets = [e.activity_id.as_deref(), e.offer_id.as_deref()];
             let mut any = false;
@@ -265,7 +299,6 @@ pub fn ingest(conn: &mut Connection, events: &[Event]) -> Result<Ingested, AppEr
             agg.execute(params![day, activity, variant, offer, placement, d, c, x])?;
         }
     }
-    tx.commit()?;
     Ok(out)
 }
 
@@ -286,7 +319,7 @@ pub async fn post(
     let mut valid = Vec::with_capacity(batch.events.len());
     let mut rejected = Vec::new();
     for (index, value) in batch.events.iter().enumerate() {
-        match validate(value, now) {
+        match validate(index, value, now) {
             Ok(event) => valid.push(event),
             Err(reason) => rejected.push(json!({ "index": index, "reason": reason })),
         }
@@ -304,8 +337,12 @@ pub async fn post(
     let ingested = if valid.is_empty() {
         Ingested::default()
     } else {
-        state.db.write(move |conn| ingest(conn, &valid)).await?
+        state.ingest.ingest(valid).await?
     };
+    for &index in &ingested.opted_out {
+        rejected.push(json!({ "index": index, "reason": "the profile has opted out of tracking" }));
+    }
+    rejected.sort_by_key(|r| r["index"].as_u64());
     state
         .snapshots
         .invalidate_many(ingested.profiles.iter().map(String::as_str));
@@ -321,4 +358,79 @@ pub async fn post(
         "duplicates": ingested.duplicates,
         "rejected": rejected,
     })))
+}
+
+type Job = (
+    Vec<Event>,
+    tokio::sync::oneshot::Sender<Result<Ingested, AppError>>,
+);
+
+/// Group commit: a dedicated thread takes every batch waiting when it is free and ingests them
+/// in one transaction, so concurrent requests share the cost of a commit.
+#[derive(Debug, Clone)]
+pub struct IngestQueue {
+    jobs: std::sync::mpsc::Sender<Job>,
+}
+
+/// Events per group commit, at most (a single larger batch still goes alone).
+const GROUP: usize = 5_000;
+
+impl IngestQueue {
+    /// Starts the writer thread; it ends when the last queue handle is dropped.
+    pub fn start(db: std::sync::Arc<crate::db::Db>) -> Result<IngestQueue, AppError> {
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("waymark-ingest".into())
+            .spawn(move || {
+                while let Ok(first) = queue.recv() {
+                    let mut size = first.0.len();
+                    let mut group = vec![first];
+                    while size < GROUP {
+                        match queue.try_recv() {
+                            Ok(job) => {
+                                size += job.0.len();
+                                group.push(job);
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    let result = db.write_blocking(|conn| {
+                        let tx = conn.transaction()?;
+                        let version = crate::db::next_seq(&tx)?;
+                        let outs = group
+                            .iter()
+                            .map(|(events, _)| ingest_in(&tx, events, version))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        tx.commit()?;
+                        Ok(outs)
+                    });
+                    match result {
+                        Ok(outs) => {
+                            for ((_, reply), out) in group.into_iter().zip(outs) {
+                                let _ = reply.send(Ok(out));
+                            }
+                        }
+                        Err(e) => {
+                            let detail = e.to_string();
+                            for (_, reply) in group {
+                                let _ = reply.send(Err(AppError::internal(detail.clone())));
+                            }
+                        }
+                    }
+                }
+            })
+            .map_err(|e| AppError::internal(format!("starting the ingest thread: {e}")))?;
+        Ok(IngestQueue { jobs })
+    }
+
+    /// Ingests `events` with whatever else is waiting.
+    pub async fn ingest(&self, events: Vec<Event>) -> Result<Ingested, AppError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send((events, reply))
+            .map_err(|_| AppError::internal("the ingest thread has stopped"))?;
+        answer
+            .await
+            .map_err(|_| AppError::internal("the ingest thread dropped a batch"))?
+    }
 }

@@ -80,6 +80,7 @@ pub struct Inner {
     pub snapshots: SnapshotCache,
     keys: KeyCache,
     pub metrics: Metrics,
+    pub ingest: crate::events::IngestQueue,
 }
 
 impl std::ops::Deref for AppState {
@@ -120,8 +121,10 @@ impl AppState {
             .clone()
             .unwrap_or(stored_secret)
             .into_bytes();
+        let ingest = crate::events::IngestQueue::start(Arc::clone(&db))?;
         let state = AppState(Arc::new(Inner {
             config,
+            ingest,
             db,
             signing,
             token_secret,

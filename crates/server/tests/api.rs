@@ -481,6 +481,25 @@ async fn events_are_idempotent_and_counted_in_the_next_snapshot() {
         "{body}"
     );
 
+    // Events of a profile that opted out of tracking are refused, and say so.
+    s.put_profile("quiet", json!({"consent": {"track": "out"}}))
+        .await;
+    let (status, body) = s
+        .events(json!([
+            {"id": "q1", "type": "display", "profileId": "quiet", "timestamp": t, "activityId": "a"},
+            {"id": "q2", "type": "display", "profileId": "ann", "timestamp": t, "activityId": "a"},
+        ]))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["accepted"], 1);
+    assert_eq!(body["rejected"][0]["index"], 0);
+    assert!(
+        body["rejected"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("opted out")
+    );
+
     // Erasing the profile erases its counters and events.
     let r = s
         .req(reqwest::Method::DELETE, "/v1/profiles/ann", Some(&s.admin))
@@ -501,11 +520,11 @@ async fn events_are_idempotent_and_counted_in_the_next_snapshot() {
         .await
         .unwrap();
     assert!(
-        metrics.contains("waymark_events_total{outcome=\"accepted\"} 3"),
+        metrics.contains("waymark_events_total{outcome=\"accepted\"} 4"),
         "{metrics}"
     );
     assert!(
-        metrics.contains("route=\"/v1/events\",status=\"200\"} 2"),
+        metrics.contains("route=\"/v1/events\",status=\"200\"} 3"),
         "{metrics}"
     );
     assert!(metrics.contains("waymark_bundle_revision 1"), "{metrics}");
