@@ -85,6 +85,8 @@ pub async fn publish(
     let body = raw_body(request, &state).await?;
     let text = std::str::from_utf8(&body)
         .map_err(|e| AppError::BadRequest(format!("the bundle is not UTF-8: {e}")))?;
+    // Unreadable JSON is a 400 (with line and column); readable but invalid, a 422.
+    let value: Value = crate::error::parse_json(&body, "the bundle")?;
     let bundle = Bundle::from_json(text).map_err(|problems| AppError::Invalid {
         detail: format!(
             "the bundle is not valid ({} problem(s)); the current bundle is unchanged",
@@ -92,7 +94,6 @@ pub async fn publish(
         ),
         problems: serde_json::to_value(&problems).ok(),
     })?;
-    let value: Value = serde_json::from_str(text)?;
     let (revision, body) = state
         .db
         .write(move |conn| store(conn, value, "publish"))

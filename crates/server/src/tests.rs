@@ -126,3 +126,23 @@ async fn bad_json_names_line_and_column() {
     assert!(detail.contains("line 2 column 18"), "{detail}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_413() {
+    let (state, dir) = temp_state();
+    let (admin, _) = state
+        .db
+        .write_blocking(|c| auth::create_key(c, auth::KeyKind::Admin, "t"))
+        .unwrap();
+    let (status, body) = call(
+        &state,
+        Request::put("/v1/profiles/u1")
+            .header("x-waymark-key", &admin)
+            .body(Body::from(vec![b' '; 2 * 1024 * 1024]))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body["status"], 413);
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -162,12 +162,13 @@ async fn bundles_publish_validate_sign_cache_and_roll_back() {
     assert_eq!(body["status"], 422);
     assert_eq!(body["problems"][0]["pointer"], "/activities/0/surfaces");
     let (status, body) = s.publish("{\"format\": 1,").await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
-        body["problems"][0]["message"]
+        body["detail"]
             .as_str()
             .unwrap()
-            .contains("line 1")
+            .contains("line 1 column 13"),
+        "{body}"
     );
 
     // The good bundle stayed current, and is served signed with an ETag.
@@ -349,12 +350,30 @@ async fn snapshots_are_only_for_their_visitor() {
     assert_eq!(snap["attributes"], json!({}));
     assert_eq!(snap["consent"]["personalize"], "out");
 
+    // A new bundle changes every snapshot (revision, projection) and so its ETag.
+    let before = s.snapshot("ann", Some(&s.admin), None).await;
+    let etag = before.headers()["etag"].to_str().unwrap().to_owned();
+    s.publish(SHOP).await;
+    let after = s
+        .req(
+            reqwest::Method::GET,
+            "/v1/profiles/ann/snapshot",
+            Some(&s.admin),
+        )
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), StatusCode::OK);
+    let snap: Value = after.json().await.unwrap();
+    assert_eq!(snap["bundleRevision"], 2);
+
     // An unknown anonymous visitor gets an empty snapshot with nothing the site did not give.
     let r = s.snapshot(anon, Some(&s.client), None).await;
     let snap: Value = r.json().await.unwrap();
     assert_eq!(snap["attributes"], json!({}));
     assert_eq!(snap["counters"]["items"], json!([]));
-    assert_eq!(snap["bundleRevision"], 1);
+    assert_eq!(snap["bundleRevision"], 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
