@@ -170,6 +170,11 @@ pub async fn rollback(
     let old: i64 = revision.parse().map_err(|_| {
         AppError::BadRequest(format!("`{revision}` in the path is not a revision number"))
     })?;
+    if old == state.bundle_revision() {
+        return Err(AppError::Conflict(format!(
+            "revision {old} is already the current bundle"
+        )));
+    }
     let (revision, body) = state
         .db
         .write(move |conn| {

@@ -224,6 +224,16 @@ async fn bundles_publish_validate_sign_cache_and_roll_back() {
     let r = s
         .req(
             reqwest::Method::POST,
+            "/v1/bundles/3/rollback",
+            Some(&s.admin),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let r = s
+        .req(
+            reqwest::Method::POST,
             "/v1/bundles/9/rollback",
             Some(&s.admin),
         )
