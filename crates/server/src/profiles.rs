@@ -62,10 +62,32 @@ impl ProfileDoc {
     }
 }
 
-/// The named time zone, or UTC.
+/// The named time zone, or UTC. Zones are parsed once and kept (there are a few hundred).
 pub fn time_zone(name: Option<&str>) -> jiff::tz::TimeZone {
-    name.and_then(|n| jiff::tz::TimeZone::get(n).ok())
-        .unwrap_or(jiff::tz::TimeZone::UTC)
+    use std::collections::HashMap;
+    use std::sync::{OnceLock, PoisonError, RwLock};
+    static ZONES: OnceLock<RwLock<HashMap<String, jiff::tz::TimeZone>>> = OnceLock::new();
+    let Some(name) = name else {
+        return jiff::tz::TimeZone::UTC;
+    };
+    let zones = ZONES.get_or_init(Default::default);
+    if let Some(tz) = zones
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(name)
+    {
+        return tz.clone();
+    }
+    match jiff::tz::TimeZone::get(name) {
+        Ok(tz) => {
+            zones
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(name.to_owned(), tz.clone());
+            tz
+        }
+        Err(_) => jiff::tz::TimeZone::UTC,
+    }
 }
 
 /// Checks a profile id: 1 to 200 bytes, printable, no `/`.
