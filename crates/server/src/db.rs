@@ -184,7 +184,7 @@ fn connect(path: &Path) -> Result<Connection, AppError> {
     // Large profile and event tables are read at random: map them, and keep a big page cache.
     conn.pragma_update(None, "cache_size", -64_000)?;
     conn.pragma_update(None, "mmap_size", 4_i64 << 30)?;
-    conn.pragma_update(None, "wal_autocheckpoint", 8_000)?;
+    conn.pragma_update(None, "wal_autocheckpoint", 40_000)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(conn)
 }

@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod import;
+pub mod ingest;
 pub mod metrics;
 pub mod openapi;
 pub mod profiles;

@@ -80,7 +80,7 @@ pub struct Inner {
     pub snapshots: SnapshotCache,
     keys: KeyCache,
     pub metrics: Metrics,
-    pub ingest: crate::events::IngestQueue,
+    pub ingest: crate::ingest::IngestQueue,
 }
 
 impl std::ops::Deref for AppState {
@@ -121,7 +121,7 @@ impl AppState {
             .clone()
             .unwrap_or(stored_secret)
             .into_bytes();
-        let ingest = crate::events::IngestQueue::start(Arc::clone(&db))?;
+        let ingest = crate::ingest::IngestQueue::start(Arc::clone(&db))?;
         let state = AppState(Arc::new(Inner {
             config,
             ingest,
