@@ -27,6 +27,10 @@ impl Drop for Server {
 }
 
 async fn start() -> Server {
+    start_with(|_| {}).await
+}
+
+async fn start_with(configure: impl FnOnce(&mut ServerConfig)) -> Server {
     let dir = std::env::temp_dir().join(format!(
         "waymark-api-{}-{}",
         std::process::id(),
@@ -35,6 +39,7 @@ async fn start() -> Server {
     std::fs::create_dir_all(&dir).unwrap();
     let mut config = ServerConfig::new(dir.join("api.db"));
     config.token_secret = Some(SECRET.into());
+    configure(&mut config);
     let state = AppState::open(config).unwrap();
     let (admin, _) = state
         .db
@@ -46,6 +51,7 @@ async fn start() -> Server {
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
+    waymark_server::spawn_bandit_schedule(state.clone());
     tokio::spawn(waymark_server::serve(listener, waymark_server::app(state)));
     Server {
         url,
@@ -776,4 +782,47 @@ async fn reports_count_and_bandits_feed_the_next_bundle() {
         .await
         .unwrap();
     assert_eq!(report["bandits"][0]["activityId"], "hero-test");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bandits_are_recomputed_on_a_schedule_and_keys_may_be_bearer_tokens() {
+    let s = start_with(|c| c.bandit_interval = std::time::Duration::from_millis(200)).await;
+    s.publish(SHOP).await;
+    let t = now_ms();
+    let (status, _) = s
+        .events(json!([
+            {"id": "d1", "type": "display", "profileId": "p", "timestamp": t, "activityId": "hero-test", "variantId": "coats"},
+        ]))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut bandits = Value::Null;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let report: Value = s
+            .req(reqwest::Method::GET, "/v1/reports", Some(&s.admin))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if report["bandits"].as_array().is_some_and(|b| !b.is_empty()) {
+            bandits = report["bandits"].clone();
+            break;
+        }
+    }
+    assert_eq!(
+        bandits[0]["experimentId"], "hero-autumn",
+        "recomputed without a request"
+    );
+
+    // An API key also works as `Authorization: Bearer` when there is no X-Waymark-Key.
+    let r = s
+        .http
+        .get(format!("{}/v1/bundle", s.url))
+        .bearer_auth(&s.client)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
 }
