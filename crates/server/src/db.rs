@@ -58,19 +58,17 @@ CREATE TABLE events (
 ) WITHOUT ROWID;
 CREATE INDEX events_by_name ON events (type, name, ts);
 
+-- A profile's rows sit together (the key starts with the profile), and carry the version of
+-- their last change and their newest event, so one B-tree holds the counters and their state.
 CREATE TABLE counters (
     profile_id TEXT NOT NULL,
     target TEXT NOT NULL,
     event TEXT NOT NULL,
     day TEXT NOT NULL,
     n INTEGER NOT NULL,
-    PRIMARY KEY (profile_id, target, event, day)
-) WITHOUT ROWID;
-
-CREATE TABLE counter_state (
-    profile_id TEXT PRIMARY KEY,
     version INTEGER NOT NULL,
-    watermark INTEGER NOT NULL
+    last_ts INTEGER NOT NULL,
+    PRIMARY KEY (profile_id, target, event, day)
 ) WITHOUT ROWID;
 
 CREATE TABLE daily (

@@ -95,8 +95,8 @@ pub fn ingest_in(tx: &Connection, events: &[Event], version: i64) -> Result<Inge
     if fresh.is_empty() {
         return Ok(out);
     }
-    let mut counters: HashMap<(&str, &str, &str, String), i64> = HashMap::new();
-    let mut watermarks: HashMap<&str, i64> = HashMap::new();
+    // (profile, target, event, local day) → [count, newest timestamp]
+    let mut counters: HashMap<(&str, &str, &str, String), [i64; 2]> = HashMap::new();
     let mut daily: HashMap<(String, &str, &str, &str, &str), [i64; 3]> = HashMap::new();
     {
         for e in &fresh {
@@ -108,20 +108,17 @@ pub fn ingest_in(tx: &Connection, events: &[Event], version: i64) -> Result<Inge
                 .unwrap_or(jiff::tz::TimeZone::UTC);
             let local_day = day(e.ts, &tz);
             let targets = [e.activity_id.as_deref(), e.offer_id.as_deref()];
-            let mut any = false;
-            for target in targets.into_iter().flatten() {
-                any = true;
-                *counters
+            let mut targets: Vec<&str> = targets.into_iter().flatten().collect();
+            if targets.is_empty() {
+                targets.push("*");
+            }
+            for target in targets {
+                let entry = counters
                     .entry((pid, target, e.event.as_str(), local_day.clone()))
-                    .or_default() += 1;
+                    .or_insert([0, e.ts]);
+                entry[0] += 1;
+                entry[1] = entry[1].max(e.ts);
             }
-            if !any {
-                *counters
-                    .entry((pid, "*", e.event.as_str(), local_day.clone()))
-                    .or_default() += 1;
-            }
-            let w = watermarks.entry(pid).or_insert(e.ts);
-            *w = (*w).max(e.ts);
             let column = match e.kind {
                 "display" => 0,
                 "click" => 1,
@@ -140,19 +137,13 @@ pub fn ingest_in(tx: &Connection, events: &[Event], version: i64) -> Result<Inge
     }
     {
         let mut upsert = tx.prepare_cached(
-            "INSERT INTO counters (profile_id, target, event, day, n) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT DO UPDATE SET n = n + excluded.n",
+            "INSERT INTO counters (profile_id, target, event, day, n, version, last_ts)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT DO UPDATE SET n = n + excluded.n, version = excluded.version,
+               last_ts = MAX(last_ts, excluded.last_ts)",
         )?;
-        for ((pid, target, event, day), n) in &counters {
-            upsert.execute(params![pid, target, event, day, n])?;
-        }
-        let mut state = tx.prepare_cached(
-            "INSERT INTO counter_state (profile_id, version, watermark) VALUES (?1, ?2, ?3)
-             ON CONFLICT DO UPDATE SET version = excluded.version,
-               watermark = MAX(watermark, excluded.watermark)",
-        )?;
-        for (pid, watermark) in &watermarks {
-            state.execute(params![pid, version, watermark])?;
+        for ((pid, target, event, day), [n, last]) in &counters {
+            upsert.execute(params![pid, target, event, day, n, version, last])?;
             out.profiles.insert((*pid).to_owned());
         }
         let mut agg = tx.prepare_cached(

@@ -269,7 +269,6 @@ pub fn delete_all(conn: &mut Connection, id: &str) -> Result<usize, AppError> {
     for sql in [
         "DELETE FROM profiles WHERE id = ?1",
         "DELETE FROM counters WHERE profile_id = ?1",
-        "DELETE FROM counter_state WHERE profile_id = ?1",
         "DELETE FROM events WHERE profile_id = ?1",
     ] {
         removed += tx.execute(sql, [id])?;

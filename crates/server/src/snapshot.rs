@@ -14,7 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use bytes::Bytes;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde_json::{Map, Value, json};
 
 use crate::auth::{self, KeyKind};
@@ -191,22 +191,25 @@ pub struct Parts {
 /// Reads a profile, its counter state and its counters.
 pub fn load_parts(conn: &Connection, id: &str) -> Result<Parts, AppError> {
     let profile = profiles::load(conn, id)?;
-    let state: Option<(i64, i64)> = conn
-        .query_row(
-            "SELECT version, watermark FROM counter_state WHERE profile_id = ?1",
-            [id],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?;
     let mut stmt = conn.prepare_cached(
-        "SELECT target, event, day, n FROM counters WHERE profile_id = ?1 ORDER BY target, event, day",
+        "SELECT target, event, day, n, version, last_ts FROM counters WHERE profile_id = ?1
+         ORDER BY target, event, day",
     )?;
-    let counters = stmt
-        .query_map([id], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    let (counter_version, watermark) = state.unwrap_or((0, 0));
+    let rows = stmt.query_map([id], |row| {
+        Ok((
+            (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?),
+            row.get::<_, i64>(4)?,
+            row.get::<_, i64>(5)?,
+        ))
+    })?;
+    let (mut counter_version, mut watermark) = (0, 0);
+    let mut counters = Vec::new();
+    for row in rows {
+        let (counter, version, last) = row?;
+        counter_version = counter_version.max(version);
+        watermark = watermark.max(last);
+        counters.push(counter);
+    }
     let profile_version = profile.as_ref().map_or(0, |(_, v, _)| *v);
     Ok(Parts {
         profile: profile.map(|(doc, _, _)| doc),
