@@ -1,5 +1,7 @@
 //! The Waymark Worker: routes requests to the engine.
 
+mod decide;
+
 use serde_json::json;
 use worker::{Context, Env, Request, Response, Result, Router, event};
 
@@ -10,6 +12,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             Response::from_json(&json!({ "status": "ok" }))
         })
         .get("/v1/bucket", |req, _| bucket(&req))
+        .post_async("/v1/decide", |req, ctx| decide::handle(req, ctx.env))
         .run(req, env)
         .await
 }

@@ -1,6 +1,6 @@
 // Shared test harness: starts the real `waymark` binary and a real headless Chromium, both on
 // loopback, and cleans up after them.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -29,6 +29,14 @@ export async function startWaymark(args) {
         child.kill("SIGTERM");
       }),
   };
+}
+
+/** Every decisioning vector with the native engine's decision (`waymark vectors`). */
+export function nativeVectors() {
+  const out = execFileSync(waymarkBin, ["vectors", join(root, "tests/vectors")], {
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return JSON.parse(out);
 }
 
 /** Launches headless Chromium kept on loopback (see ../shared toolchain notes). */

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import { root } from "./harness.mjs";
+import { root, nativeVectors } from "./harness.mjs";
 
 const murmur3 = JSON.parse(readFileSync(join(root, "tests/suites/murmur3.json"), "utf8"));
 let mf;
@@ -19,6 +19,7 @@ before(async () => {
     modules: true,
     modulesRoot: join(root, "edge/build"),
     scriptPath: join(root, "edge/build/entry.mjs"),
+    kvNamespaces: ["BUNDLES"],
     modulesRules: [
       { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
       { type: "CompiledWasm", include: ["**/*.wasm"] },
@@ -51,4 +52,46 @@ test("the Worker buckets units exactly as the vectors say", async () => {
 test("the Worker rejects a bucket request without a unit", async () => {
   const response = await fetch(new URL("/v1/bucket?seed=exp-42", base));
   assert.equal(response.status, 400);
+});
+
+test("without a published bundle the Worker says so", async () => {
+  const response = await fetch(new URL("/v1/decide", base), { method: "POST", body: "{}" });
+  assert.equal(response.status, 503);
+  assert.match(await response.text(), /no bundle has been published/);
+});
+
+test("every decisioning vector decides in workerd byte for byte as natively", async () => {
+  const vectors = nativeVectors();
+  assert.ok(vectors.length >= 100, `only ${vectors.length} vectors`);
+  const kv = await mf.getKVNamespace("BUNDLES");
+  const mismatches = [];
+  let published = null;
+  for (const v of vectors) {
+    if (published !== v.bundle) {
+      await kv.put(`bundle:${v.file}`, v.bundle);
+      await kv.put("revision", v.file);
+      published = v.bundle;
+    }
+    const response = await fetch(new URL("/v1/decide", base), { method: "POST", body: v.input });
+    assert.equal(response.status, 200, `${v.file}: ${v.name}`);
+    const decision = await response.text();
+    if (decision !== v.decision) mismatches.push({ name: `${v.file}: ${v.name}`, decision, expected: v.decision });
+  }
+  assert.deepEqual(mismatches, []);
+});
+
+test("a bundle that does not compile is refused and the last good one keeps serving", async () => {
+  const kv = await mf.getKVNamespace("BUNDLES");
+  const shop = readFileSync(join(root, "tests/fixtures/shop/bundle.json"), "utf8");
+  await kv.put("bundle:shop-good", shop);
+  await kv.put("revision", "shop-good");
+  const input = { now: 0, request: { surfaces: ["web://shop.example/"] } };
+  const good = await fetch(new URL("/v1/decide", base), { method: "POST", body: JSON.stringify(input) });
+  assert.equal((await good.json()).offers.length, 1);
+  await kv.put("bundle:broken", JSON.stringify({ format: 1, id: "broken", activities: [{ id: "a" }] }));
+  await kv.put("revision", "broken");
+  const response = await fetch(new URL("/v1/decide", base), { method: "POST", body: JSON.stringify(input) });
+  assert.equal(response.status, 200);
+  const decision = await response.json();
+  assert.equal(decision.offers.length, 1, "the previous (shop) bundle still decides");
 });

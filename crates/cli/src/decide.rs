@@ -129,3 +129,48 @@ fn explain(decision: &Decision) -> String {
     }
     out.trim_end().to_owned()
 }
+
+/// `waymark vectors DIR`: every case of the decisioning vectors with the native decision, as
+/// JSON, for the other runtimes to compare against byte for byte.
+pub fn vectors(dir: &Path) -> Result<(), String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for path in files {
+        let suite: Value = serde_json::from_str(&super::read(&path)?)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let bundle = match &suite["bundle"] {
+            Value::String(name) => {
+                super::read(&dir.join(format!("../fixtures/{name}/bundle.json")))?
+            }
+            inline => inline.to_string(),
+        };
+        let engine = Engine::from_json(&bundle).map_err(|e| format!("{}: {e}", path.display()))?;
+        let file = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        for case in suite["cases"].as_array().into_iter().flatten() {
+            let mut input = case["input"].clone();
+            if let Some(now) = input.get("now").and_then(Value::as_str) {
+                input["now"] = Value::from(parse_now(now)?);
+            }
+            let parsed: DecideInput =
+                serde_json::from_value(input.clone()).map_err(|e| format!("{file}: {e}"))?;
+            let decision =
+                serde_json::to_string(&engine.decide(&parsed)).map_err(|e| e.to_string())?;
+            out.push(serde_json::json!({
+                "file": file,
+                "name": case["name"],
+                "bundle": bundle,
+                "input": input.to_string(),
+                "decision": decision,
+            }));
+        }
+    }
+    super::print(&Value::Array(out).to_string())
+}

@@ -5,6 +5,7 @@ mod import;
 mod keys;
 mod report;
 mod serve;
+mod tools;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -55,6 +56,18 @@ enum Command {
     Report(report::ReportArgs),
     /// Decide what surfaces show for a profile, as the runtimes would.
     Decide(decide::DecideArgs),
+    /// Print every decisioning vector with its native decision (for cross-runtime tests).
+    #[command(hide = true)]
+    Vectors {
+        /// The folder of vector files.
+        #[arg(default_value = "tests/vectors")]
+        dir: PathBuf,
+    },
+    /// Evaluate a condition: reads {"expr" | "jsonlogic", "data", "now"?} on stdin, prints JSON.
+    Eval,
+    /// Render a template: reads {"template", "data", "partials"?, "escape"?, "now"?, "locale"?,
+    /// "timeZone"?} on stdin, prints the text.
+    Render,
 }
 
 fn main() -> ExitCode {
@@ -79,6 +92,9 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Token(args) => keys::token(args),
         Command::Report(args) => report::report(args),
         Command::Decide(args) => decide::run(args),
+        Command::Vectors { dir } => decide::vectors(&dir),
+        Command::Eval => tools::eval(),
+        Command::Render => tools::render(),
     }
 }
 

@@ -63,6 +63,81 @@ fn validate_lists_each_problem_with_its_pointer() {
 }
 
 #[test]
+fn validate_compiles_conditions_and_templates() {
+    let mut bundle: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("../../tests/fixtures/shop/bundle.json").unwrap(),
+    )
+    .unwrap();
+    bundle["activities"][0]["audience"] = "profile.tier == ".into();
+    bundle["activities"][2]["content"]["title"] = "{{#if x}}oops".into();
+    bundle["offers"][0]["eligibility"] = serde_json::json!({"jsonlogic": {"frob": [1]}});
+    let path = std::env::temp_dir().join(format!("waymark-compile-{}.json", std::process::id()));
+    std::fs::write(&path, bundle.to_string()).unwrap();
+    let out = waymark(&["validate", path.to_str().unwrap()], "");
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr
+            .contains("/activities/0/audience: error: expected an expression, found end of input"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 | profile.tier == \n  |                 ^"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("/activities/2/content/title: template"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("unclosed section `if`"), "{stderr}");
+    assert!(
+        stderr.contains("/offers/0/eligibility/jsonlogic/frob: unknown operator `frob`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn decide_explains_the_sample_shop() {
+    let dir = std::env::temp_dir().join(format!("waymark-decide-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let profile = dir.join("ada.json");
+    std::fs::write(
+        &profile,
+        r#"{"profileId": "p1", "attributes": {"firstName": "Ada", "loyalty": {"tier": "gold"}}, "consent": {"personalize": "in"}}"#,
+    )
+    .unwrap();
+    let args = [
+        "decide",
+        "--bundle",
+        "tests/fixtures/shop/bundle.json",
+        "--profile",
+        profile.to_str().unwrap(),
+        "--now",
+        "2026-11-28T12:00:00Z",
+        "--surface",
+        "web://shop.example/product/42",
+    ];
+    let out = waymark(&args, "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let decision: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(decision["propositions"][0]["activityId"], "hero-gold");
+    let mut explain = args.to_vec();
+    explain.push("--explain");
+    let out = waymark(&explain, "");
+    let trace = text(&out.stdout);
+    assert!(
+        trace.contains("show hero-gold on web://shop.example/product/42#hero"),
+        "{trace}"
+    );
+    assert!(
+        trace.contains("hero-test") && trace.contains("Conflict: lost to hero-gold"),
+        "{trace}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn validate_says_when_the_file_is_missing() {
     let out = waymark(&["validate", "no/such/bundle.json"], "");
     assert_eq!(out.status.code(), Some(1));

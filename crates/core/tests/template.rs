@@ -340,6 +340,7 @@ fn numbers_and_currency_in_locales() {
     );
 }
 
+#[cfg(feature = "tzdb")] // uses named zones
 #[test]
 fn dates_in_locales_and_time_zones() {
     let d = json!({"ts": "2026-03-05T14:30:00Z", "ms": 1_772_721_000_000_i64, "day": "2026-12-25"});
@@ -735,4 +736,124 @@ fn template_is_reusable_and_cheap_to_clone() {
             format!("Hi {name}")
         );
     }
+}
+
+#[test]
+fn if_accepts_condition_language_expressions() {
+    let t = r#"{{#if profile.tier == "gold" and cart.total > 100}}free{{else if cart.total > 50}}half{{else}}full{{/if}}"#;
+    let data =
+        |tier: &str, total: i64| json!({"profile": {"tier": tier}, "cart": {"total": total}});
+    assert_eq!(render(t, data("gold", 120)), "free");
+    assert_eq!(render(t, data("gold", 80)), "half");
+    assert_eq!(render(t, data("silver", 120)), "half");
+    assert_eq!(render(t, data("silver", 10)), "full");
+    let u = "{{#unless profile.email exists}}ask{{else}}{{profile.email}}{{/unless}}";
+    assert_eq!(render(u, json!({"profile": {}})), "ask");
+    assert_eq!(render(u, json!({"profile": {"email": "a@b.c"}})), "a@b.c");
+    let chain = "{{#if a}}A{{else unless !b}}B{{else}}C{{/if}}";
+    assert_eq!(render(chain, json!({"a": 0, "b": 1})), "B");
+    assert_eq!(render(chain, json!({"a": 0, "b": 0})), "C");
+    assert_eq!(
+        render(
+            r#"{{#if tags contains "vip" || 'x' in tags}}yes{{/if}}"#,
+            json!({"tags": ["x"]})
+        ),
+        "yes"
+    );
+    // JsonLogic truthiness, like every other condition.
+    let t = "{{#if n or s or l}}t{{else}}f{{/if}}";
+    assert_eq!(render(t, json!({"n": 0, "s": "", "l": []})), "f");
+    assert_eq!(render(t, json!({"n": 0, "s": "0", "l": []})), "t");
+}
+
+#[test]
+fn if_expressions_read_the_root_data_and_now() {
+    // Inside a loop, a bare name in an expression is a top-level key of the data.
+    let t = "{{#each items}}{{name}}{{#if limit >= 2}}+{{/if}} {{/each}}";
+    assert_eq!(
+        render(t, json!({"limit": 2, "items": [{"name": "a", "limit": 0}]})),
+        "a+ "
+    );
+    // `now()` and the date functions use the render's now_ms (2026-03-05T14:30:00Z).
+    let t = r#"{{#if daysSince("2026-03-01") == 4 and now() > 0}}recent{{/if}}"#;
+    assert_eq!(render(t, json!({})), "recent");
+}
+
+#[test]
+fn handlebars_arguments_stay_helper_calls() {
+    // An operator word in first place is the helper of that name.
+    assert_eq!(render("{{#if not optedOut}}ok{{/if}}", json!({})), "ok");
+    assert_eq!(
+        render("{{#if and a b}}both{{/if}}", json!({"a": 1, "b": 1})),
+        "both"
+    );
+    // Operators inside string literals do not count.
+    assert_eq!(
+        render(r#"{{#if (eq sign "<=")}}le{{/if}}"#, json!({"sign": "<="})),
+        "le"
+    );
+    assert_eq!(render("{{#if ../x}}{{else}}none{{/if}}", json!({})), "none");
+}
+
+#[test]
+fn if_expression_diagnostics_and_fuel() {
+    let r = full(
+        "{{#if age > 18}}adult{{/if}}",
+        &json!({"age": "x"}),
+        &opts(),
+    );
+    assert_eq!(r.text, "");
+    assert_eq!(r.diagnostics.len(), 1);
+    assert!(matches!(
+        r.diagnostics[0].kind,
+        DiagnosticKind::Condition(_)
+    ));
+    assert_eq!(
+        r.diagnostics[0].to_string(),
+        "template 't', line 1, column 7: condition: `>` is not defined on string and number"
+    );
+    let e = Template::compile("t", "{{#if count(xs as x, x > 0) > 0}}y{{/if}}")
+        .unwrap()
+        .render(
+            &json!({"xs": vec![1; 1000]}),
+            &Partials::new(),
+            &RenderOptions { fuel: 50, ..opts() },
+        )
+        .unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::OutOfFuel(50)));
+}
+
+#[test]
+fn if_expression_parse_errors_are_located_in_the_template() {
+    assert_eq!(
+        err("<p>\n  {{#if tier == }}x{{/if}}", json!({})),
+        "template 'card', line 2, column 16: invalid condition: expected an expression, found end of input\n  |\n2 |   {{#if tier == }}x{{/if}}\n  |                ^"
+    );
+    let e = Template::compile("t", "{{#if a}}{{else if b < c < d}}{{/if}}").unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::InvalidCondition(_)));
+    assert_eq!((e.line(), e.column()), (1, 26));
+    let e = Template::compile("t", "{{#if nope(1) > 0}}{{/if}}").unwrap_err();
+    assert_eq!(
+        e.kind().to_string(),
+        "invalid condition: unknown function `nope`"
+    );
+    assert_eq!(e.column(), 7);
+}
+
+/// Built without the `tzdb` feature (`cargo test -p waymark-core --no-default-features`).
+#[cfg(not(feature = "tzdb"))]
+#[test]
+fn without_the_tz_database_zones_fall_back_to_utc() {
+    let o = RenderOptions {
+        time_zone: "Europe/Madrid".into(),
+        ..opts()
+    };
+    let r = full("{{formatDate (now) \"time\"}}", &json!({}), &o);
+    assert_eq!(r.text, "2:30 PM");
+    assert_eq!(r.diagnostics.len(), 1);
+    assert!(
+        r.diagnostics[0]
+            .to_string()
+            .contains("time zone `Europe/Madrid` is not available")
+    );
 }

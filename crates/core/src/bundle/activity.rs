@@ -109,10 +109,12 @@ pub struct Cap {
     pub max: u32,
 }
 
-/// The events a cap counts.
+/// The events a cap counts: `"display"`, `"click"`, `"dismiss"`, or any other name for a custom
+/// event type.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", schemars(with = "String"))]
+#[serde(from = "String", into = "String")]
 pub enum CapEvent {
     #[default]
     Display,
@@ -120,6 +122,35 @@ pub enum CapEvent {
     Dismiss,
     /// A custom event type.
     Custom(String),
+}
+
+impl CapEvent {
+    /// The event type counted.
+    pub fn name(&self) -> &str {
+        match self {
+            CapEvent::Display => "display",
+            CapEvent::Click => "click",
+            CapEvent::Dismiss => "dismiss",
+            CapEvent::Custom(name) => name,
+        }
+    }
+}
+
+impl From<String> for CapEvent {
+    fn from(name: String) -> CapEvent {
+        match name.as_str() {
+            "display" => CapEvent::Display,
+            "click" => CapEvent::Click,
+            "dismiss" => CapEvent::Dismiss,
+            _ => CapEvent::Custom(name),
+        }
+    }
+}
+
+impl From<CapEvent> for String {
+    fn from(event: CapEvent) -> String {
+        event.name().to_owned()
+    }
 }
 
 /// Cap periods. Days, weeks (starting Monday) and months are calendar periods in the profile's
@@ -133,6 +164,19 @@ pub enum Period {
     Week,
     Month,
     Lifetime,
+}
+
+impl Period {
+    /// The period's name as written in bundles.
+    pub fn name(self) -> &'static str {
+        match self {
+            Period::Session => "session",
+            Period::Day => "day",
+            Period::Week => "week",
+            Period::Month => "month",
+            Period::Lifetime => "lifetime",
+        }
+    }
 }
 
 /// A daily window `from`–`to` ("HH:MM", 24 h; may cross midnight) on the given weekdays

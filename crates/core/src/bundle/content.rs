@@ -21,6 +21,18 @@ pub enum Content {
     Code(CodeBased),
 }
 
+impl Channel {
+    /// The channel's name as written in bundles.
+    pub fn name(self) -> &'static str {
+        match self {
+            Channel::Web => "web",
+            Channel::Card => "card",
+            Channel::InApp => "inApp",
+            Channel::Code => "code",
+        }
+    }
+}
+
 impl Content {
     /// The channel's name as used in caps and reports.
     pub fn channel(&self) -> Channel {

@@ -79,6 +79,25 @@ impl Surface {
         }
     }
 
+    /// Whether content authored for `self` applies somewhere on the page `page` (any fragment).
+    pub fn covers_page(&self, page: &Surface) -> bool {
+        self.scheme == page.scheme
+            && self.host == page.host
+            && if self.wildcard {
+                match page.path.strip_prefix(&self.path) {
+                    Some(rest) => self.path.is_empty() || rest.is_empty() || rest.starts_with('/'),
+                    None => false,
+                }
+            } else {
+                self.path == page.path
+            }
+    }
+
+    /// The page's key, `scheme://host/path`, as the engine indexes surfaces.
+    pub fn page_key(&self) -> String {
+        format!("{}://{}{}", self.scheme, self.host, self.path)
+    }
+
     /// The location within the page, if any.
     pub fn fragment(&self) -> Option<&str> {
         self.fragment.as_deref()
@@ -106,19 +125,7 @@ impl Surface {
     /// Whether content authored for `self` (which may be a wildcard) applies to the concrete
     /// surface `requested`. Fragments must be equal; a wildcard matches any path below its prefix.
     pub fn covers(&self, requested: &Surface) -> bool {
-        if self.scheme != requested.scheme
-            || self.host != requested.host
-            || self.fragment != requested.fragment
-        {
-            return false;
-        }
-        if !self.wildcard {
-            return self.path == requested.path;
-        }
-        match requested.path.strip_prefix(&self.path) {
-            Some(rest) => self.path.is_empty() || rest.is_empty() || rest.starts_with('/'),
-            None => false,
-        }
+        self.fragment == requested.fragment && self.covers_page(requested)
     }
 }
 

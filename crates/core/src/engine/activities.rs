@@ -1,12 +1,12 @@
 //! Choosing activities for the requested surfaces.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
-use crate::bundle::{Activity, Channel, Content, DisplayFrequency, Experiment, Surface, Trigger};
+use crate::bundle::{Activity, Channel, Content, DisplayFrequency, Experiment, Trigger};
 use crate::hash;
 
 use super::Run;
-use super::counters::event_name;
 use super::output::{Outcome, Proposition};
 
 /// The assignment kept for units in an experiment's holdout.
@@ -36,42 +36,46 @@ type Skip = (Outcome, Option<String>);
 pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
     let engine = run.engine;
     // Candidates across every requested surface, then one global order: priority, id.
-    let mut candidates: Vec<(usize, String)> = Vec::new();
+    let mut candidates: Vec<(usize, Arc<str>)> = Vec::new();
     let mut seen = HashSet::new();
-    for requested in &run.input.request.surfaces {
-        let surface = match Surface::parse(requested) {
+    let surfaces = std::mem::take(&mut run.surfaces);
+    for parsed in &surfaces {
+        let surface = match parsed {
             Ok(surface) => surface,
-            Err(e) => {
-                run.diagnostic(format!("request: `{requested}` is not a surface: {e}"));
+            Err(message) => {
+                run.diagnostic(message.clone());
                 continue;
             }
         };
+        // For a fragment request every candidate's scope is the requested surface itself.
+        let requested_scope: Option<Arc<str>> =
+            surface.fragment().map(|_| Arc::from(surface.to_string()));
         let (scheme, host) = surface.site();
-        let Some(list) = engine.by_site.get(&(scheme.to_owned(), host.to_owned())) else {
-            continue;
-        };
-        for &index in list {
+        let exact = engine.by_page.get(&surface.page_key());
+        let wild = engine.wildcards.get(&(scheme.to_owned(), host.to_owned()));
+        for &index in exact.into_iter().chain(wild).flatten() {
             let activity = &engine.bundle.activities[index];
             let concrete = match surface.fragment() {
                 Some(_) => activity
                     .surfaces
                     .iter()
-                    .any(|s| s.covers(&surface))
-                    .then(|| surface.clone()),
+                    .any(|s| s.covers(surface))
+                    .then(|| requested_scope.clone())
+                    .flatten(),
                 None => activity
                     .surfaces
                     .iter()
-                    .find(|s| s.page().covers(&surface))
-                    .map(|s| s.on_page(&surface)),
+                    .find(|s| s.covers_page(surface))
+                    .map(|s| Arc::from(s.on_page(surface).to_string())),
             };
-            if let Some(concrete) = concrete {
-                let scope = concrete.to_string();
-                if seen.insert((index, scope.clone())) {
-                    candidates.push((index, scope));
-                }
+            if let Some(scope) = concrete
+                && seen.insert((index, scope.clone()))
+            {
+                candidates.push((index, scope));
             }
         }
     }
+    run.surfaces = surfaces;
     candidates.sort_by(|(a, _), (b, _)| {
         let (a, b) = (&engine.bundle.activities[*a], &engine.bundle.activities[*b]);
         b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id))
@@ -82,7 +86,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
         .settings
         .card_feed_size
         .unwrap_or(DEFAULT_FEED_SIZE);
-    let mut claims: HashMap<(String, Channel), Claim> = HashMap::new();
+    let mut claims: HashMap<(Arc<str>, Channel), Claim> = HashMap::new();
     let mut in_app: Option<String> = None;
     let mut propositions = Vec::new();
     for (index, scope) in candidates {
@@ -90,7 +94,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
         let selected = match check(run, index) {
             Ok(selected) => selected,
             Err((outcome, detail)) => {
-                run.reason(&activity.id, &scope, outcome, detail);
+                run.reason(&engine.activity_ids[index], &scope, outcome, detail);
                 continue;
             }
         };
@@ -99,14 +103,19 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
         };
         let claim = claims.entry((scope.clone(), channel)).or_default();
         if let Some(skip) = conflict(claim, channel, &selected, feed_size, in_app.as_deref()) {
-            run.reason(&activity.id, &scope, skip.0, skip.1);
+            run.reason(&engine.activity_ids[index], &scope, skip.0, skip.1);
             continue;
         }
         let rendered = match selected.content {
             Some(content) => match run.render_content(&activity.id, content) {
                 Ok(rendered) => Some(rendered),
                 Err(message) => {
-                    run.reason(&activity.id, &scope, Outcome::Error, Some(message));
+                    run.reason(
+                        &engine.activity_ids[index],
+                        &scope,
+                        Outcome::Error,
+                        Some(message),
+                    );
                     continue;
                 }
             },
@@ -129,7 +138,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
             Outcome::Control
         };
         run.reason(
-            &activity.id,
+            &engine.activity_ids[index],
             &scope,
             outcome,
             variant_id.as_ref().map(|v| format!("variant {v}")),
@@ -141,7 +150,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
                 activity.id,
                 variant_id.as_deref().unwrap_or("")
             ),
-            surface: scope,
+            surface: scope.to_string(),
             activity_id: activity.id.clone(),
             experiment_id,
             variant_id,
@@ -233,12 +242,16 @@ fn check<'b>(run: &mut Run<'b>, index: usize) -> Result<Selected<'b>, Skip> {
     }
     let tally = run.tally();
     for cap in &activity.caps {
-        let event = event_name(&cap.event);
+        let event = cap.event.name();
         let count = tally.of(&activity.id, event, cap.period);
         if count >= u64::from(cap.max) {
             return Err((
                 Outcome::Cap,
-                Some(format!("{count}/{} {event} per {:?}", cap.max, cap.period).to_lowercase()),
+                Some(format!(
+                    "{count}/{} {event} per {}",
+                    cap.max,
+                    cap.period.name()
+                )),
             ));
         }
     }
@@ -250,7 +263,7 @@ fn check<'b>(run: &mut Run<'b>, index: usize) -> Result<Selected<'b>, Skip> {
             .iter()
             .filter(|c| c.channel == channel)
         {
-            let event = event_name(&cap.event);
+            let event = cap.event.name();
             let count = tally.count(
                 |t| engine.channels.get(t) == Some(&channel),
                 event,
@@ -258,10 +271,12 @@ fn check<'b>(run: &mut Run<'b>, index: usize) -> Result<Selected<'b>, Skip> {
             );
             if count >= u64::from(cap.max) {
                 let detail = format!(
-                    "channel {channel:?}: {count}/{} {event} per {:?}",
-                    cap.max, cap.period
+                    "channel {}: {count}/{} {event} per {}",
+                    channel.name(),
+                    cap.max,
+                    cap.period.name()
                 );
-                return Err((Outcome::Cap, Some(detail.to_lowercase())));
+                return Err((Outcome::Cap, Some(detail)));
             }
         }
     }

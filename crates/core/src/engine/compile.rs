@@ -32,6 +32,10 @@ pub(super) struct CompiledActivity {
 #[derive(Debug, Clone)]
 pub(super) struct CompiledOffer {
     pub(super) eligibility: Option<Cond>,
+    /// Whether the eligibility condition reads `offer` (else it runs without it).
+    pub(super) eligibility_reads_offer: bool,
+    /// Whether any representation's template reads `offer`.
+    pub(super) templates_read_offer: bool,
     pub(super) start: Option<i64>,
     pub(super) end: Option<i64>,
     /// `{id, name, priority, tags, attributes}`, what conditions see as `offer`.
@@ -43,6 +47,20 @@ pub(super) struct CompiledPolicy {
     pub(super) index: usize,
     pub(super) collection: Option<Cond>,
     pub(super) formula: Option<Cond>,
+    /// Whether the collection filter or the formula reads `offer`.
+    pub(super) reads_offer: bool,
+}
+
+/// Whether an expression reads the `offer` root.
+fn reads_offer(expr: Option<&Cond>) -> bool {
+    expr.is_some_and(|e| {
+        let reads = e.reads();
+        reads.dynamic
+            || reads
+                .paths
+                .iter()
+                .any(|p| p.first().is_some_and(|k| k == "offer"))
+    })
 }
 
 struct Compiler {
@@ -88,19 +106,23 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
         .enumerate()
         .map(|(i, offer)| {
             let at = format!("/offers/{i}");
+            let mut templates_read_offer = false;
             for (placement, representation) in &offer.representations {
                 let at = format!(
                     "{}/{}",
                     at,
                     pointer(&["representations", placement]).trim_start_matches('/')
                 );
-                c.representation(&at, representation);
+                templates_read_offer |= c.representation(&at, representation);
             }
+            let eligibility = offer
+                .eligibility
+                .as_ref()
+                .and_then(|e| c.condition(&format!("{at}/eligibility"), e));
             CompiledOffer {
-                eligibility: offer
-                    .eligibility
-                    .as_ref()
-                    .and_then(|e| c.condition(&format!("{at}/eligibility"), e)),
+                eligibility_reads_offer: reads_offer(eligibility.as_ref()),
+                eligibility,
+                templates_read_offer,
                 start: c.time(
                     &format!("{at}/schedule/start"),
                     offer.schedule.start.as_deref(),
@@ -131,6 +153,7 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
             .entry(policy.placement.clone())
             .or_insert(CompiledPolicy {
                 index,
+                reads_offer: reads_offer(collection.as_ref()) || reads_offer(formula.as_ref()),
                 collection,
                 formula,
             });
@@ -139,21 +162,33 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
         return Err(BundleErrors(c.problems));
     }
 
-    let mut by_site: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    // Activities by page (`scheme://host/path`), and wildcard ones by site.
+    let mut by_page: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut wildcards: HashMap<(String, String), Vec<usize>> = HashMap::new();
     for (index, activity) in bundle.activities.iter().enumerate() {
-        let sites: HashSet<(&str, &str)> = activity.surfaces.iter().map(|s| s.site()).collect();
-        for (scheme, host) in sites {
-            by_site
-                .entry((scheme.to_owned(), host.to_owned()))
-                .or_default()
-                .push(index);
+        let mut pages = HashSet::new();
+        let mut sites = HashSet::new();
+        for surface in &activity.surfaces {
+            if surface.is_wildcard() {
+                let (scheme, host) = surface.site();
+                sites.insert((scheme.to_owned(), host.to_owned()));
+            } else {
+                pages.insert(surface.page_key());
+            }
+        }
+        for page in pages {
+            by_page.entry(page).or_default().push(index);
+        }
+        for site in sites {
+            wildcards.entry(site).or_default().push(index);
         }
     }
-    for list in by_site.values_mut() {
-        list.sort_by(|&a, &b| {
-            let (a, b) = (&bundle.activities[a], &bundle.activities[b]);
-            b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id))
-        });
+    let mut placements_by_page: HashMap<String, Vec<usize>> = HashMap::new();
+    for (index, placement) in bundle.placements.iter().enumerate() {
+        placements_by_page
+            .entry(placement.surface.page_key())
+            .or_default()
+            .push(index);
     }
     let mut offers_by_placement: HashMap<String, Vec<usize>> = HashMap::new();
     for (index, offer) in bundle.offers.iter().enumerate() {
@@ -172,9 +207,26 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
     Ok(Engine {
         exhausted: bundle.exhausted.iter().cloned().collect(),
         activities,
-        by_site,
+        by_page,
+        wildcards,
         offers,
         offers_by_placement,
+        placements_by_page,
+        activity_ids: bundle
+            .activities
+            .iter()
+            .map(|a| Arc::from(a.id.as_str()))
+            .collect(),
+        offer_ids: bundle
+            .offers
+            .iter()
+            .map(|o| Arc::from(o.id.as_str()))
+            .collect(),
+        placement_ids: bundle
+            .placements
+            .iter()
+            .map(|p| Arc::from(p.id.as_str()))
+            .collect(),
         policies,
         templates: c.templates,
         partials,
@@ -225,16 +277,27 @@ impl Compiler {
         parsed
     }
 
+    /// Compiles a template field (once per distinct source).
     fn template(&mut self, at: &str, src: &str) {
-        if self.templates.contains_key(src) {
-            return;
+        self.offer_template(at, src);
+    }
+
+    /// Compiles a template field of an offer; whether it reads `offer`.
+    fn offer_template(&mut self, at: &str, src: &str) -> bool {
+        if let Some(template) = self.templates.get(src) {
+            return reads_root(template, "offer");
         }
         match Template::compile(at, src) {
             Ok(template) => {
                 self.reads.add_template(&template);
+                let reads = reads_root(&template, "offer");
                 self.templates.insert(src.to_owned(), template);
+                reads
             }
-            Err(e) => self.problem(at.to_owned(), e.to_string()),
+            Err(e) => {
+                self.problem(at.to_owned(), e.to_string());
+                false
+            }
         }
     }
 
@@ -350,7 +413,7 @@ impl Compiler {
                 self.template(&format!("{at}/content"), content)
             }
             Content::Code(CodeBased::Json { content }) => {
-                self.json_templates(&format!("{at}/content"), content)
+                self.json_templates(&format!("{at}/content"), content);
             }
         }
     }
@@ -364,14 +427,15 @@ impl Compiler {
         }
     }
 
-    fn representation(&mut self, at: &str, representation: &Representation) {
+    /// Compiles a representation's templates; whether any reads `offer`.
+    fn representation(&mut self, at: &str, representation: &Representation) -> bool {
         match representation {
             Representation::Text { content } | Representation::Html { content } => {
-                self.template(&format!("{at}/content"), content)
+                self.offer_template(&format!("{at}/content"), content)
             }
             Representation::Image { url, alt } => {
-                self.template(&format!("{at}/url"), url);
-                self.template(&format!("{at}/alt"), alt);
+                let url = self.offer_template(&format!("{at}/url"), url);
+                self.offer_template(&format!("{at}/alt"), alt) || url
             }
             Representation::Json { content } => {
                 self.json_templates(&format!("{at}/content"), content)
@@ -379,23 +443,27 @@ impl Compiler {
         }
     }
 
-    /// Every string in a JSON payload is a template.
-    fn json_templates(&mut self, at: &str, value: &Value) {
+    /// Every string in a JSON payload is a template; whether any reads `offer`.
+    fn json_templates(&mut self, at: &str, value: &Value) -> bool {
         match value {
-            Value::String(src) => self.template(at, src),
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    self.json_templates(&format!("{at}/{i}"), item);
-                }
-            }
-            Value::Object(map) => {
-                for (key, item) in map {
-                    self.json_templates(&format!("{at}{}", pointer(&[key])), item);
-                }
-            }
-            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+            Value::String(src) => self.offer_template(at, src),
+            Value::Array(items) => items.iter().enumerate().fold(false, |reads, (i, item)| {
+                self.json_templates(&format!("{at}/{i}"), item) || reads
+            }),
+            Value::Object(map) => map.iter().fold(false, |reads, (key, item)| {
+                self.json_templates(&format!("{at}{}", pointer(&[key])), item) || reads
+            }),
+            Value::Null | Value::Bool(_) | Value::Number(_) => false,
         }
     }
+}
+
+/// Whether a template may read the root key `key` (conservatively: any path starting with it).
+fn reads_root(template: &Template, key: &str) -> bool {
+    template
+        .paths()
+        .iter()
+        .any(|p| p.first().is_some_and(|k| k == key))
 }
 
 /// A JSON pointer from unescaped segments.

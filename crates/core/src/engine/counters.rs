@@ -1,7 +1,7 @@
 //! Counting events for caps and frequencies: the central counters of the snapshot up to their
 //! watermark, plus the visitor's local events after it.
 
-use crate::bundle::{CapEvent, Period};
+use crate::bundle::Period;
 
 use super::clock::Clock;
 use super::input::{Counters, LocalEvent};
@@ -78,16 +78,6 @@ impl<'a> Tally<'a> {
     /// Counts for one target.
     pub(crate) fn of(&self, target: &str, event: &str, period: Period) -> u64 {
         self.count(|t| t == target, event, period)
-    }
-}
-
-/// The event name a cap counts.
-pub(crate) fn event_name(event: &CapEvent) -> &str {
-    match event {
-        CapEvent::Display => "display",
-        CapEvent::Click => "click",
-        CapEvent::Dismiss => "dismiss",
-        CapEvent::Custom(name) => name,
     }
 }
 

@@ -18,6 +18,7 @@ mod offers;
 mod output;
 mod projection;
 mod render;
+mod state;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -36,15 +37,24 @@ pub use output::{
     RenderedButton, RenderedCard, RenderedImage, RenderedInApp, StateChanges,
 };
 pub use projection::Projection;
+pub use state::{MAX_EVENT_AGE_MS, MAX_EVENTS};
 
 /// A compiled bundle, ready to decide.
 #[derive(Debug, Clone)]
 pub struct Engine {
     bundle: Bundle,
     activities: Vec<compile::CompiledActivity>,
-    /// Activity indexes per (scheme, host), by priority then id.
-    by_site: HashMap<(String, String), Vec<usize>>,
+    /// Activity indexes per page (`scheme://host/path`) for their non-wildcard surfaces.
+    by_page: HashMap<String, Vec<usize>>,
+    /// Activity indexes per (scheme, host) for their wildcard surfaces.
+    wildcards: HashMap<(String, String), Vec<usize>>,
     offers: Vec<compile::CompiledOffer>,
+    /// Shared ids for reasons, by index.
+    activity_ids: Vec<Arc<str>>,
+    offer_ids: Vec<Arc<str>>,
+    placement_ids: Vec<Arc<str>>,
+    /// Placement indexes per page (`scheme://host/path`).
+    placements_by_page: HashMap<String, Vec<usize>>,
     /// Offer indexes per placement id.
     offers_by_placement: HashMap<String, Vec<usize>>,
     /// Policy index per placement id.
@@ -116,6 +126,11 @@ struct Run<'e> {
     reasons: Vec<Reason>,
     assignments: BTreeMap<String, String>,
     diagnostics: Vec<String>,
+    /// Render options for HTML fields and for text and URL fields.
+    render_html: crate::template::RenderOptions,
+    render_text: crate::template::RenderOptions,
+    /// The requested surfaces, parsed once.
+    surfaces: Vec<Result<crate::bundle::Surface, String>>,
 }
 
 /// At most this many diagnostics are returned per decision.
@@ -128,11 +143,25 @@ impl<'e> Run<'e> {
             ConsentState::Out => false,
             ConsentState::Pending => engine.bundle.settings.personalize_when_consent_pending,
         };
+        let data = data_document(input, consent);
+        let (render_html, render_text) = render::options(input, &data);
+        let surfaces = input
+            .request
+            .surfaces
+            .iter()
+            .map(|s| {
+                crate::bundle::Surface::parse(s)
+                    .map_err(|e| format!("request: `{s}` is not a surface: {e}"))
+            })
+            .collect();
         Run {
             engine,
             input,
             clock: clock::Clock::new(input.now, input.snapshot.time_zone.as_deref()),
-            data: data_document(input, consent),
+            data,
+            render_html,
+            render_text,
+            surfaces,
             env: Env::new(input.now),
             consent,
             decision_id: decision_id(engine, input),
@@ -142,10 +171,16 @@ impl<'e> Run<'e> {
         }
     }
 
-    fn reason(&mut self, id: &str, scope: &str, outcome: Outcome, detail: Option<String>) {
+    fn reason(
+        &mut self,
+        id: &Arc<str>,
+        scope: &Arc<str>,
+        outcome: Outcome,
+        detail: Option<String>,
+    ) {
         self.reasons.push(Reason {
-            id: id.to_owned(),
-            scope: scope.to_owned(),
+            id: Arc::clone(id),
+            scope: Arc::clone(scope),
             outcome,
             detail,
         });

@@ -7,10 +7,10 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use crate::bundle::{Offer, Ranking, Surface};
+use crate::bundle::Ranking;
 
 use super::Run;
-use super::counters::event_name;
+use super::compile::CompiledPolicy;
 use super::output::{OfferItem, Outcome, PlacementDecision};
 
 struct Ranked {
@@ -20,29 +20,36 @@ struct Ranked {
 
 pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
     let engine = run.engine;
-    let requested: Vec<Surface> = run
-        .input
-        .request
-        .surfaces
-        .iter()
-        .filter_map(|s| Surface::parse(s).ok())
-        .collect();
+    // The placements on the requested surfaces, in bundle order.
+    let mut placements: Vec<usize> = Vec::new();
+    for surface in run.surfaces.iter().filter_map(|s| s.as_ref().ok()) {
+        for &index in engine
+            .placements_by_page
+            .get(&surface.page_key())
+            .into_iter()
+            .flatten()
+        {
+            let placement = &engine.bundle.placements[index];
+            if surface
+                .fragment()
+                .is_none_or(|_| placement.surface.covers(surface))
+            {
+                placements.push(index);
+            }
+        }
+    }
+    placements.sort_unstable();
+    placements.dedup();
     let mut used: HashSet<usize> = HashSet::new();
     let mut out = Vec::new();
-    for placement in &engine.bundle.placements {
-        let hit = requested.iter().any(|r| match r.fragment() {
-            Some(_) => placement.surface.covers(r),
-            None => placement.surface.page().covers(r),
-        });
-        if !hit {
-            continue;
-        }
+    for placement_index in placements {
+        let placement = &engine.bundle.placements[placement_index];
         let Some(policy) = engine.policies.get(&placement.id) else {
             run.diagnostic(format!("placement {}: no decision policy", placement.id));
             continue;
         };
         let definition = &engine.bundle.policies[policy.index];
-        let scope = placement.id.as_str();
+        let scope = &engine.placement_ids[placement_index];
         let mut ranked = Vec::new();
         for &index in engine
             .offers_by_placement
@@ -54,15 +61,15 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
             if definition.fallback.as_deref() == Some(offer.id.as_str()) {
                 continue;
             }
-            if let Err((outcome, detail)) = check(run, index, policy.collection.as_deref()) {
-                run.reason(&offer.id, scope, outcome, detail);
+            if let Err((outcome, detail)) = check(run, index, policy) {
+                run.reason(&engine.offer_ids[index], scope, outcome, detail);
                 continue;
             }
             if used.contains(&index) {
-                run.reason(&offer.id, scope, Outcome::Duplicate, None);
+                run.reason(&engine.offer_ids[index], scope, Outcome::Duplicate, None);
                 continue;
             }
-            let score = score(run, index, &definition.ranking, policy.formula.as_deref());
+            let score = score(run, index, &definition.ranking, policy);
             ranked.push(Ranked { index, score });
         }
         ranked.sort_by(|a, b| {
@@ -79,35 +86,49 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
         let top = definition.top as usize;
         let mut items = Vec::new();
         for (rank, candidate) in ranked.iter().enumerate() {
-            let offer = &engine.bundle.offers[candidate.index];
             if rank >= top {
                 run.reason(
-                    &offer.id,
+                    &engine.offer_ids[candidate.index],
                     scope,
                     Outcome::Ranked,
                     Some(format!("rank {}", rank + 1)),
                 );
                 continue;
             }
-            match item(run, offer, &placement.id, candidate.score, false) {
+            match item(run, candidate.index, &placement.id, candidate.score, false) {
                 Ok(item) => {
                     used.insert(candidate.index);
-                    run.reason(&offer.id, scope, Outcome::Chosen, None);
+                    run.reason(
+                        &engine.offer_ids[candidate.index],
+                        scope,
+                        Outcome::Chosen,
+                        None,
+                    );
                     items.push(item);
                 }
-                Err(message) => run.reason(&offer.id, scope, Outcome::Error, Some(message)),
+                Err(message) => run.reason(
+                    &engine.offer_ids[candidate.index],
+                    scope,
+                    Outcome::Error,
+                    Some(message),
+                ),
             }
         }
         if items.is_empty()
             && let Some(fallback) = &definition.fallback
-            && let Some(offer) = engine.bundle.offers.iter().find(|o| &o.id == fallback)
+            && let Some(index) = engine.bundle.offers.iter().position(|o| &o.id == fallback)
         {
-            match item(run, offer, &placement.id, 0.0, true) {
+            match item(run, index, &placement.id, 0.0, true) {
                 Ok(item) => {
-                    run.reason(&offer.id, scope, Outcome::Fallback, None);
+                    run.reason(&engine.offer_ids[index], scope, Outcome::Fallback, None);
                     items.push(item);
                 }
-                Err(message) => run.reason(&offer.id, scope, Outcome::Error, Some(message)),
+                Err(message) => run.reason(
+                    &engine.offer_ids[index],
+                    scope,
+                    Outcome::Error,
+                    Some(message),
+                ),
             }
         }
         out.push(PlacementDecision {
@@ -123,11 +144,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
 type Skip = (Outcome, Option<String>);
 
 /// Consent, exhausted, schedule, collection, eligibility, caps.
-fn check(
-    run: &mut Run<'_>,
-    index: usize,
-    collection: Option<&crate::expr::Expr>,
-) -> Result<(), Skip> {
+fn check(run: &mut Run<'_>, index: usize, policy: &CompiledPolicy) -> Result<(), Skip> {
     let engine = run.engine;
     let offer = &engine.bundle.offers[index];
     let compiled = &engine.offers[index];
@@ -142,44 +159,40 @@ fn check(
     {
         return Err((Outcome::Schedule, None));
     }
-    let with_offer = run.with_offer(&compiled.value, |run| {
-        let in_collection = collection.is_none_or(|c| run.holds(c, &offer.id));
-        let eligible = compiled
-            .eligibility
-            .as_deref()
-            .is_none_or(|e| run.holds(e, &offer.id));
-        (in_collection, eligible)
-    });
-    match with_offer {
-        (false, _) => return Err((Outcome::Collection, None)),
-        (true, false) => return Err((Outcome::Audience, None)),
-        (true, true) => {}
+    if let Some(collection) = &policy.collection {
+        let held = run.with_offer(index, policy.reads_offer, |run| {
+            run.holds(collection, &offer.id)
+        });
+        if !held {
+            return Err((Outcome::Collection, None));
+        }
+    }
+    if let Some(eligibility) = &compiled.eligibility {
+        let held = run.with_offer(index, compiled.eligibility_reads_offer, |run| {
+            run.holds(eligibility, &offer.id)
+        });
+        if !held {
+            return Err((Outcome::Audience, None));
+        }
     }
     let tally = run.tally();
     for cap in &offer.caps {
-        let event = event_name(&cap.event);
+        let event = cap.event.name();
         let count = tally.of(&offer.id, event, cap.period);
         if count >= u64::from(cap.max) {
-            return Err((
-                Outcome::Cap,
-                Some(format!("{count}/{} {event} per {:?}", cap.max, cap.period).to_lowercase()),
-            ));
+            let detail = format!("{count}/{} {event} per {}", cap.max, cap.period.name());
+            return Err((Outcome::Cap, Some(detail)));
         }
     }
     Ok(())
 }
 
-fn score(
-    run: &mut Run<'_>,
-    index: usize,
-    ranking: &Ranking,
-    formula: Option<&crate::expr::Expr>,
-) -> f64 {
+fn score(run: &mut Run<'_>, index: usize, ranking: &Ranking, policy: &CompiledPolicy) -> f64 {
     let engine = run.engine;
     let offer = &engine.bundle.offers[index];
-    match (ranking, formula) {
+    match (ranking, &policy.formula) {
         (Ranking::Formula { .. }, Some(formula)) => {
-            let value = run.with_offer(&engine.offers[index].value, |run| {
+            let value = run.with_offer(index, policy.reads_offer, |run| {
                 let evaluation = formula.eval(&run.data, &run.env);
                 for diagnostic in &evaluation.diagnostics {
                     run.diagnostic(format!("{}: ranking: {diagnostic}", offer.id));
@@ -201,24 +214,18 @@ fn score(
 
 fn item(
     run: &mut Run<'_>,
-    offer: &Offer,
+    index: usize,
     placement: &str,
     score: f64,
     fallback: bool,
 ) -> Result<OfferItem, String> {
+    let engine = run.engine;
+    let offer = &engine.bundle.offers[index];
     let Some(representation) = offer.representations.get(placement) else {
         return Err(format!("no representation for {placement}"));
     };
-    let index = run
-        .engine
-        .bundle
-        .offers
-        .iter()
-        .position(|o| o.id == offer.id);
-    let value = index
-        .map(|i| run.engine.offers[i].value.clone())
-        .unwrap_or(Value::Null);
-    let (format, content) = run.with_offer(&value, |run| {
+    let reads_offer = engine.offers[index].templates_read_offer;
+    let (format, content) = run.with_offer(index, reads_offer, |run| {
         run.render_representation(&offer.id, representation)
     })?;
     Ok(OfferItem {
@@ -232,10 +239,13 @@ fn item(
 }
 
 impl Run<'_> {
-    /// Runs `f` with `offer` visible to conditions and templates as `offer`.
-    fn with_offer<T>(&mut self, offer: &Value, f: impl FnOnce(&mut Self) -> T) -> T {
+    /// Runs `f` with offer `index` visible to conditions and templates as `offer`, when `needed`.
+    fn with_offer<T>(&mut self, index: usize, needed: bool, f: impl FnOnce(&mut Self) -> T) -> T {
+        if !needed {
+            return f(self);
+        }
         if let Value::Object(map) = &mut self.data {
-            map.insert("offer".into(), offer.clone());
+            map.insert("offer".into(), self.engine.offers[index].value.clone());
         }
         let out = f(self);
         if let Value::Object(map) = &mut self.data {

@@ -2,6 +2,7 @@
 //! reasons for every candidate, and the state changes for the host to persist.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -164,9 +165,9 @@ pub struct OfferItem {
 #[serde(rename_all = "camelCase")]
 pub struct Reason {
     /// The activity or offer.
-    pub id: String,
+    pub id: Arc<str>,
     /// The surface (activities) or placement (offers) it was considered for.
-    pub scope: String,
+    pub scope: Arc<str>,
     pub outcome: Outcome,
     /// Details for people: which cap, which window, who won the conflict.
     #[serde(default, skip_serializing_if = "Option::is_none")]

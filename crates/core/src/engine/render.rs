@@ -247,23 +247,12 @@ impl Run<'_> {
         let Some(template) = engine.templates.get(src) else {
             return Ok(src.to_owned());
         };
-        let options = RenderOptions {
-            escape: match field {
-                Field::Html => Escape::Html,
-                Field::Text | Field::Url => Escape::None,
-            },
-            now_ms: self.input.now,
-            locale: self.locale(),
-            time_zone: self
-                .input
-                .snapshot
-                .time_zone
-                .clone()
-                .unwrap_or_else(|| "UTC".into()),
-            ..RenderOptions::default()
+        let options = match field {
+            Field::Html => &self.render_html,
+            Field::Text | Field::Url => &self.render_text,
         };
         let rendered = template
-            .render(&self.data, &engine.partials, &options)
+            .render(&self.data, &engine.partials, options)
             .map_err(|e| e.to_string())?;
         for diagnostic in &rendered.diagnostics {
             self.diagnostic(format!("{id}: {diagnostic}"));
@@ -275,14 +264,33 @@ impl Run<'_> {
         }
         Ok(text)
     }
+}
 
-    /// The locale templates format with: `context.locale`, else en-US.
-    fn locale(&self) -> String {
-        self.data
-            .get("context")
-            .and_then(|c| c.get("locale"))
-            .and_then(Value::as_str)
-            .unwrap_or("en-US")
-            .to_owned()
-    }
+/// The render options of one decision: `context.locale` (else en-US), the profile's time zone
+/// (else UTC), "now"; HTML-escaped or plain.
+pub(super) fn options(input: &super::DecideInput, data: &Value) -> (RenderOptions, RenderOptions) {
+    let locale = data
+        .get("context")
+        .and_then(|c| c.get("locale"))
+        .and_then(Value::as_str)
+        .unwrap_or("en-US");
+    let html = RenderOptions {
+        escape: Escape::Html,
+        // Data never produces markup, not even through `{{{raw}}}`: trusted HTML belongs in
+        // the bundle's templates and partials.
+        allow_raw: false,
+        now_ms: input.now,
+        locale: locale.to_owned(),
+        time_zone: input
+            .snapshot
+            .time_zone
+            .clone()
+            .unwrap_or_else(|| "UTC".into()),
+        ..RenderOptions::default()
+    };
+    let text = RenderOptions {
+        escape: Escape::None,
+        ..html.clone()
+    };
+    (html, text)
 }

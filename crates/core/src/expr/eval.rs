@@ -81,14 +81,6 @@ impl<'a> Ctx<'a> {
         self.locals.push(v);
     }
 
-    pub(crate) fn local(&self, slot: u32) -> V<'a> {
-        match self.locals.get(slot as usize) {
-            Some(Cow::Borrowed(r)) => Cow::Borrowed(*r),
-            Some(Cow::Owned(v)) => owned(v.clone()),
-            None => owned(Value::Null),
-        }
-    }
-
     pub(crate) fn eval(&mut self, node: &'a Node) -> V<'a> {
         if self.fuel == 0 {
             self.exhaust();

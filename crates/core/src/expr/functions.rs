@@ -296,21 +296,13 @@ pub(crate) fn timestamp_ms(ctx: &mut Ctx<'_>, v: &Value) -> Option<i64> {
     match v {
         #[allow(clippy::cast_possible_truncation)]
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        Value::String(s) => {
-            let parsed = s.parse::<jiff::Timestamp>().ok().or_else(|| {
-                let date = s.parse::<jiff::civil::Date>().ok()?;
-                jiff::tz::TimeZone::UTC
-                    .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
-                    .ok()
-            });
-            match parsed {
-                Some(ts) => Some(ts.as_millisecond()),
-                None => {
-                    ctx.diag(Diagnostic::InvalidTimestamp(s.chars().take(64).collect()));
-                    None
-                }
+        Value::String(s) => match parse_timestamp_ms(s) {
+            Some(ms) => Some(ms),
+            None => {
+                ctx.diag(Diagnostic::InvalidTimestamp(s.chars().take(64).collect()));
+                None
             }
-        }
+        },
         Value::Null => None,
         other => {
             ctx.diag(Diagnostic::BadArgument {
@@ -320,6 +312,18 @@ pub(crate) fn timestamp_ms(ctx: &mut Ctx<'_>, v: &Value) -> Option<i64> {
             None
         }
     }
+}
+
+/// An RFC 3339 timestamp (`2024-05-01T12:00:00Z`, offsets allowed) or a plain date
+/// (`2024-05-01`, midnight UTC) as unix milliseconds.
+pub(crate) fn parse_timestamp_ms(s: &str) -> Option<i64> {
+    let ts = s.parse::<jiff::Timestamp>().ok().or_else(|| {
+        let date = s.parse::<jiff::civil::Date>().ok()?;
+        jiff::tz::TimeZone::UTC
+            .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+            .ok()
+    })?;
+    Some(ts.as_millisecond())
 }
 
 struct Semver<'s> {

@@ -149,6 +149,12 @@ pub use ir::MAX_DEPTH;
 pub use refs::Reads;
 pub use value::truthy;
 
+/// Parses a timestamp the way `date(ts)` does: RFC 3339 (`2024-05-01T10:00:00+02:00`) or a
+/// plain date (`2024-05-01`, midnight UTC), as unix milliseconds. `None` if it is neither.
+pub fn parse_timestamp_ms(s: &str) -> Option<i64> {
+    functions::parse_timestamp_ms(s)
+}
+
 /// A compiled expression: cheap to clone and to evaluate repeatedly.
 #[derive(Clone, Debug)]
 pub struct Expr {

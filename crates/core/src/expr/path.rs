@@ -8,6 +8,8 @@ use serde_json::Value;
 use super::eval::{Ctx, V, owned};
 use super::ir::{Base, Node, Scope, Seg};
 
+static NULL: Value = Value::Null;
+
 impl<'a> Ctx<'a> {
     /// Resolves a path; `None` when a step is missing (as opposed to present and `null`).
     pub(super) fn lookup(&mut self, node: &'a Node) -> Option<V<'a>> {
@@ -48,25 +50,27 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// JsonLogic `var` with a computed dotted key, relative to `scope`.
+    /// JsonLogic `var` with a computed dotted key, relative to `scope`. Walks a bound element
+    /// in place and copies only the part it returns.
     pub(super) fn var(&self, scope: Scope, key: &str) -> Option<V<'a>> {
         let mut parts = key.split('.').filter(|_| !key.is_empty());
-        let start = match scope {
-            Scope::Root => Cow::Borrowed(self.root),
-            Scope::Local(slot) => self.local(slot),
+        let slot = match scope {
+            Scope::Root => return parts_walk(self.root, parts).map(Cow::Borrowed),
+            Scope::Local(slot) => slot,
             Scope::Reduce {
                 current,
                 accumulator,
             } => match parts.next() {
                 None => return None,
-                Some("current") => self.local(current),
-                Some("accumulator") => self.local(accumulator),
+                Some("current") => current,
+                Some("accumulator") => accumulator,
                 Some(_) => return None,
             },
         };
-        match start {
-            Cow::Borrowed(r) => parts_walk(r, parts).map(Cow::Borrowed),
-            Cow::Owned(v) => parts_walk(&v, parts).map(|x| owned(x.clone())),
+        match self.locals.get(slot as usize) {
+            Some(Cow::Borrowed(r)) => parts_walk(r, parts).map(Cow::Borrowed),
+            Some(Cow::Owned(v)) => parts_walk(v, parts).map(|x| owned(x.clone())),
+            None => parts_walk(&NULL, parts).map(Cow::Borrowed),
         }
     }
 

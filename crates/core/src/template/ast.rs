@@ -49,15 +49,18 @@ pub(crate) enum Node {
     },
 }
 
-/// The argument of `{{#if}}` / `{{#unless}}` / `{{else if}}`.
-///
-/// This is the hook for the condition language: a future variant holding a parsed
-/// `crate::expr` condition slots in beside `Expr`, and only [`super::parser`]'s
-/// `parse_condition` and the renderer's `eval_condition` need to learn about it.
+/// The argument of `{{#if}}` / `{{#unless}}` / `{{else if}}` (see `parser::is_condition` for
+/// which one a tag gets).
 #[derive(Clone, Debug)]
 pub(crate) enum IfCondition {
     /// A path, literal or helper call, tested for truthiness.
     Expr(Expr),
+    /// A condition-language expression (`tier == "gold" and total > 100`), evaluated over the
+    /// render's root data; `at` is the argument's offset in the template.
+    Cond {
+        expr: Box<crate::expr::Expr>,
+        at: u32,
+    },
 }
 
 /// A value-producing expression: a tag's argument or a helper's argument.

@@ -44,6 +44,10 @@ pub enum ErrorKind {
     /// A `{{=<% %>=}}` tag that does not give two delimiters.
     #[error("invalid set-delimiter tag: {0}")]
     InvalidDelimiters(String),
+    /// An `{{#if}}` argument in the condition language (see [`crate::expr`]) that does not
+    /// parse; the error is located at the offending token of the argument.
+    #[error("invalid condition: {0}")]
+    InvalidCondition(crate::expr::ParseErrorKind),
     /// A helper name that the helper library does not have.
     #[error("unknown helper `{0}`")]
     UnknownHelper(String),
@@ -216,6 +220,9 @@ pub enum DiagnosticKind {
         /// The warning.
         message: String,
     },
+    /// An `{{#if}}` condition-language expression noted something while evaluating (a type
+    /// mismatch, an invalid timestamp...); it took the documented fallback.
+    Condition(crate::expr::Diagnostic),
     /// In the `Url` context, the output had a scheme that is not allowed; it was replaced by
     /// [`UNSAFE_URL`](super::UNSAFE_URL).
     UnsafeUrl,
@@ -232,6 +239,7 @@ impl fmt::Display for Diagnostic {
             DiagnosticKind::MissingValue(p) => write!(f, "missing value `{p}`"),
             DiagnosticKind::MissingPartial(p) => write!(f, "missing partial `{p}`"),
             DiagnosticKind::Helper { helper, message } => write!(f, "helper `{helper}`: {message}"),
+            DiagnosticKind::Condition(d) => write!(f, "condition: {d}"),
             DiagnosticKind::UnsafeUrl => write!(f, "unsafe URL replaced by a placeholder"),
         }
     }

@@ -31,6 +31,24 @@ pub enum Escape {
 /// What an unsafe URL renders as in the [`Escape::Url`] context.
 pub const UNSAFE_URL: &str = "about:invalid#waymark";
 
+impl std::str::FromStr for Escape {
+    type Err = String;
+
+    /// `html`, `attribute`, `url`, `json` or `none`.
+    fn from_str(s: &str) -> Result<Escape, String> {
+        match s {
+            "html" => Ok(Escape::Html),
+            "attribute" => Ok(Escape::Attribute),
+            "url" => Ok(Escape::Url),
+            "json" => Ok(Escape::Json),
+            "none" => Ok(Escape::None),
+            other => Err(format!(
+                "unknown escape context `{other}` (expected html, attribute, url, json or none)"
+            )),
+        }
+    }
+}
+
 impl Escape {
     /// Appends `s` to `out`, escaped for this context. `raw` (`{{{x}}}`, `{{& x}}`) disables
     /// escaping in the `Html` and `None` contexts only: the attribute, URL and JSON contexts are
@@ -47,18 +65,24 @@ impl Escape {
 }
 
 fn html(out: &mut String, s: &str, attribute: bool) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '`' if attribute => out.push_str("&#96;"),
-            '=' if attribute => out.push_str("&#61;"),
-            c => out.push(c),
-        }
+    // Copies runs of safe text in one go; every character escaped is ASCII.
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            b'`' if attribute => "&#96;",
+            b'=' if attribute => "&#61;",
+            _ => continue,
+        };
+        out.push_str(s.get(start..i).unwrap_or(""));
+        out.push_str(entity);
+        start = i + 1;
     }
+    out.push_str(s.get(start..).unwrap_or(""));
 }
 
 fn json(out: &mut String, s: &str) {

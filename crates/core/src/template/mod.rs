@@ -16,6 +16,18 @@
 //!   `{{#each items}}` (with `@index`, `@first`, `@last`, `@key`, `this`), `{{#with obj}}`,
 //!   `{{else}}` in all of them (and in Mustache sections). Paths may be `this.x`, `../x`,
 //!   `@root.x`.
+//! * Conditions: the argument of `{{#if}}`, `{{#unless}}` and `{{else if}}` may be written in
+//!   the condition language of [`crate::expr`]:
+//!   `{{#if profile.tier == "gold" and cart.total > 100}}…{{else}}…{{/if}}`. An argument is an
+//!   expression when, outside string literals, it holds an operator symbol (`==` `!=` `<` `<=`
+//!   `>` `>=` `&&` `||` `!`) or an operator word (`and` `or` `not` `in` `contains` `startsWith`
+//!   `endsWith` `matches` `exists`) that is not in a helper's place (first in the tag, or right
+//!   after `(`); otherwise it is a Handlebars path, literal or helper call, so `{{#if not x}}` and
+//!   `{{#if (and a b)}}` keep calling the helpers. An expression reads the render's **root** data
+//!   (its paths are top-level keys, as in `@root.x`, even inside `{{#each}}`), uses
+//!   [`RenderOptions::now_ms`] for `now()` and the date functions, spends the render's fuel, and
+//!   reports its evaluation diagnostics as [`DiagnosticKind::Condition`]. A syntax error is a
+//!   compile error ([`ErrorKind::InvalidCondition`]) located at the offending token.
 //! * Helpers: `{{helper arg "literal" 3 key=value}}` and sub-expressions
 //!   `{{#if (gt cart.total 100)}}`. A missing value's fallback is the `default` helper:
 //!   `{{default profile.firstName "there"}}` (Adobe Journey Optimizer's helper style).
@@ -198,6 +210,53 @@ impl Default for RenderOptions {
             max_depth: 64,
             max_output: 1 << 20,
         }
+    }
+}
+
+impl RenderOptions {
+    /// The option names [`RenderOptions::set`] knows, as tools and bindings spell them.
+    pub const JSON_KEYS: [&'static str; 4] = ["escape", "now", "locale", "timeZone"];
+
+    /// Sets one option from its JSON form, as the CLI and the JavaScript bindings receive it:
+    /// `escape` (`"html"`, `"attribute"`, `"url"`, `"json"` or `"none"`), `now` (unix
+    /// milliseconds, or an RFC 3339 timestamp or plain date), `locale`, `timeZone`. `null`
+    /// leaves the option as it is.
+    ///
+    /// # Errors
+    ///
+    /// A message for an unknown key or a value of the wrong type.
+    pub fn set(&mut self, key: &str, value: &Value) -> Result<(), String> {
+        if value.is_null() {
+            return Ok(());
+        }
+        let text = || {
+            value
+                .as_str()
+                .ok_or_else(|| format!("`{key}` must be a string"))
+        };
+        match key {
+            "escape" => self.escape = text()?.parse()?,
+            "locale" => self.locale = text()?.to_string(),
+            "timeZone" => self.time_zone = text()?.to_string(),
+            "now" => {
+                self.now_ms = match value {
+                    Value::Number(n) => n
+                        .as_i64()
+                        .ok_or_else(|| format!("`now` must be whole unix milliseconds, got {n}"))?,
+                    Value::String(s) => crate::expr::parse_timestamp_ms(s).ok_or_else(|| {
+                        format!("`now` is not an RFC 3339 timestamp or a date: {s:?}")
+                    })?,
+                    _ => return Err("`now` must be unix milliseconds or an RFC 3339 string".into()),
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "unknown render option `{key}` (expected {})",
+                    RenderOptions::JSON_KEYS.join(", ")
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

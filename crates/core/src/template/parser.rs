@@ -42,10 +42,103 @@ fn off(at: usize) -> u32 {
     u32::try_from(at).unwrap_or(u32::MAX)
 }
 
-/// Parses `{{#if}}`'s argument. The hook for the condition language: when `crate::expr` lands,
-/// this is where a condition such as `tier == "gold" and total > 100` gets recognised.
-fn parse_condition(body: &str, base: usize) -> Result<IfCondition, (usize, String)> {
-    parse_expr(body, base).map(IfCondition::Expr)
+/// Operator words of the condition language (see [`crate::expr`]).
+const OPERATOR_WORDS: [&str; 9] = [
+    "and",
+    "or",
+    "not",
+    "in",
+    "contains",
+    "startsWith",
+    "endsWith",
+    "matches",
+    "exists",
+];
+
+/// Whether an `{{#if}}` / `{{#unless}}` / `{{else if}}` argument is written in the condition
+/// language rather than as a Handlebars path, literal or helper call. Outside string literals,
+/// it must hold an operator symbol (`==`, `!=`, `<`, `<=`, `>`, `>=`, `&&`, `||`, `!`), or an
+/// operator word (`and`, `or`, `not`, `in`, `contains`, `startsWith`, `endsWith`, `matches`,
+/// `exists`) that is not a helper's name (first in the tag or right after `(`). So
+/// `not optedOut`, `and a b` and `(and (eq t "x") (not o))` stay helper calls, while
+/// `tier == "gold"`, `!optedOut`, `a and b` and `profile.email exists` are expressions.
+pub(crate) fn is_condition(arg: &str) -> bool {
+    let mut quote = None;
+    let mut escaped = false;
+    let mut word = String::new();
+    // Whether the word being read is a helper's name: first in the tag or after `(`.
+    let mut head = true;
+    let mut prev = '\0';
+    let end_word = |word: &mut String, head: &mut bool| -> bool {
+        let found = !*head && OPERATOR_WORDS.contains(&word.as_str());
+        if !word.is_empty() {
+            *head = false;
+            word.clear();
+        }
+        found
+    };
+    for c in arg.chars() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '=' if prev == '=' => return true,
+            '<' | '>' | '!' => return true,
+            '&' if prev == '&' => return true,
+            '|' if prev == '|' => return true,
+            c if c.is_alphanumeric() || matches!(c, '_' | '.' | '@' | '/' | '-' | '$') => {
+                word.push(c);
+            }
+            _ => {
+                if end_word(&mut word, &mut head) {
+                    return true;
+                }
+                match c {
+                    '(' => head = true,
+                    '"' | '\'' => {
+                        quote = Some(c);
+                        head = false;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        prev = c;
+    }
+    end_word(&mut word, &mut head)
+}
+
+/// Parses `{{#if}}`'s argument: a condition-language expression when [`is_condition`] says so,
+/// else a path, literal or helper call. `base` is the argument's offset in the template.
+fn parse_condition(arg: &str, base: usize) -> Result<IfCondition, (usize, ErrorKind)> {
+    if is_condition(arg) {
+        return match crate::expr::Expr::parse(arg) {
+            Ok(expr) => Ok(IfCondition::Cond {
+                expr: Box::new(expr),
+                at: off(base),
+            }),
+            Err(e) => Err((base + e.span.offset, ErrorKind::InvalidCondition(e.kind))),
+        };
+    }
+    parse_expr(arg, base)
+        .map(IfCondition::Expr)
+        .map_err(|(at, msg)| (at, arg_error(msg)))
+}
+
+/// The error kind of an argument parse failure.
+fn arg_error(msg: String) -> ErrorKind {
+    if let Some(h) = msg.strip_prefix("unknown helper `") {
+        ErrorKind::UnknownHelper(h.trim_end_matches('`').to_string())
+    } else {
+        ErrorKind::InvalidTag(msg)
+    }
 }
 
 pub(crate) fn parse(name: &str, src: &str) -> Result<Vec<Node>, TemplateError> {
@@ -53,14 +146,8 @@ pub(crate) fn parse(name: &str, src: &str) -> Result<Vec<Node>, TemplateError> {
         return Err(TemplateError::new(name, src, 0, ErrorKind::TooLarge));
     }
     let err = |at: usize, kind: ErrorKind| TemplateError::new(name, src, at, kind);
-    let bad = |(at, msg): (usize, String)| {
-        let kind = if let Some(h) = msg.strip_prefix("unknown helper `") {
-            ErrorKind::UnknownHelper(h.trim_end_matches('`').to_string())
-        } else {
-            ErrorKind::InvalidTag(msg)
-        };
-        TemplateError::new(name, src, at, kind)
-    };
+    let bad = |(at, msg): (usize, String)| TemplateError::new(name, src, at, arg_error(msg));
+    let bad_cond = |(at, kind): (usize, ErrorKind)| TemplateError::new(name, src, at, kind);
     let mut root: Vec<Node> = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     for token in lex(name, src)? {
@@ -106,7 +193,7 @@ pub(crate) fn parse(name: &str, src: &str) -> Result<Vec<Node>, TemplateError> {
                     return Err(err(at, ErrorKind::InvalidTag(msg.into())));
                 };
                 let arg_at = body_at + (body.len() - arg.len());
-                Some((parse_condition(arg, arg_at).map_err(bad)?, negate))
+                Some((parse_condition(arg, arg_at).map_err(bad_cond)?, negate))
             };
             frame.branches.push((cond, Vec::new(), off(at)));
             continue;
@@ -148,7 +235,7 @@ pub(crate) fn parse(name: &str, src: &str) -> Result<Vec<Node>, TemplateError> {
                     }
                     match word {
                         "if" | "unless" => Open::If {
-                            cond: parse_condition(rest, rest_at).map_err(bad)?,
+                            cond: parse_condition(rest, rest_at).map_err(bad_cond)?,
                             negate: word == "unless",
                         },
                         "each" => Open::Each(parse_expr(rest, rest_at).map_err(bad)?),

@@ -38,6 +38,14 @@ fn nodes(list: &[Node], out: &mut Vec<Vec<String>>) {
             } => {
                 match cond {
                     IfCondition::Expr(expr) => expr_paths(expr, out),
+                    // Condition-language expressions read from the root data.
+                    IfCondition::Cond { expr, .. } => {
+                        let reads = expr.reads();
+                        if reads.dynamic {
+                            out.push(vec!["profile".to_owned()]);
+                        }
+                        out.extend(reads.paths);
+                    }
                 }
                 nodes(body, out);
                 nodes(else_body, out);
@@ -97,7 +105,8 @@ mod tests {
         let template = Template::compile(
             "t",
             "{{profile.firstName}} {{#each profile.orders}}{{total}} {{@index}}{{/each}}\
-             {{#if (gt context.cart.total 100)}}{{upper profile.city}}{{/if}}{{{@root.profile.bio}}}{{.}}",
+             {{#if (gt context.cart.total 100)}}{{upper profile.city}}{{/if}}{{{@root.profile.bio}}}{{.}}\
+             {{#if profile.loyalty.tier == \"gold\"}}!{{/if}}",
         )
         .unwrap();
         let paths: Vec<String> = template.paths().iter().map(|p| p.join(".")).collect();
@@ -109,7 +118,8 @@ mod tests {
                 "total",
                 "context.cart.total",
                 "profile.city",
-                "profile.bio"
+                "profile.bio",
+                "profile.loyalty.tier"
             ]
         );
     }

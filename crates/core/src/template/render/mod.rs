@@ -206,7 +206,8 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    /// Evaluates `{{#if}}`'s argument. The condition language's hook (see [`IfCondition`]).
+    /// Evaluates `{{#if}}`'s argument. A condition-language expression reads the render's root
+    /// data with its `now_ms`, spends the render's fuel, and reports its diagnostics here.
     fn eval_condition(
         &mut self,
         tpl: &Template,
@@ -214,6 +215,19 @@ impl<'a> Renderer<'a> {
     ) -> Result<bool, TemplateError> {
         match c {
             IfCondition::Expr(e) => Ok(truthy(self.eval(tpl, e)?.as_ref())),
+            IfCondition::Cond { expr, at } => {
+                let env = crate::expr::Env::new(self.opts.now_ms).with_fuel(self.fuel);
+                let result = expr.eval(self.scope.root, &env);
+                let matched = result.truthy();
+                for d in result.diagnostics {
+                    if d == crate::expr::Diagnostic::OutOfFuel {
+                        return Err(error(tpl, *at, ErrorKind::OutOfFuel(self.opts.fuel)));
+                    }
+                    self.note(tpl, *at, DiagnosticKind::Condition(d));
+                }
+                self.burn(tpl, *at, result.fuel_used)?;
+                Ok(matched)
+            }
         }
     }
 
