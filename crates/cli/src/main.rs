@@ -1,6 +1,10 @@
 //! `waymark`: the central API server, the demo, and tools for bundle authors.
 
 mod decide;
+mod import;
+mod keys;
+mod report;
+mod serve;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -39,6 +43,17 @@ enum Command {
     },
     /// Print the JSON Schema of bundles.
     Schema,
+    /// Run the central API (bundles, profiles, snapshots, events, reports) on SQLite.
+    Serve(serve::ServeArgs),
+    /// Import profiles from an NDJSON file (one profile per line).
+    Import(import::ImportArgs),
+    /// Create and list API keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
+    /// Mint a visitor token that lets its holder read one profile's snapshot.
+    Token(keys::TokenArgs),
+    /// Print the report (per day, activity, variant, offer, placement) as a table.
+    Report(report::ReportArgs),
     /// Decide what surfaces show for a profile, as the runtimes would.
     Decide(decide::DecideArgs),
     /// Print every decisioning vector with its native decision (for cross-runtime tests).
@@ -71,6 +86,11 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Demo { listen, www } => demo(&listen, www),
         Command::Validate { bundle } => validate(&bundle),
         Command::Schema => schema(),
+        Command::Serve(args) => serve::serve(args),
+        Command::Import(args) => import::import(args),
+        Command::Keys(command) => keys::keys(command),
+        Command::Token(args) => keys::token(args),
+        Command::Report(args) => report::report(args),
         Command::Decide(args) => decide::run(args),
         Command::Vectors { dir } => decide::vectors(&dir),
         Command::Eval => tools::eval(),
@@ -132,7 +152,7 @@ fn demo(listen: &str, www: PathBuf) -> Result<(), String> {
             static_dir: Some(www),
         };
         println!("Waymark demo: http://{addr}/demo/");
-        waymark_server::serve(listener, waymark_server::app(&config))
+        waymark_server::serve(listener, waymark_server::static_site(&config))
             .await
             .map_err(|e| format!("server stopped: {e}"))
     })

@@ -1,24 +1,97 @@
-//! Waymark's central API as a library: `app` builds the router, `serve` runs it on a listener.
+//! Waymark's central API as a library: [`app`] builds the router over an [`AppState`] (testable
+//! without a socket), [`serve`] runs a router on a listener.
 //!
-//! The `waymark` binary (crates/cli) wires it to the command line; tests drive `app` without a
-//! socket or `serve` on 127.0.0.1.
+//! Storage is SQLite ([`db`]); the `waymark` binary (crates/cli) wires everything to the command
+//! line (`waymark serve`, `import`, `keys`, `token`, `report`).
+
+pub mod auth;
+pub mod bandit;
+pub mod bundles;
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod import;
+pub mod ingest;
+pub mod metrics;
+pub mod openapi;
+pub mod profiles;
+pub mod reports;
+pub mod snapshot;
+pub mod state;
 
 use std::path::PathBuf;
 
-use axum::{Json, Router, routing::get};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tower_http::services::ServeDir;
 
-/// What the server serves besides its API.
+pub use error::AppError;
+pub use state::{AppState, ServerConfig};
+
+const MB: usize = 1024 * 1024;
+
+/// The API router.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::metrics))
+        .route("/openapi.json", get(openapi::openapi))
+        .route("/v1/keys/signing", get(bundles::signing_key))
+        .route(
+            "/v1/bundles",
+            post(bundles::publish)
+                .get(bundles::list)
+                .layer(DefaultBodyLimit::max(16 * MB)),
+        )
+        .route("/v1/bundles/{revision}/rollback", post(bundles::rollback))
+        .route("/v1/bundle", get(bundles::current))
+        .route(
+            "/v1/profiles/{id}",
+            put(profiles::put)
+                .patch(profiles::patch)
+                .get(profiles::get)
+                .delete(profiles::delete)
+                .layer(DefaultBodyLimit::max(MB)),
+        )
+        .route("/v1/profiles/{id}/snapshot", get(snapshot::snapshot))
+        .route(
+            "/v1/events",
+            post(events::post).layer(DefaultBodyLimit::max(4 * MB)),
+        )
+        .route("/v1/reports", get(reports::get))
+        .route("/v1/bandits/recompute", post(reports::recompute))
+        // `POST /v1/decide` (server-side preview with the engine's decide) goes here.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ));
+    let api = match &state.config.static_dir {
+        Some(dir) => api.fallback_service(ServeDir::new(dir)),
+        None => api.fallback(not_found),
+    };
+    api.with_state(state)
+}
+
+async fn not_found(uri: axum::http::Uri) -> AppError {
+    AppError::NotFound(format!("no route for {}", uri.path()))
+}
+
+async fn healthz() -> Json<Value> {
+    Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+}
+
+/// What `waymark demo` serves: the static site and `/healthz`, no API.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     /// A folder served as static files at `/` (the browser SDK and the demo shop).
     pub static_dir: Option<PathBuf>,
 }
 
-/// The HTTP application.
-pub fn app(config: &Config) -> Router {
+/// The demo's router: static files and `/healthz`.
+pub fn static_site(config: &Config) -> Router {
     let router = Router::new().route("/healthz", get(healthz));
     match &config.static_dir {
         Some(dir) => router.fallback_service(ServeDir::new(dir)),
@@ -26,8 +99,19 @@ pub fn app(config: &Config) -> Router {
     }
 }
 
-async fn healthz() -> Json<Value> {
-    Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+/// Recomputes the bandit weights every `config.bandit_interval` until the process ends.
+pub fn spawn_bandit_schedule(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(state.config.bandit_interval);
+        ticker.tick().await;
+        loop {
+            ticker.tick().await;
+            match reports::recompute_now(&state).await {
+                Ok(stats) => tracing::info!(experiments = stats.len(), "bandit weights recomputed"),
+                Err(e) => tracing::error!(error = %e, "bandit recompute failed"),
+            }
+        }
+    })
 }
 
 /// Serves `app` on `listener` until Ctrl-C.
@@ -43,31 +127,4 @@ pub async fn serve(listener: TcpListener, app: Router) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::body::Body;
-    use axum::http::{Request, StatusCode};
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-
-    #[tokio::test]
-    async fn healthz_reports_ok() {
-        let response = app(&Config::default())
-            .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        let body: Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(body["status"], "ok");
-    }
-
-    #[tokio::test]
-    async fn unknown_paths_are_404_without_a_static_dir() {
-        let response = app(&Config::default())
-            .oneshot(Request::get("/nope").body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    }
-}
+mod tests;

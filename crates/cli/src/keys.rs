@@ -1,0 +1,134 @@
+//! `waymark keys create|list` and `waymark token`.
+
+use std::path::PathBuf;
+
+use waymark_server::auth::{self, KeyKind};
+use waymark_server::db::Db;
+
+/// Subcommands of `waymark keys`.
+#[derive(Debug, clap::Subcommand)]
+pub enum KeysCommand {
+    /// Create an API key and print it (it is shown only once; only its hash is stored).
+    Create {
+        /// An admin key (writes, profiles, reports).
+        #[arg(long, conflicts_with = "client", required_unless_present = "client")]
+        admin: bool,
+        /// A client key (events, snapshots with a visitor token or an anonymous id, the bundle).
+        #[arg(long)]
+        client: bool,
+        /// A label for the key.
+        #[arg(long, default_value = "")]
+        name: String,
+        #[arg(long, default_value = "waymark.db")]
+        db: PathBuf,
+    },
+    /// List keys (their kind, name and first characters).
+    List {
+        #[arg(long, default_value = "waymark.db")]
+        db: PathBuf,
+    },
+}
+
+pub fn keys(command: KeysCommand) -> Result<(), String> {
+    match command {
+        KeysCommand::Create {
+            admin, name, db, ..
+        } => {
+            let kind = if admin {
+                KeyKind::Admin
+            } else {
+                KeyKind::Client
+            };
+            let db = open(&db)?;
+            let (key, info) = db
+                .write_blocking(|conn| auth::create_key(conn, kind, &name))
+                .map_err(|e| e.to_string())?;
+            eprintln!(
+                "created {} key #{} (store it now: it is not shown again)",
+                info.kind.as_str(),
+                info.id
+            );
+            crate::print(&key)
+        }
+        KeysCommand::List { db } => {
+            let db = open(&db)?;
+            let keys = db
+                .read_blocking(auth::list_keys)
+                .map_err(|e| e.to_string())?;
+            let mut out = format!(
+                "{:<4} {:<7} {:<12} {:<24} name",
+                "id", "kind", "prefix", "created"
+            );
+            for k in keys {
+                let created = jiff::Timestamp::from_millisecond(k.created_at)
+                    .map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_default();
+                out.push_str(&format!(
+                    "\n{:<4} {:<7} {:<12} {:<24} {}",
+                    k.id,
+                    k.kind.as_str(),
+                    format!("{}…", k.prefix),
+                    created,
+                    k.name
+                ));
+            }
+            crate::print(&out)
+        }
+    }
+}
+
+pub fn open(path: &std::path::Path) -> Result<std::sync::Arc<Db>, String> {
+    Db::open(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Options of `waymark token`.
+#[derive(Debug, clap::Args)]
+pub struct TokenArgs {
+    /// The profile the token lets its holder read.
+    #[arg(long)]
+    pub profile: String,
+    /// Lifetime: seconds, or a number with s, m, h or d.
+    #[arg(long, default_value = "1h")]
+    pub ttl: String,
+    /// The secret (default: the one stored in the database, as `serve` uses).
+    #[arg(long, env = "WAYMARK_TOKEN_SECRET", hide_env_values = true)]
+    pub token_secret: Option<String>,
+    #[arg(long, default_value = "waymark.db")]
+    pub db: PathBuf,
+}
+
+/// Parses `90`, `90s`, `15m`, `1h`, `2d` into seconds.
+pub fn parse_ttl(text: &str) -> Result<i64, String> {
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: i64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 90s, 15m, 1h or 2d"))?;
+    let unit = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("`{text}`: the unit is s, m, h or d")),
+    };
+    Ok(n.saturating_mul(unit))
+}
+
+pub fn token(args: TokenArgs) -> Result<(), String> {
+    waymark_server::profiles::check_id(&args.profile)?;
+    let ttl = parse_ttl(&args.ttl)?;
+    let secret = match args.token_secret {
+        Some(secret) => secret,
+        None => {
+            let state = waymark_server::AppState::open(waymark_server::ServerConfig::new(&args.db))
+                .map_err(|e| format!("{}: {e}", args.db.display()))?;
+            String::from_utf8_lossy(state.token_secret()).into_owned()
+        }
+    };
+    let expires = jiff::Timestamp::now().as_second().saturating_add(ttl);
+    let token =
+        auth::mint_token(secret.as_bytes(), &args.profile, expires).map_err(|e| e.to_string())?;
+    crate::print(&token)
+}

@@ -1,0 +1,250 @@
+//! `waymark serve`, `import`, `keys`, `token` and `report`, run as users run them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::{Value, json};
+
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+
+fn waymark(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_waymark"))
+        .args(args)
+        .current_dir(ROOT)
+        .env_remove("WAYMARK_TOKEN_SECRET")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("waymark-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn key(db: &Path, kind: &str) -> String {
+    let out = waymark(&[
+        "keys",
+        "create",
+        kind,
+        "--name",
+        "t",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout).trim().to_owned()
+}
+
+/// A running `waymark serve`, killed on drop.
+struct Serve {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(db: &Path) -> Serve {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_waymark"))
+        .args([
+            "serve",
+            "--db",
+            db.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .current_dir(ROOT)
+        .env_remove("WAYMARK_TOKEN_SECRET")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let start = line.find("http://").expect("an http URL on stdout");
+    let url = line[start..].trim().trim_end_matches('/').to_owned();
+    Serve { child, url }
+}
+
+#[test]
+fn import_reports_bad_lines_and_keeps_good_ones() {
+    let dir = temp_dir("import");
+    let db = dir.join("w.db");
+    let file = dir.join("p.ndjson");
+    let fixture =
+        std::fs::read_to_string(Path::new(ROOT).join("tests/fixtures/shop/profiles.ndjson"))
+            .unwrap();
+    let good = fixture.lines().count();
+    let mut lines: Vec<String> = fixture.lines().map(String::from).collect();
+    lines.insert(2, "{not json".into());
+    lines.push(r#"{"attributes": {}}"#.into());
+    lines.push(r#"{"id": "x", "timeZone": "Atlantis/Deep"}"#.into());
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let out = waymark(&[
+        "import",
+        file.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&format!("imported {good} profiles")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("3 bad lines skipped"), "{stdout}");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("p.ndjson:3: not JSON"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("p.ndjson:{}: `id` is missing", good + 2)),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("unknown time zone `Atlantis/Deep`"),
+        "{stderr}"
+    );
+
+    // The imported profiles are served.
+    let admin = key(&db, "--admin");
+    let server = serve(&db);
+    let http = reqwest::blocking::Client::new();
+    let ann: Value = http
+        .get(format!("{}/v1/profiles/ann-gold", server.url))
+        .header("x-waymark-key", &admin)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(ann["attributes"]["loyalty"]["tier"], "gold");
+    assert_eq!(ann["timeZone"], "Europe/Paris");
+    drop(server);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn serve_with_keys_tokens_and_report() {
+    let dir = temp_dir("serve");
+    let db = dir.join("w.db");
+    let admin = key(&db, "--admin");
+    let client = key(&db, "--client");
+    assert!(admin.starts_with("wma_") && client.starts_with("wmc_"));
+    let out = waymark(&["keys", "list", "--db", db.to_str().unwrap()]);
+    let list = text(&out.stdout);
+    assert!(list.contains("admin") && list.contains("client"), "{list}");
+    assert!(!list.contains(&admin), "keys are never shown again");
+
+    let server = serve(&db);
+    let http = reqwest::blocking::Client::new();
+    let bundle =
+        std::fs::read_to_string(Path::new(ROOT).join("tests/fixtures/shop/bundle.json")).unwrap();
+    let r = http
+        .post(format!("{}/v1/bundles", server.url))
+        .header("x-waymark-key", &admin)
+        .body(bundle)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = http
+        .put(format!("{}/v1/profiles/ann", server.url))
+        .header("x-waymark-key", &admin)
+        .json(&json!({"attributes": {"firstName": "Ann"}}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 201);
+
+    // `waymark token` mints with the secret `serve` generated and stored.
+    let out = waymark(&[
+        "token",
+        "--profile",
+        "ann",
+        "--ttl",
+        "10m",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let token = text(&out.stdout).trim().to_owned();
+    let snapshot = |token: &str| {
+        http.get(format!("{}/v1/profiles/ann/snapshot", server.url))
+            .header("x-waymark-key", &client)
+            .bearer_auth(token)
+            .send()
+            .unwrap()
+    };
+    let r = snapshot(&token);
+    assert_eq!(r.status(), 200);
+    let snap: Value = r.json().unwrap();
+    assert_eq!(snap["attributes"]["firstName"], "Ann");
+    let out = waymark(&["token", "--profile", "bob", "--db", db.to_str().unwrap()]);
+    assert_eq!(snapshot(text(&out.stdout).trim()).status(), 403);
+
+    let day = "2026-03-04";
+    let ts = 1_772_625_600_000_i64; // 2026-03-04T12:00:00Z
+    let events: Vec<Value> = (0..4)
+        .map(|i| {
+            json!({"id": format!("e{i}"), "type": if i == 0 { "click" } else { "display" },
+                   "profileId": "ann", "timestamp": ts + i, "activityId": "hero-gold"})
+        })
+        .collect();
+    let r = http
+        .post(format!("{}/v1/events", server.url))
+        .header("x-waymark-key", &client)
+        .json(&json!({ "events": events }))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    drop(server);
+
+    let out = waymark(&[
+        "report",
+        "--db",
+        db.to_str().unwrap(),
+        "--from",
+        day,
+        "--to",
+        day,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    let line = report
+        .lines()
+        .find(|l| l.starts_with(day))
+        .unwrap_or_else(|| panic!("{report}"));
+    let cells: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(
+        cells,
+        [
+            day,
+            "hero-gold",
+            "-",
+            "-",
+            "-",
+            "3",
+            "1",
+            "0",
+            "33.33%",
+            "0"
+        ],
+        "{report}"
+    );
+    let header = report.lines().nth(1).unwrap();
+    assert_eq!(
+        header.find("displays").map(|i| i + "displays".len()),
+        line.find(" 3").map(|i| i + 2),
+        "aligned:\n{report}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

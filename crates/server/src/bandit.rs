@@ -1,0 +1,304 @@
+//! Thompson-sampling weights for experiments: the probability that each variant has the highest
+//! click rate under Beta(1 + clicks, 1 + displays − clicks), estimated by Monte Carlo with a
+//! fixed-seed generator, so the same counts always give the same weights.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, params};
+use serde::Serialize;
+use serde_json::{Value, json};
+use waymark_core::bundle::Bundle;
+
+use crate::error::AppError;
+
+/// Monte Carlo draws per estimate.
+pub const DRAWS: u32 = 20_000;
+const SEED: u64 = 0x5741_594d_4152_4b21;
+
+/// SplitMix64: small, fast, and good enough for Monte Carlo estimates.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in (0, 1).
+    fn uniform(&mut self) -> f64 {
+        ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+
+    fn normal(&mut self) -> f64 {
+        let (u, v) = (self.uniform(), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+
+    /// Gamma(shape, 1) for shape ≥ 1 (Marsaglia and Tsang).
+    fn gamma(&mut self, shape: f64) -> f64 {
+        let d = shape - 1.0 / 3.0;
+        let c = 1.0 / (9.0 * d).sqrt();
+        loop {
+            let x = self.normal();
+            let v = (1.0 + c * x).powi(3);
+            if v <= 0.0 {
+                continue;
+            }
+            let u = self.uniform();
+            if u.ln() < 0.5 * x * x + d - d * v.ln() {
+                return d * v;
+            }
+        }
+    }
+
+    fn beta(&mut self, a: f64, b: f64) -> f64 {
+        let x = self.gamma(a);
+        let y = self.gamma(b);
+        x / (x + y)
+    }
+}
+
+/// The Thompson weights of arms given `(displays, clicks)`; they sum to 1.
+pub fn thompson_weights(arms: &[(u64, u64)]) -> Vec<f64> {
+    if arms.is_empty() {
+        return Vec::new();
+    }
+    let mut rng = Rng(SEED);
+    let mut wins = vec![0u32; arms.len()];
+    let params: Vec<(f64, f64)> = arms
+        .iter()
+        .map(|&(displays, clicks)| {
+            let clicks = clicks.min(displays);
+            (1.0 + clicks as f64, 1.0 + (displays - clicks) as f64)
+        })
+        .collect();
+    for _ in 0..DRAWS {
+        let mut best = 0;
+        let mut best_value = f64::MIN;
+        for (i, &(a, b)) in params.iter().enumerate() {
+            let value = rng.beta(a, b);
+            if value > best_value {
+                best = i;
+                best_value = value;
+            }
+        }
+        wins[best] += 1;
+    }
+    wins.iter()
+        .map(|&w| f64::from(w) / f64::from(DRAWS))
+        .collect()
+}
+
+/// One variant's statistics and weight.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArmStats {
+    pub variant_id: String,
+    pub displays: u64,
+    pub clicks: u64,
+    pub weight: f64,
+}
+
+/// An experiment's bandit.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExperimentStats {
+    pub activity_id: String,
+    pub experiment_id: String,
+    pub variants: Vec<ArmStats>,
+    pub computed_at: i64,
+}
+
+/// Recomputes the weights of every experiment of `bundle` with displays, and stores them.
+pub fn recompute(conn: &mut Connection, bundle: &Bundle) -> Result<Vec<ExperimentStats>, AppError> {
+    let mut counts: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
+    {
+        let mut stmt = conn.prepare(
+            "SELECT activity_id, variant_id, SUM(displays), SUM(clicks) FROM daily
+             WHERE variant_id != '' GROUP BY activity_id, variant_id",
+        )?;
+        let rows = stmt.query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, i64>(2)?,
+                row.get::<_, i64>(3)?,
+            ))
+        })?;
+        for row in rows {
+            let (activity, variant, displays, clicks) = row?;
+            let displays = u64::try_from(displays).unwrap_or(0);
+            let clicks = u64::try_from(clicks).unwrap_or(0);
+            counts.insert((activity, variant), (displays, clicks));
+        }
+    }
+    let now = crate::db::now_ms();
+    let mut out = Vec::new();
+    for activity in &bundle.activities {
+        let Some(experiment) = &activity.experiment else {
+            continue;
+        };
+        let arms: Vec<(u64, u64)> = experiment
+            .variants
+            .iter()
+            .map(|v| {
+                counts
+                    .get(&(activity.id.clone(), v.id.clone()))
+                    .copied()
+                    .unwrap_or((0, 0))
+            })
+            .collect();
+        if arms.iter().all(|&(displays, _)| displays == 0) {
+            continue;
+        }
+        let weights = thompson_weights(&arms);
+        out.push(ExperimentStats {
+            activity_id: activity.id.clone(),
+            experiment_id: experiment.id.clone(),
+            variants: experiment
+                .variants
+                .iter()
+                .zip(arms.iter().zip(weights))
+                .map(|(v, (&(displays, clicks), weight))| ArmStats {
+                    variant_id: v.id.clone(),
+                    displays,
+                    clicks,
+                    weight,
+                })
+                .collect(),
+            computed_at: now,
+        });
+    }
+    let tx = conn.transaction()?;
+    tx.execute("DELETE FROM bandit_weights", [])?;
+    {
+        let mut insert = tx.prepare(
+            "INSERT INTO bandit_weights
+             (activity_id, variant_id, experiment_id, displays, clicks, weight, computed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for experiment in &out {
+            for arm in &experiment.variants {
+                insert.execute(params![
+                    experiment.activity_id,
+                    arm.variant_id,
+                    experiment.experiment_id,
+                    i64::try_from(arm.displays).unwrap_or(i64::MAX),
+                    i64::try_from(arm.clicks).unwrap_or(i64::MAX),
+                    arm.weight,
+                    experiment.computed_at,
+                ])?;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(out)
+}
+
+/// The stored weights, by experiment.
+pub fn load(conn: &Connection) -> Result<Vec<ExperimentStats>, AppError> {
+    let mut stmt = conn.prepare(
+        "SELECT activity_id, experiment_id, variant_id, displays, clicks, weight, computed_at
+         FROM bandit_weights ORDER BY activity_id, variant_id",
+    )?;
+    let rows = stmt.query_map([], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            ArmStats {
+                variant_id: row.get(2)?,
+                displays: u64::try_from(row.get::<_, i64>(3)?).unwrap_or(0),
+                clicks: u64::try_from(row.get::<_, i64>(4)?).unwrap_or(0),
+                weight: row.get(5)?,
+            },
+            row.get::<_, i64>(6)?,
+        ))
+    })?;
+    let mut out: Vec<ExperimentStats> = Vec::new();
+    for row in rows {
+        let (activity_id, experiment_id, arm, computed_at) = row?;
+        match out.last_mut() {
+            Some(last) if last.activity_id == activity_id => last.variants.push(arm),
+            _ => out.push(ExperimentStats {
+                activity_id,
+                experiment_id,
+                variants: vec![arm],
+                computed_at,
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// Writes the stored weights into `experiment.bandit` of each activity of the bundle JSON whose
+/// experiment and variants match what was computed; other experiments are left alone.
+pub fn apply_weights(conn: &Connection, bundle: &mut Value) -> Result<(), AppError> {
+    let stored = load(conn)?;
+    let Some(activities) = bundle.get_mut("activities").and_then(Value::as_array_mut) else {
+        return Ok(());
+    };
+    for activity in activities {
+        let Some(id) = activity.get("id").and_then(Value::as_str) else {
+            continue;
+        };
+        let Some(stats) = stored.iter().find(|s| s.activity_id == id) else {
+            continue;
+        };
+        let Some(experiment) = activity
+            .get_mut("experiment")
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        if experiment.get("id").and_then(Value::as_str) != Some(stats.experiment_id.as_str()) {
+            continue;
+        }
+        let variant_ids: Vec<&str> = experiment
+            .get("variants")
+            .and_then(Value::as_array)
+            .map(|vs| {
+                vs.iter()
+                    .filter_map(|v| v.get("id").and_then(Value::as_str))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let weights: Option<Vec<f64>> = variant_ids
+            .iter()
+            .map(|vid| {
+                stats
+                    .variants
+                    .iter()
+                    .find(|a| a.variant_id == *vid)
+                    .map(|a| a.weight)
+            })
+            .collect();
+        if let Some(weights) = weights {
+            experiment.insert("bandit".into(), json!(weights));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights_are_deterministic_and_favour_the_better_arm() {
+        let arms = [(1000, 10), (1000, 50)];
+        let a = thompson_weights(&arms);
+        assert_eq!(a, thompson_weights(&arms));
+        assert!((a.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        assert!(a[1] > 0.99, "{a:?}");
+    }
+
+    #[test]
+    fn equal_arms_split_about_evenly() {
+        let w = thompson_weights(&[(100, 10), (100, 10)]);
+        assert!((w[0] - 0.5).abs() < 0.03, "{w:?}");
+        assert!(thompson_weights(&[]).is_empty());
+    }
+}

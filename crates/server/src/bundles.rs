@@ -1,0 +1,268 @@
+//! Bundles: publication (validated, revisioned, with the latest bandit weights), listing,
+//! rollback, and the signed current bundle with ETags.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use waymark_core::bundle::Bundle;
+
+use crate::auth::hex;
+use crate::error::{AppError, raw_body};
+use crate::state::AppState;
+
+/// SHA-256 of the bytes, hex.
+pub fn content_hash(body: &[u8]) -> String {
+    hex(&Sha256::digest(body))
+}
+
+/// The newest revision and its bytes.
+pub fn load_current(conn: &Connection) -> Result<Option<(i64, Vec<u8>)>, AppError> {
+    Ok(conn
+        .query_row(
+            "SELECT revision, body FROM bundles ORDER BY revision DESC LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// Stores `bundle` (already validated) as the next revision, with the stored bandit weights
+/// written into its experiments; returns the revision and the stored bytes.
+pub fn store(
+    conn: &mut Connection,
+    mut bundle: Value,
+    source: &str,
+) -> Result<(i64, Vec<u8>), AppError> {
+    let tx = conn.transaction()?;
+    let revision: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(revision), 0) + 1 FROM bundles",
+        [],
+        |row| row.get(0),
+    )?;
+    bundle
+        .as_object_mut()
+        .ok_or_else(|| AppError::internal("a validated bundle is a JSON object"))?
+        .insert("revision".into(), json!(revision));
+    crate::bandit::apply_weights(&tx, &mut bundle)?;
+    let body = serde_json::to_vec(&bundle)?;
+    // What is stored must load: check again after the server's own edits.
+    let text = std::str::from_utf8(&body).map_err(|e| AppError::internal(e.to_string()))?;
+    if let Err(problems) = Bundle::from_json(text) {
+        return Err(AppError::internal(format!(
+            "bundle invalid after adding revision and bandit weights: {problems}"
+        )));
+    }
+    let id = bundle["id"].as_str().unwrap_or_default().to_owned();
+    tx.execute(
+        "INSERT INTO bundles (revision, bundle_id, body, hash, source, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            revision,
+            id,
+            body,
+            content_hash(&body),
+            source,
+            crate::db::now_ms()
+        ],
+    )?;
+    tx.commit()?;
+    Ok((revision, body))
+}
+
+/// `POST /v1/bundles` (admin): validate and publish.
+pub async fn publish(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: axum::extract::Request,
+) -> Result<Response, AppError> {
+    state.require_admin(&headers).await?;
+    let body = raw_body(request, &state).await?;
+    let text = std::str::from_utf8(&body)
+        .map_err(|e| AppError::BadRequest(format!("the bundle is not UTF-8: {e}")))?;
+    // Unreadable JSON is a 400 (with line and column); readable but invalid, a 422.
+    let value: Value = crate::error::parse_json(&body, "the bundle")?;
+    let bundle = Bundle::from_json(text).map_err(|problems| AppError::Invalid {
+        detail: format!(
+            "the bundle is not valid ({} problem(s)); the current bundle is unchanged",
+            problems.0.len()
+        ),
+        problems: serde_json::to_value(&problems).ok(),
+    })?;
+    let (revision, body) = state
+        .db
+        .write(move |conn| store(conn, value, "publish"))
+        .await?;
+    let current = state.prepare_bundle(revision, body)?;
+    let etag = current.etag.clone();
+    state.set_bundle(current);
+    tracing::info!(revision, id = %bundle.id, "bundle published");
+    Ok(created(revision, &bundle.id, &etag))
+}
+
+fn created(revision: i64, id: &str, etag: &str) -> Response {
+    (
+        StatusCode::CREATED,
+        [
+            (header::LOCATION, "/v1/bundle".to_owned()),
+            (header::ETAG, etag.to_owned()),
+        ],
+        Json(json!({ "revision": revision, "id": id, "etag": etag })),
+    )
+        .into_response()
+}
+
+/// One stored revision.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RevisionInfo {
+    pub revision: i64,
+    pub id: String,
+    pub hash: String,
+    pub source: String,
+    pub created_at: i64,
+    pub current: bool,
+}
+
+/// `GET /v1/bundles` (admin): every revision, newest first.
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, AppError> {
+    state.require_admin(&headers).await?;
+    let current = state.bundle_revision();
+    let revisions = state
+        .db
+        .read(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT revision, bundle_id, hash, source, created_at FROM bundles
+                 ORDER BY revision DESC",
+            )?;
+            let rows = stmt.query_map([], |row| {
+                let revision: i64 = row.get(0)?;
+                Ok(RevisionInfo {
+                    revision,
+                    id: row.get(1)?,
+                    hash: row.get(2)?,
+                    source: row.get(3)?,
+                    created_at: row.get(4)?,
+                    current: revision == current,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await?;
+    Ok(Json(json!({ "current": current, "revisions": revisions })))
+}
+
+/// `POST /v1/bundles/{revision}/rollback` (admin): republish an old revision as a new one.
+pub async fn rollback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(revision): Path<String>,
+) -> Result<Response, AppError> {
+    state.require_admin(&headers).await?;
+    let old: i64 = revision.parse().map_err(|_| {
+        AppError::BadRequest(format!("`{revision}` in the path is not a revision number"))
+    })?;
+    if old == state.bundle_revision() {
+        return Err(AppError::Conflict(format!(
+            "revision {old} is already the current bundle"
+        )));
+    }
+    let (revision, body) = state
+        .db
+        .write(move |conn| {
+            let body: Option<Vec<u8>> = conn
+                .query_row(
+                    "SELECT body FROM bundles WHERE revision = ?1",
+                    [old],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            let body =
+                body.ok_or_else(|| AppError::NotFound(format!("no bundle revision {old}")))?;
+            let value: Value = serde_json::from_slice(&body)?;
+            store(conn, value, &format!("rollback to {old}"))
+        })
+        .await?;
+    let current = state.prepare_bundle(revision, body)?;
+    let (etag, id) = (current.etag.clone(), current.bundle().id.clone());
+    state.set_bundle(current);
+    tracing::info!(revision, from = old, "bundle rolled back");
+    Ok(created(revision, &id, &etag))
+}
+
+/// Whether `If-None-Match` matches `etag` (a list, weak tags, or `*`).
+pub fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == etag || tag == "*")
+}
+
+/// A signed body with its ETag, or 304.
+pub fn signed(
+    headers: &HeaderMap,
+    etag: &str,
+    signature: &str,
+    body: bytes::Bytes,
+    cache_control: &'static str,
+) -> Response {
+    let common = [
+        (header::ETAG, etag.to_owned()),
+        (header::CACHE_CONTROL, cache_control.to_owned()),
+    ];
+    if not_modified(headers, etag) {
+        return (StatusCode::NOT_MODIFIED, common).into_response();
+    }
+    (
+        common,
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (
+                header::HeaderName::from_static("waymark-signature"),
+                signature.to_owned(),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /v1/bundle` (client or admin key): the current bundle, exactly as stored.
+pub async fn current(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    state.require_client(&headers).await?;
+    let current = state
+        .bundle()
+        .ok_or_else(|| AppError::NotFound("no bundle has been published yet".into()))?;
+    Ok(signed(
+        &headers,
+        &current.etag,
+        &current.signature,
+        current.body.clone(),
+        "no-cache",
+    ))
+}
+
+/// `GET /v1/keys/signing` (public): the Ed25519 key bundles and snapshots are signed with.
+pub async fn signing_key(State(state): State<AppState>) -> Json<Value> {
+    let key = state.verifying_key();
+    Json(json!({
+        "algorithm": "ed25519",
+        "base64": base64::engine::general_purpose::STANDARD.encode(key),
+        "hex": hex(&key),
+        "header": "Waymark-Signature: ed25519=<base64 signature over the exact body bytes>",
+    }))
+}

@@ -1,0 +1,244 @@
+//! SQLite storage: schema migrations, one writer connection and a small pool of readers.
+//!
+//! Every call runs on tokio's blocking pool ([`Db::read`], [`Db::write`]) so the async worker
+//! threads never wait on the disk. WAL mode lets readers run while the writer commits;
+//! `synchronous = NORMAL` makes commits cheap (durable at the next checkpoint).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::AppError;
+
+/// The schema, one migration per entry; `PRAGMA user_version` counts those applied.
+const MIGRATIONS: &[&str] = &[r"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('seq', '0');
+
+CREATE TABLE api_keys (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('admin', 'client')),
+    name TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    prefix TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+
+CREATE TABLE bundles (
+    revision INTEGER PRIMARY KEY,
+    bundle_id TEXT NOT NULL,
+    body BLOB NOT NULL,
+    hash TEXT NOT NULL,
+    source TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+
+CREATE TABLE profiles (
+    id TEXT PRIMARY KEY,
+    doc TEXT NOT NULL,
+    time_zone TEXT,
+    version INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE events (
+    profile_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    name TEXT,
+    ts INTEGER NOT NULL,
+    activity_id TEXT,
+    variant_id TEXT,
+    offer_id TEXT,
+    placement_id TEXT,
+    decision_id TEXT,
+    data TEXT,
+    PRIMARY KEY (profile_id, id)
+) WITHOUT ROWID;
+CREATE INDEX events_by_name ON events (type, name, ts);
+
+-- A profile's rows sit together (the key starts with the profile), and carry the version of
+-- their last change and their newest event, so one B-tree holds the counters and their state.
+CREATE TABLE counters (
+    profile_id TEXT NOT NULL,
+    target TEXT NOT NULL,
+    event TEXT NOT NULL,
+    day TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    last_ts INTEGER NOT NULL,
+    PRIMARY KEY (profile_id, target, event, day)
+) WITHOUT ROWID;
+
+CREATE TABLE daily (
+    day TEXT NOT NULL,
+    activity_id TEXT NOT NULL,
+    variant_id TEXT NOT NULL,
+    offer_id TEXT NOT NULL,
+    placement_id TEXT NOT NULL,
+    displays INTEGER NOT NULL DEFAULT 0,
+    clicks INTEGER NOT NULL DEFAULT 0,
+    dismissals INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, activity_id, variant_id, offer_id, placement_id)
+) WITHOUT ROWID;
+
+CREATE TABLE bandit_weights (
+    activity_id TEXT NOT NULL,
+    variant_id TEXT NOT NULL,
+    experiment_id TEXT NOT NULL,
+    displays INTEGER NOT NULL,
+    clicks INTEGER NOT NULL,
+    weight REAL NOT NULL,
+    computed_at INTEGER NOT NULL,
+    PRIMARY KEY (activity_id, variant_id)
+) WITHOUT ROWID;
+"];
+
+/// Readers kept open between calls.
+const POOL: usize = 8;
+
+/// The database: one writer, pooled readers.
+#[derive(Debug)]
+pub struct Db {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl Db {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Arc<Db>, AppError> {
+        let mut writer = connect(path)?;
+        migrate(&mut writer)?;
+        Ok(Arc::new(Db {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        }))
+    }
+
+    /// Runs `f` with the writer connection on the blocking pool.
+    pub async fn write<T, F>(self: &Arc<Self>, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, AppError> + Send + 'static,
+    {
+        let db = Arc::clone(self);
+        tokio::task::spawn_blocking(move || db.write_blocking(f)).await?
+    }
+
+    /// Runs `f` with a reader connection on the blocking pool.
+    pub async fn read<T, F>(self: &Arc<Self>, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, AppError> + Send + 'static,
+    {
+        let db = Arc::clone(self);
+        tokio::task::spawn_blocking(move || db.read_blocking(f)).await?
+    }
+
+    /// Runs `f` with the writer connection on this thread (CLI tools, startup).
+    pub fn write_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let mut conn = lock(&self.writer);
+        f(&mut conn)
+    }
+
+    /// Runs `f` with a reader connection on this thread.
+    pub fn read_blocking<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let pooled = lock(&self.readers).pop();
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => connect(&self.path)?,
+        };
+        let result = f(&conn);
+        let mut readers = lock(&self.readers);
+        if readers.len() < POOL {
+            readers.push(conn);
+        }
+        result
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding a connection leaves nothing half-done that SQLite would not roll back.
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn connect(path: &Path) -> Result<Connection, AppError> {
+    let conn = Connection::open(path)
+        .map_err(|e| AppError::internal(format!("opening {}: {e}", path.display())))?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // Large profile and event tables are read at random: map them, and keep a big page cache.
+    conn.pragma_update(None, "cache_size", -64_000)?;
+    conn.pragma_update(None, "mmap_size", 4_i64 << 30)?;
+    conn.pragma_update(None, "wal_autocheckpoint", 40_000)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), AppError> {
+    let applied: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    let applied = usize::try_from(applied).unwrap_or(usize::MAX);
+    if applied > MIGRATIONS.len() {
+        return Err(AppError::internal(format!(
+            "the database has schema version {applied}, newer than this binary's {}",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(
+            None,
+            "user_version",
+            i64::try_from(i + 1).unwrap_or(i64::MAX),
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Reads a `meta` value.
+pub fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>, AppError> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
+            row.get(0)
+        })
+        .optional()?)
+}
+
+/// Writes a `meta` value.
+pub fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<(), AppError> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+/// The next value of the database-wide sequence that versions profiles and counters; call it
+/// inside the transaction that writes them so versions never repeat, even across deletions.
+pub fn next_seq(conn: &Connection) -> Result<i64, AppError> {
+    Ok(conn.query_row(
+        "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq' RETURNING CAST(value AS INTEGER)",
+        [],
+        |row| row.get(0),
+    )?)
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}

@@ -1,0 +1,235 @@
+//! Storing events: counters per profile (snapshots) and per-day aggregates (reports) in one
+//! transaction, with group commit across concurrent requests.
+
+use std::collections::{BTreeSet, HashMap};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::AppError;
+use crate::events::Event;
+
+/// What one ingestion did.
+#[derive(Debug, Default)]
+pub struct Ingested {
+    pub accepted: usize,
+    pub duplicates: usize,
+    /// Indexes of events refused because their profile's `track` consent is `out`.
+    pub opted_out: Vec<usize>,
+    /// Profiles whose counters changed.
+    pub profiles: BTreeSet<String>,
+}
+
+fn day(ts: i64, tz: &jiff::tz::TimeZone) -> String {
+    jiff::Timestamp::from_millisecond(ts)
+        .map(|t| tz.to_datetime(t).date().to_string())
+        .unwrap_or_default()
+}
+
+/// Stores valid events: those of profiles whose `track` consent is `out` are refused,
+/// duplicates (same profile and id) are ignored, and the rest update the counters and the daily
+/// aggregates.
+pub fn ingest(conn: &mut Connection, events: &[Event]) -> Result<Ingested, AppError> {
+    let tx = conn.transaction()?;
+    let version = crate::db::next_seq(&tx)?;
+    let out = ingest_in(&tx, events, version)?;
+    tx.commit()?;
+    Ok(out)
+}
+
+/// [`ingest`] inside the caller's transaction; `version` versions the counters it changes.
+pub fn ingest_in(tx: &Connection, events: &[Event], version: i64) -> Result<Ingested, AppError> {
+    let mut out = Ingested::default();
+    let mut fresh = Vec::with_capacity(events.len());
+    let mut zones: HashMap<&str, Option<jiff::tz::TimeZone>> = HashMap::new();
+    {
+        let mut profile = tx.prepare_cached(
+            "SELECT time_zone, json_extract(doc, '$.consent.track') FROM profiles WHERE id = ?1",
+        )?;
+        for e in events {
+            let pid = e.profile_id.as_str();
+            if !zones.contains_key(pid) {
+                let row: Option<(Option<String>, Option<String>)> = profile
+                    .query_row([pid], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .optional()?;
+                let zone = match row {
+                    Some((_, Some(track))) if track == "out" => None,
+                    Some((tz, _)) => Some(crate::profiles::time_zone(tz.as_deref())),
+                    None => Some(jiff::tz::TimeZone::UTC),
+                };
+                zones.insert(pid, zone);
+            }
+        }
+    }
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT OR IGNORE INTO events (profile_id, id, type, name, ts, activity_id, variant_id,
+               offer_id, placement_id, decision_id, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?;
+        for e in events {
+            if matches!(zones.get(e.profile_id.as_str()), Some(None)) {
+                out.opted_out.push(e.index);
+                continue;
+            }
+            let n = insert.execute(params![
+                e.profile_id,
+                e.id,
+                e.kind,
+                e.name,
+                e.ts,
+                e.activity_id,
+                e.variant_id,
+                e.offer_id,
+                e.placement_id,
+                e.decision_id,
+                e.data
+            ])?;
+            if n == 0 {
+                out.duplicates += 1;
+            } else {
+                fresh.push(e);
+            }
+        }
+    }
+    out.accepted = fresh.len();
+    if fresh.is_empty() {
+        return Ok(out);
+    }
+    // (profile, target, event, local day) → [count, newest timestamp]
+    let mut counters: HashMap<(&str, &str, &str, String), [i64; 2]> = HashMap::new();
+    let mut daily: HashMap<(String, &str, &str, &str, &str), [i64; 3]> = HashMap::new();
+    {
+        for e in &fresh {
+            let pid = e.profile_id.as_str();
+            let tz = zones
+                .get(pid)
+                .cloned()
+                .flatten()
+                .unwrap_or(jiff::tz::TimeZone::UTC);
+            let local_day = day(e.ts, &tz);
+            let targets = [e.activity_id.as_deref(), e.offer_id.as_deref()];
+            let mut targets: Vec<&str> = targets.into_iter().flatten().collect();
+            if targets.is_empty() {
+                targets.push("*");
+            }
+            for target in targets {
+                let entry = counters
+                    .entry((pid, target, e.event.as_str(), local_day.clone()))
+                    .or_insert([0, e.ts]);
+                entry[0] += 1;
+                entry[1] = entry[1].max(e.ts);
+            }
+            let column = match e.kind {
+                "display" => 0,
+                "click" => 1,
+                "dismiss" => 2,
+                _ => continue,
+            };
+            let key = (
+                day(e.ts, &jiff::tz::TimeZone::UTC),
+                e.activity_id.as_deref().unwrap_or(""),
+                e.variant_id.as_deref().unwrap_or(""),
+                e.offer_id.as_deref().unwrap_or(""),
+                e.placement_id.as_deref().unwrap_or(""),
+            );
+            daily.entry(key).or_default()[column] += 1;
+        }
+    }
+    {
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO counters (profile_id, target, event, day, n, version, last_ts)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT DO UPDATE SET n = n + excluded.n, version = excluded.version,
+               last_ts = MAX(last_ts, excluded.last_ts)",
+        )?;
+        for ((pid, target, event, day), [n, last]) in &counters {
+            upsert.execute(params![pid, target, event, day, n, version, last])?;
+            out.profiles.insert((*pid).to_owned());
+        }
+        let mut agg = tx.prepare_cached(
+            "INSERT INTO daily (day, activity_id, variant_id, offer_id, placement_id, displays,
+               clicks, dismissals) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT DO UPDATE SET displays = displays + excluded.displays,
+               clicks = clicks + excluded.clicks, dismissals = dismissals + excluded.dismissals",
+        )?;
+        for ((day, activity, variant, offer, placement), [d, c, x]) in &daily {
+            agg.execute(params![day, activity, variant, offer, placement, d, c, x])?;
+        }
+    }
+    Ok(out)
+}
+
+type Job = (
+    Vec<Event>,
+    tokio::sync::oneshot::Sender<Result<Ingested, AppError>>,
+);
+
+/// Group commit: a dedicated thread takes every batch waiting when it is free and ingests them
+/// in one transaction, so concurrent requests share the cost of a commit.
+#[derive(Debug, Clone)]
+pub struct IngestQueue {
+    jobs: std::sync::mpsc::Sender<Job>,
+}
+
+/// Events per group commit, at most (a single larger batch still goes alone).
+const GROUP: usize = 5_000;
+
+impl IngestQueue {
+    /// Starts the writer thread; it ends when the last queue handle is dropped.
+    pub fn start(db: std::sync::Arc<crate::db::Db>) -> Result<IngestQueue, AppError> {
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("waymark-ingest".into())
+            .spawn(move || {
+                while let Ok(first) = queue.recv() {
+                    let mut size = first.0.len();
+                    let mut group = vec![first];
+                    while size < GROUP {
+                        match queue.try_recv() {
+                            Ok(job) => {
+                                size += job.0.len();
+                                group.push(job);
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    let result = db.write_blocking(|conn| {
+                        let tx = conn.transaction()?;
+                        let version = crate::db::next_seq(&tx)?;
+                        let outs = group
+                            .iter()
+                            .map(|(events, _)| ingest_in(&tx, events, version))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        tx.commit()?;
+                        Ok(outs)
+                    });
+                    match result {
+                        Ok(outs) => {
+                            for ((_, reply), out) in group.into_iter().zip(outs) {
+                                let _ = reply.send(Ok(out));
+                            }
+                        }
+                        Err(e) => {
+                            let detail = e.to_string();
+                            for (_, reply) in group {
+                                let _ = reply.send(Err(AppError::internal(detail.clone())));
+                            }
+                        }
+                    }
+                }
+            })
+            .map_err(|e| AppError::internal(format!("starting the ingest thread: {e}")))?;
+        Ok(IngestQueue { jobs })
+    }
+
+    /// Ingests `events` with whatever else is waiting.
+    pub async fn ingest(&self, events: Vec<Event>) -> Result<Ingested, AppError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send((events, reply))
+            .map_err(|_| AppError::internal("the ingest thread has stopped"))?;
+        answer
+            .await
+            .map_err(|_| AppError::internal("the ingest thread dropped a batch"))?
+    }
+}

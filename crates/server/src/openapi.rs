@@ -1,0 +1,230 @@
+//! The hand-written OpenAPI 3.1 document served at `GET /openapi.json`.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+/// Every route: (method, path, summary, security, success status). Tests check the router and
+/// this list agree.
+pub const ROUTES: &[(&str, &str, &str, &str, &str)] = &[
+    ("get", "/healthz", "Liveness", "none", "200"),
+    (
+        "get",
+        "/metrics",
+        "Prometheus metrics: requests by route and status, events, bundle revision",
+        "none",
+        "200",
+    ),
+    ("get", "/openapi.json", "This document", "none", "200"),
+    (
+        "get",
+        "/v1/keys/signing",
+        "The Ed25519 public key bundles and snapshots are signed with",
+        "none",
+        "200",
+    ),
+    (
+        "post",
+        "/v1/bundles",
+        "Validate and publish a bundle (422 with problems; the current bundle stays)",
+        "admin",
+        "201",
+    ),
+    (
+        "get",
+        "/v1/bundles",
+        "List bundle revisions",
+        "admin",
+        "200",
+    ),
+    (
+        "post",
+        "/v1/bundles/{revision}/rollback",
+        "Republish an old revision as a new revision",
+        "admin",
+        "201",
+    ),
+    (
+        "get",
+        "/v1/bundle",
+        "The current bundle, signed (Waymark-Signature), with ETag / If-None-Match",
+        "client",
+        "200",
+    ),
+    (
+        "put",
+        "/v1/profiles/{id}",
+        "Create or replace a profile",
+        "admin",
+        "200",
+    ),
+    (
+        "patch",
+        "/v1/profiles/{id}",
+        "JSON merge patch of a profile",
+        "admin",
+        "200",
+    ),
+    ("get", "/v1/profiles/{id}", "Read a profile", "admin", "200"),
+    (
+        "delete",
+        "/v1/profiles/{id}",
+        "Erase a profile, its counters and its events",
+        "admin",
+        "204",
+    ),
+    (
+        "get",
+        "/v1/profiles/{id}/snapshot",
+        "The signed snapshot runtimes decide with (admin key; or client key + visitor token for this profile; or client key and an anon- id)",
+        "snapshot",
+        "200",
+    ),
+    (
+        "post",
+        "/v1/events",
+        "Ingest up to 1000 events, idempotent by (profileId, id)",
+        "client",
+        "200",
+    ),
+    (
+        "get",
+        "/v1/reports",
+        "Per-day report by activity, variant, offer and placement, with bandit statistics",
+        "admin",
+        "200",
+    ),
+    (
+        "post",
+        "/v1/bandits/recompute",
+        "Recompute the Thompson-sampling weights now",
+        "admin",
+        "200",
+    ),
+];
+
+fn parameters(path: &str, method: &str) -> Value {
+    let mut params = Vec::new();
+    if path.contains("{id}") {
+        params.push(
+            json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}),
+        );
+    }
+    if path.contains("{revision}") {
+        params.push(json!({"name": "revision", "in": "path", "required": true, "schema": {"type": "integer"}}));
+    }
+    if path == "/v1/reports" {
+        for (name, description) in [
+            (
+                "from",
+                "First day, YYYY-MM-DD (default: 29 days before `to`)",
+            ),
+            ("to", "Last day, YYYY-MM-DD (default: today, UTC)"),
+            (
+                "conversion",
+                "Custom event name counted as a conversion (default `purchase`)",
+            ),
+        ] {
+            params.push(json!({"name": name, "in": "query", "description": description, "schema": {"type": "string"}}));
+        }
+    }
+    if method == "get" && (path == "/v1/bundle" || path.ends_with("/snapshot")) {
+        params.push(json!({"name": "If-None-Match", "in": "header", "schema": {"type": "string"}}));
+    }
+    Value::Array(params)
+}
+
+fn security(kind: &str) -> Value {
+    match kind {
+        "admin" => json!([{"key": []}]),
+        "client" => json!([{"key": []}]),
+        "snapshot" => json!([{"key": []}, {"key": [], "visitorToken": []}]),
+        _ => json!([]),
+    }
+}
+
+fn request_body(method: &str, path: &str) -> Option<Value> {
+    let schema = match (method, path) {
+        ("post", "/v1/bundles") => json!({"$ref": "#/components/schemas/Bundle"}),
+        ("put" | "patch", "/v1/profiles/{id}") => json!({"$ref": "#/components/schemas/Profile"}),
+        ("post", "/v1/events") => json!({
+            "type": "object", "required": ["events"],
+            "properties": {"events": {"type": "array", "maxItems": 1000, "items": {"$ref": "#/components/schemas/Event"}}}
+        }),
+        _ => return None,
+    };
+    let media = if method == "patch" {
+        "application/merge-patch+json"
+    } else {
+        "application/json"
+    };
+    Some(json!({"required": true, "content": {media: {"schema": schema}}}))
+}
+
+/// The document.
+pub fn document() -> Value {
+    let mut paths = serde_json::Map::new();
+    for &(method, path, summary, auth, status) in ROUTES {
+        let mut operation = json!({
+            "summary": summary,
+            "parameters": parameters(path, method),
+            "security": security(auth),
+            "responses": {
+                status: {"description": "Success"},
+                "default": {"description": "A problem", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+            }
+        });
+        if let Some(body) = request_body(method, path) {
+            operation["requestBody"] = body;
+        }
+        if matches!(path, "/v1/bundle" | "/v1/profiles/{id}/snapshot") {
+            operation["responses"]["304"] = json!({"description": "Not modified (If-None-Match)"});
+        }
+        let entry = paths.entry(path.to_owned()).or_insert_with(|| json!({}));
+        entry[method] = operation;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Waymark central API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Bundles, profiles, snapshots, events and reports. API keys go in `X-Waymark-Key` (or `Authorization: Bearer` when no visitor token is sent); visitor tokens go in `Authorization: Bearer wmt.…`. Bundles and snapshots carry `Waymark-Signature: ed25519=<base64>` over the exact body bytes, verifiable with GET /v1/keys/signing."
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "key": {"type": "apiKey", "in": "header", "name": "X-Waymark-Key"},
+                "visitorToken": {"type": "http", "scheme": "bearer", "bearerFormat": "wmt.<payload>.<hmac>"}
+            },
+            "schemas": {
+                "Problem": {"type": "object", "properties": {
+                    "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                    "detail": {"type": "string"},
+                    "problems": {"type": "array", "items": {"type": "object"}}
+                }},
+                "Bundle": {"type": "object", "description": "See `waymark schema` for the full JSON Schema.", "required": ["format", "id"]},
+                "Profile": {"type": "object", "properties": {
+                    "attributes": {"type": "object"},
+                    "identities": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "audiences": {"type": "array", "items": {"type": "string"}},
+                    "consent": {"type": "object", "additionalProperties": {"enum": ["in", "out", "pending"]}},
+                    "timeZone": {"type": "string", "examples": ["Europe/Paris"]}
+                }},
+                "Event": {"type": "object", "required": ["id", "type", "profileId", "timestamp"], "properties": {
+                    "id": {"type": "string"},
+                    "type": {"enum": ["display", "click", "dismiss", "custom"]},
+                    "name": {"type": "string", "description": "The custom event's name (custom only)"},
+                    "profileId": {"type": "string"},
+                    "timestamp": {"type": "integer", "description": "Milliseconds since 1970"},
+                    "activityId": {"type": "string"}, "variantId": {"type": "string"},
+                    "offerId": {"type": "string"}, "placementId": {"type": "string"},
+                    "decisionId": {"type": "string"}, "data": {"type": "object"}
+                }}
+            }
+        }
+    })
+}
+
+/// `GET /openapi.json`
+pub async fn openapi() -> Json<Value> {
+    Json(document())
+}

@@ -1,0 +1,828 @@
+//! The real API on 127.0.0.1 (random port, temporary database), driven over HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+
+use base64::Engine;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use waymark_server::auth::{self, KeyKind};
+use waymark_server::{AppState, ServerConfig};
+
+const SECRET: &str = "test-secret-test-secret";
+const SHOP: &str = include_str!("../../../tests/fixtures/shop/bundle.json");
+
+struct Server {
+    url: String,
+    admin: String,
+    client: String,
+    http: Client,
+    dir: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+async fn start() -> Server {
+    start_with(|_| {}).await
+}
+
+async fn start_with(configure: impl FnOnce(&mut ServerConfig)) -> Server {
+    let dir = std::env::temp_dir().join(format!(
+        "waymark-api-{}-{}",
+        std::process::id(),
+        auth::hex(&auth::random_bytes::<6>().unwrap())
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut config = ServerConfig::new(dir.join("api.db"));
+    config.token_secret = Some(SECRET.into());
+    configure(&mut config);
+    let state = AppState::open(config).unwrap();
+    let (admin, _) = state
+        .db
+        .write_blocking(|c| auth::create_key(c, KeyKind::Admin, "admin"))
+        .unwrap();
+    let (client, _) = state
+        .db
+        .write_blocking(|c| auth::create_key(c, KeyKind::Client, "web"))
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    waymark_server::spawn_bandit_schedule(state.clone());
+    tokio::spawn(waymark_server::serve(listener, waymark_server::app(state)));
+    Server {
+        url,
+        admin,
+        client,
+        http: Client::new(),
+        dir,
+    }
+}
+
+impl Server {
+    fn req(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let mut r = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(key) = key {
+            r = r.header("x-waymark-key", key);
+        }
+        r
+    }
+
+    async fn publish(&self, body: &str) -> (StatusCode, Value) {
+        let r = self
+            .req(reqwest::Method::POST, "/v1/bundles", Some(&self.admin))
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap())
+    }
+
+    async fn put_profile(&self, id: &str, doc: Value) -> StatusCode {
+        self.req(
+            reqwest::Method::PUT,
+            &format!("/v1/profiles/{id}"),
+            Some(&self.admin),
+        )
+        .json(&doc)
+        .send()
+        .await
+        .unwrap()
+        .status()
+    }
+
+    async fn events(&self, events: Value) -> (StatusCode, Value) {
+        let r = self
+            .req(reqwest::Method::POST, "/v1/events", Some(&self.client))
+            .json(&json!({ "events": events }))
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap())
+    }
+
+    async fn snapshot(
+        &self,
+        id: &str,
+        key: Option<&str>,
+        token: Option<&str>,
+    ) -> reqwest::Response {
+        let mut r = self.req(
+            reqwest::Method::GET,
+            &format!("/v1/profiles/{id}/snapshot"),
+            key,
+        );
+        if let Some(token) = token {
+            r = r.bearer_auth(token);
+        }
+        r.send().await.unwrap()
+    }
+}
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+fn verify(public_b64: &str, body: &[u8], header: &str) {
+    let key: [u8; 32] = base64::engine::general_purpose::STANDARD
+        .decode(public_b64)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&key).unwrap();
+    let sig: [u8; 64] = base64::engine::general_purpose::STANDARD
+        .decode(header.strip_prefix("ed25519=").unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    key.verify_strict(body, &ed25519_dalek::Signature::from_bytes(&sig))
+        .expect("the signature verifies with the served public key");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bundles_publish_validate_sign_cache_and_roll_back() {
+    let s = start().await;
+    let r = s
+        .req(reqwest::Method::GET, "/v1/bundle", Some(&s.client))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    let (status, body) = s.publish(SHOP).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["revision"], 1);
+
+    let (status, body) = s
+        .publish(r#"{"format": 1, "id": "broken", "activities": [{"id": "a", "surfaces": []}]}"#)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["status"], 422);
+    assert_eq!(body["problems"][0]["pointer"], "/activities/0/surfaces");
+    let (status, body) = s.publish("{\"format\": 1,").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("line 1 column 13"),
+        "{body}"
+    );
+
+    // The good bundle stayed current, and is served signed with an ETag.
+    let r = s
+        .req(reqwest::Method::GET, "/v1/bundle", Some(&s.client))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let signature = r.headers()["waymark-signature"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let bytes = r.bytes().await.unwrap();
+    let served: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(served["id"], "demo-shop");
+    assert_eq!(served["revision"], 1);
+    let key: Value = s
+        .req(reqwest::Method::GET, "/v1/keys/signing", None)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    verify(key["base64"].as_str().unwrap(), &bytes, &signature);
+    assert_eq!(key["hex"].as_str().unwrap().len(), 64);
+
+    let r = s
+        .req(reqwest::Method::GET, "/v1/bundle", Some(&s.client))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    assert!(r.bytes().await.unwrap().is_empty());
+
+    // A second bundle, then a rollback to the first as revision 3.
+    let mut second: Value = serde_json::from_str(SHOP).unwrap();
+    second["id"] = json!("demo-shop-2");
+    assert_eq!(s.publish(&second.to_string()).await.0, StatusCode::CREATED);
+    let r = s
+        .req(
+            reqwest::Method::POST,
+            "/v1/bundles/1/rollback",
+            Some(&s.admin),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = s
+        .req(
+            reqwest::Method::POST,
+            "/v1/bundles/3/rollback",
+            Some(&s.admin),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let r = s
+        .req(
+            reqwest::Method::POST,
+            "/v1/bundles/9/rollback",
+            Some(&s.admin),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let list: Value = s
+        .req(reqwest::Method::GET, "/v1/bundles", Some(&s.admin))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["current"], 3);
+    assert_eq!(list["revisions"][0]["source"], "rollback to 1");
+    assert_eq!(list["revisions"].as_array().unwrap().len(), 3);
+    let r = s
+        .req(reqwest::Method::GET, "/v1/bundle", Some(&s.client))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let served: Value = r.json().await.unwrap();
+    assert_eq!(
+        (served["id"].as_str(), served["revision"].as_i64()),
+        (Some("demo-shop"), Some(3))
+    );
+
+    // Writes need an admin key.
+    let r = s
+        .req(reqwest::Method::POST, "/v1/bundles", Some(&s.client))
+        .body(SHOP)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = s
+        .req(reqwest::Method::POST, "/v1/bundles", None)
+        .body(SHOP)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshots_are_only_for_their_visitor() {
+    let s = start().await;
+    s.publish(SHOP).await;
+    let doc = json!({"attributes": {"firstName": "Ann", "loyalty": {"tier": "gold"}}});
+    assert_eq!(s.put_profile("ann", doc.clone()).await, StatusCode::CREATED);
+    assert_eq!(s.put_profile("bob", doc).await, StatusCode::CREATED);
+    let later = jiff::Timestamp::now().as_second() + 600;
+    let ann = auth::mint_token(SECRET.as_bytes(), "ann", later).unwrap();
+    let expired = auth::mint_token(SECRET.as_bytes(), "ann", later - 1200).unwrap();
+    let forged = auth::mint_token(b"another secret", "ann", later).unwrap();
+    let anon = "anon-abcdefghijklmnopqrstuv";
+    let cases: Vec<(&str, Option<&str>, Option<&str>, StatusCode)> = vec![
+        ("ann", None, None, StatusCode::UNAUTHORIZED),
+        ("ann", Some("wmc_nope"), None, StatusCode::UNAUTHORIZED),
+        ("ann", None, Some(&ann), StatusCode::UNAUTHORIZED),
+        ("ann", Some(&s.client), None, StatusCode::FORBIDDEN),
+        ("ann", Some(&s.client), Some(&ann), StatusCode::OK),
+        ("bob", Some(&s.client), Some(&ann), StatusCode::FORBIDDEN),
+        (
+            "ann",
+            Some(&s.client),
+            Some(&expired),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "ann",
+            Some(&s.client),
+            Some(&forged),
+            StatusCode::UNAUTHORIZED,
+        ),
+        ("bob", Some(&s.admin), None, StatusCode::OK),
+        ("nobody", Some(&s.admin), None, StatusCode::NOT_FOUND),
+        (anon, Some(&s.client), None, StatusCode::OK),
+        (anon, None, None, StatusCode::UNAUTHORIZED),
+        ("anon-short", Some(&s.client), None, StatusCode::FORBIDDEN),
+    ];
+    for (id, key, token, want) in cases {
+        let r = s.snapshot(id, key, token).await;
+        assert_eq!(r.status(), want, "{id} key={key:?} token={token:?}");
+        if want != StatusCode::OK {
+            let problem: Value = r.json().await.unwrap();
+            assert_eq!(problem["status"], want.as_u16());
+            assert!(!problem["detail"].as_str().unwrap().is_empty());
+        }
+    }
+    // Only the attributes the bundle reads leave the server; none without consent to personalise.
+    let full = json!({"firstName": "Ann", "email": "ann@example.com", "city": "Paris",
+                      "loyalty": {"tier": "gold", "points": 10}});
+    s.put_profile(
+        "ann",
+        json!({"attributes": full, "consent": {"personalize": "in"}}),
+    )
+    .await;
+    s.put_profile(
+        "out",
+        json!({"attributes": full, "consent": {"personalize": "out"}}),
+    )
+    .await;
+    let snap: Value = s
+        .snapshot("ann", Some(&s.admin), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(snap["attributes"]["firstName"], "Ann", "{snap}");
+    assert_eq!(snap["attributes"]["loyalty"]["tier"], "gold", "{snap}");
+    assert!(snap["attributes"].get("email").is_none(), "{snap}");
+    assert!(snap["attributes"].get("city").is_none(), "{snap}");
+    let snap: Value = s
+        .snapshot("out", Some(&s.admin), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(snap["attributes"], json!({}));
+    assert_eq!(snap["consent"]["personalize"], "out");
+
+    // A new bundle changes every snapshot (revision, projection) and so its ETag.
+    let before = s.snapshot("ann", Some(&s.admin), None).await;
+    let etag = before.headers()["etag"].to_str().unwrap().to_owned();
+    s.publish(SHOP).await;
+    let after = s
+        .req(
+            reqwest::Method::GET,
+            "/v1/profiles/ann/snapshot",
+            Some(&s.admin),
+        )
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), StatusCode::OK);
+    let snap: Value = after.json().await.unwrap();
+    assert_eq!(snap["bundleRevision"], 2);
+
+    // An unknown anonymous visitor gets an empty snapshot with nothing the site did not give.
+    let r = s.snapshot(anon, Some(&s.client), None).await;
+    let snap: Value = r.json().await.unwrap();
+    assert_eq!(snap["attributes"], json!({}));
+    assert_eq!(snap["counters"]["items"], json!([]));
+    assert_eq!(snap["bundleRevision"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_are_idempotent_and_counted_in_the_next_snapshot() {
+    let s = start().await;
+    s.publish(SHOP).await;
+    s.put_profile(
+        "ann",
+        json!({"timeZone": "Europe/Paris", "consent": {"personalize": "in"}}),
+    )
+    .await;
+    let first = s.snapshot("ann", Some(&s.admin), None).await;
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let first: Value = first.json().await.unwrap();
+    let again = s
+        .req(
+            reqwest::Method::GET,
+            "/v1/profiles/ann/snapshot",
+            Some(&s.admin),
+        )
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    let t = now_ms();
+    let batch = json!([
+        {"id": "e1", "type": "display", "profileId": "ann", "timestamp": t - 1000, "activityId": "hero-gold"},
+        {"id": "e2", "type": "click", "profileId": "ann", "timestamp": t, "activityId": "hero-gold"},
+        {"id": "e3", "type": "custom", "name": "purchase", "profileId": "ann", "timestamp": t, "data": {"total": 30}},
+        {"id": "e4", "type": "click", "profileId": "ann", "timestamp": t},
+        {"id": "e5", "type": "display", "profileId": "ann", "timestamp": 1234, "activityId": "x"},
+        {"type": "display", "profileId": "ann", "timestamp": t, "activityId": "x"},
+        {"id": "e7", "type": "custom", "profileId": "ann", "timestamp": t},
+    ]);
+    let (status, body) = s.events(batch.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (body["accepted"].as_i64(), body["duplicates"].as_i64()),
+        (Some(3), Some(0))
+    );
+    let rejected: Vec<i64> = body["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["index"].as_i64().unwrap())
+        .collect();
+    assert_eq!(rejected, [3, 4, 5, 6]);
+    assert!(
+        body["rejected"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("activityId")
+    );
+
+    // The retried batch counts nothing twice.
+    let (_, body) = s.events(batch).await;
+    assert_eq!(
+        (body["accepted"].as_i64(), body["duplicates"].as_i64()),
+        (Some(0), Some(3))
+    );
+
+    let r = s
+        .req(
+            reqwest::Method::GET,
+            "/v1/profiles/ann/snapshot",
+            Some(&s.admin),
+        )
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "the counters changed, so the ETag did"
+    );
+    let snap: Value = r.json().await.unwrap();
+    assert!(snap["version"].as_i64() > first["version"].as_i64());
+    assert_eq!(snap["counters"]["watermark"], t);
+    let items = snap["counters"]["items"].as_array().unwrap();
+    let find = |target: &str, event: &str| {
+        items
+            .iter()
+            .find(|i| i["target"] == target && i["event"] == event)
+            .unwrap_or_else(|| panic!("{target} {event} in {items:?}"))
+            .clone()
+    };
+    assert_eq!(find("hero-gold", "display")["total"], 1);
+    assert_eq!(find("hero-gold", "click")["total"], 1);
+    assert_eq!(find("*", "purchase")["total"], 1);
+    let today = jiff::tz::TimeZone::get("Europe/Paris")
+        .unwrap()
+        .to_datetime(jiff::Timestamp::from_millisecond(t).unwrap())
+        .date()
+        .to_string();
+    assert_eq!(find("hero-gold", "click")["days"][&today], 1);
+
+    // All rejected: 422; too many: 413; not JSON: 400 with the position.
+    let (status, body) = s.events(json!([{"id": "x"}])).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["problems"][0]["index"], 0);
+    let many: Vec<Value> = (0..1001)
+        .map(|i| json!({"id": format!("m{i}"), "type": "custom", "name": "n", "profileId": "ann", "timestamp": t}))
+        .collect();
+    assert_eq!(
+        s.events(Value::Array(many)).await.0,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    let r = s
+        .req(reqwest::Method::POST, "/v1/events", Some(&s.client))
+        .body("{\"events\": [}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("line 1 column 13"),
+        "{body}"
+    );
+
+    // Events of a profile that opted out of tracking are refused, and say so.
+    s.put_profile("quiet", json!({"consent": {"track": "out"}}))
+        .await;
+    let (status, body) = s
+        .events(json!([
+            {"id": "q1", "type": "display", "profileId": "quiet", "timestamp": t, "activityId": "a"},
+            {"id": "q2", "type": "display", "profileId": "ann", "timestamp": t, "activityId": "a"},
+        ]))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["accepted"], 1);
+    assert_eq!(body["rejected"][0]["index"], 0);
+    assert!(
+        body["rejected"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("opted out")
+    );
+
+    // Erasing the profile erases its counters and events.
+    let r = s
+        .req(reqwest::Method::DELETE, "/v1/profiles/ann", Some(&s.admin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        s.snapshot("ann", Some(&s.admin), None).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let metrics = s
+        .req(reqwest::Method::GET, "/metrics", None)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("waymark_events_total{outcome=\"accepted\"} 4"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("route=\"/v1/events\",status=\"200\"} 3"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("waymark_bundle_revision 1"), "{metrics}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profiles_put_patch_get_delete() {
+    let s = start().await;
+    let doc = json!({"attributes": {"firstName": "Ann", "city": "Paris"}, "identities": {"email": "a@x"},
+                     "audiences": ["vip"], "consent": {"personalize": "in", "track": "out"}, "timeZone": "Europe/Paris"});
+    assert_eq!(s.put_profile("ann", doc.clone()).await, StatusCode::CREATED);
+    assert_eq!(s.put_profile("ann", doc).await, StatusCode::OK);
+    let r = s
+        .req(reqwest::Method::PATCH, "/v1/profiles/ann", Some(&s.admin))
+        .json(
+            &json!({"attributes": {"city": null, "loyalty": {"tier": "gold"}}, "timeZone": "UTC"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let got: Value = s
+        .req(reqwest::Method::GET, "/v1/profiles/ann", Some(&s.admin))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        got["attributes"],
+        json!({"firstName": "Ann", "loyalty": {"tier": "gold"}})
+    );
+    assert_eq!(got["timeZone"], "UTC");
+    assert_eq!(got["consent"]["track"], "out");
+    assert_eq!(
+        s.put_profile("bad", json!({"timeZone": "Nowhere/Else"}))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let r = s
+        .req(reqwest::Method::PATCH, "/v1/profiles/ghost", Some(&s.admin))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = s
+        .req(reqwest::Method::GET, "/v1/profiles/ann", Some(&s.client))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_count_and_bandits_feed_the_next_bundle() {
+    let s = start().await;
+    s.publish(SHOP).await;
+    let t = now_ms();
+    let day = jiff::tz::TimeZone::UTC
+        .to_datetime(jiff::Timestamp::from_millisecond(t).unwrap())
+        .date()
+        .to_string();
+    let mut events = Vec::new();
+    // Variant "coats": 4 displays, 2 clicks, 1 dismissal; "control": 4 displays, 0 clicks.
+    for i in 0..4 {
+        let p = format!("p{i}");
+        events.push(
+            json!({"id": format!("d{i}"), "type": "display", "profileId": p, "timestamp": t - 5000,
+                           "activityId": "hero-test", "variantId": "coats"}),
+        );
+        events.push(json!({"id": format!("c{i}"), "type": "display", "profileId": format!("q{i}"), "timestamp": t - 5000,
+                           "activityId": "hero-test", "variantId": "control"}));
+    }
+    for i in 0..2 {
+        events.push(json!({"id": format!("k{i}"), "type": "click", "profileId": format!("p{i}"), "timestamp": t - 4000,
+                           "activityId": "hero-test", "variantId": "coats"}));
+    }
+    events.push(
+        json!({"id": "x0", "type": "dismiss", "profileId": "p3", "timestamp": t - 3000,
+                       "activityId": "hero-test", "variantId": "coats"}),
+    );
+    // Two purchases by p0 (two conversions), one by p1, one by someone never shown anything.
+    for (id, p) in [("b0", "p0"), ("b1", "p0"), ("b2", "p1"), ("b3", "zz")] {
+        events.push(json!({"id": id, "type": "custom", "name": "purchase", "profileId": p, "timestamp": t - 1000}));
+    }
+    events.push(json!({"id": "s0", "type": "custom", "name": "signup", "profileId": "q0", "timestamp": t - 1000}));
+    let (status, body) = s.events(Value::Array(events)).await;
+    assert_eq!(body["accepted"], 16, "{body}");
+    assert_eq!(status, StatusCode::OK);
+
+    let report: Value = s
+        .req(
+            reqwest::Method::GET,
+            &format!("/v1/reports?from={day}&to={day}"),
+            Some(&s.admin),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rows = report["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{report}");
+    let coats = rows.iter().find(|r| r["variantId"] == "coats").unwrap();
+    assert_eq!(
+        (
+            &coats["displays"],
+            &coats["clicks"],
+            &coats["dismissals"],
+            &coats["conversions"]
+        ),
+        (&json!(4), &json!(2), &json!(1), &json!(3))
+    );
+    assert_eq!(coats["ctr"], 0.5);
+    let control = rows.iter().find(|r| r["variantId"] == "control").unwrap();
+    assert_eq!(
+        (&control["displays"], &control["conversions"]),
+        (&json!(4), &json!(0))
+    );
+    let signups: Value = s
+        .req(
+            reqwest::Method::GET,
+            &format!("/v1/reports?from={day}&to={day}&conversion=signup"),
+            Some(&s.admin),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let control = signups["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["variantId"] == "control")
+        .unwrap()
+        .clone();
+    assert_eq!(control["conversions"], 1);
+    let r = s
+        .req(
+            reqwest::Method::GET,
+            "/v1/reports?from=yesterday",
+            Some(&s.admin),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+
+    let bandits: Value = s
+        .req(
+            reqwest::Method::POST,
+            "/v1/bandits/recompute",
+            Some(&s.admin),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let experiment = &bandits["bandits"][0];
+    assert_eq!(experiment["experimentId"], "hero-autumn");
+    let weights: Vec<f64> = experiment["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["weight"].as_f64().unwrap())
+        .collect();
+    assert_eq!(experiment["variants"][1]["variantId"], "coats");
+    assert_eq!(experiment["variants"][1]["clicks"], 2);
+    assert!(
+        weights[1] > 0.9 && (weights.iter().sum::<f64>() - 1.0).abs() < 1e-9,
+        "{weights:?}"
+    );
+    let again: Value = s
+        .req(
+            reqwest::Method::POST,
+            "/v1/bandits/recompute",
+            Some(&s.admin),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        again["bandits"][0]["variants"], experiment["variants"],
+        "deterministic"
+    );
+
+    // The next publication carries the weights.
+    s.publish(SHOP).await;
+    let bundle: Value = s
+        .req(reqwest::Method::GET, "/v1/bundle", Some(&s.client))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let activity = bundle["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "hero-test")
+        .unwrap();
+    assert_eq!(activity["experiment"]["bandit"], json!(weights));
+    let report: Value = s
+        .req(reqwest::Method::GET, "/v1/reports", Some(&s.admin))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["bandits"][0]["activityId"], "hero-test");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bandits_are_recomputed_on_a_schedule_and_keys_may_be_bearer_tokens() {
+    let s = start_with(|c| c.bandit_interval = std::time::Duration::from_millis(200)).await;
+    s.publish(SHOP).await;
+    let t = now_ms();
+    let (status, _) = s
+        .events(json!([
+            {"id": "d1", "type": "display", "profileId": "p", "timestamp": t, "activityId": "hero-test", "variantId": "coats"},
+        ]))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut bandits = Value::Null;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let report: Value = s
+            .req(reqwest::Method::GET, "/v1/reports", Some(&s.admin))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if report["bandits"].as_array().is_some_and(|b| !b.is_empty()) {
+            bandits = report["bandits"].clone();
+            break;
+        }
+    }
+    assert_eq!(
+        bandits[0]["experimentId"], "hero-autumn",
+        "recomputed without a request"
+    );
+
+    // An API key also works as `Authorization: Bearer` when there is no X-Waymark-Key.
+    let r = s
+        .http
+        .get(format!("{}/v1/bundle", s.url))
+        .bearer_auth(&s.client)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
