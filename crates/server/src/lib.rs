@@ -8,6 +8,7 @@ pub mod auth;
 pub mod bandit;
 pub mod bundles;
 pub mod db;
+pub mod decide;
 pub mod error;
 pub mod events;
 pub mod import;
@@ -63,7 +64,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/v1/reports", get(reports::get))
         .route("/v1/bandits/recompute", post(reports::recompute))
-        // `POST /v1/decide` (server-side preview with the engine's decide) goes here.
+        .route("/v1/decide", post(decide::decide))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

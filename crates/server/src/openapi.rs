@@ -100,6 +100,13 @@ pub const ROUTES: &[(&str, &str, &str, &str, &str)] = &[
         "admin",
         "200",
     ),
+    (
+        "post",
+        "/v1/decide",
+        "Preview a decision with the current bundle for a stored or inline test profile, with reasons",
+        "admin",
+        "200",
+    ),
 ];
 
 fn parameters(path: &str, method: &str) -> Value {
@@ -146,6 +153,19 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
     let schema = match (method, path) {
         ("post", "/v1/bundles") => json!({"$ref": "#/components/schemas/Bundle"}),
         ("put" | "patch", "/v1/profiles/{id}") => json!({"$ref": "#/components/schemas/Profile"}),
+        ("post", "/v1/decide") => json!({
+            "type": "object",
+            "required": ["surfaces"],
+            "properties": {
+                "profileId": {"type": "string", "description": "A stored profile, seen through its snapshot"},
+                "profile": {"type": "object", "description": "An inline test profile in snapshot form"},
+                "context": {"type": "object"},
+                "state": {"type": "object"},
+                "now": {"type": "integer", "description": "Unix ms (default: the server's clock)"},
+                "surfaces": {"type": "array", "items": {"type": "string"}},
+                "event": {"type": "object"}
+            }
+        }),
         ("post", "/v1/events") => json!({
             "type": "object", "required": ["events"],
             "properties": {"events": {"type": "array", "maxItems": 1000, "items": {"$ref": "#/components/schemas/Event"}}}

@@ -826,3 +826,56 @@ async fn bandits_are_recomputed_on_a_schedule_and_keys_may_be_bearer_tokens() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn decide_previews_stored_and_inline_profiles() {
+    let s = start().await;
+    let decide = |body: Value, key: Option<String>| {
+        let r = s
+            .req(reqwest::Method::POST, "/v1/decide", key.as_deref())
+            .json(&body);
+        async move {
+            let r = r.send().await.unwrap();
+            (r.status(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let now = 1_795_867_200_000_i64; // 2026-11-28T12:00:00Z, during the gold sale
+    let request =
+        json!({"profileId": "ann", "now": now, "surfaces": ["web://shop.example/product/1"]});
+    let (status, _) = decide(request.clone(), Some(s.admin.clone())).await;
+    assert_eq!(status, StatusCode::CONFLICT, "no bundle yet");
+    s.publish(SHOP).await;
+    let (status, _) = decide(request.clone(), Some(s.client.clone())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "previews are for admins");
+    let (status, _) = decide(request.clone(), Some(s.admin.clone())).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no such profile");
+
+    let doc = json!({"attributes": {"firstName": "Ann", "loyalty": {"tier": "gold"}}, "consent": {"personalize": "in"}});
+    assert_eq!(s.put_profile("ann", doc).await, StatusCode::CREATED);
+    let (status, decision) = decide(request, Some(s.admin.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{decision}");
+    assert_eq!(decision["propositions"][0]["activityId"], "hero-gold");
+    assert_eq!(
+        decision["propositions"][0]["content"]["actions"][0]["content"],
+        "Hi Ann, your gold perks are waiting"
+    );
+
+    let inline = json!({
+        "profile": {"profileId": "test", "attributes": {"firstName": "Tess", "loyalty": {"tier": "silver"}}, "consent": {"personalize": "in"}},
+        "state": {"visitorId": "v-5"},
+        "now": now,
+        "surfaces": ["web://shop.example/product/1#hero"]
+    });
+    let (status, decision) = decide(inline, Some(s.admin.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{decision}");
+    let reasons = decision["reasons"].as_array().unwrap();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r["id"] == "hero-gold" && r["outcome"] == "audience"),
+        "{decision}"
+    );
+
+    let (status, problem) = decide(json!({"surfaces": "nope"}), Some(s.admin.clone())).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+}
