@@ -68,17 +68,37 @@ test("conditions and templates run through the SDK in Chromium", async () => {
   });
 });
 
-test("the demo page shows the visitor's bucket computed by the engine", async () => {
-  const visitor = await page.textContent("#visitor");
-  const shown = Number(await page.textContent("#bucket"));
-  const expected = await page.evaluate(
-    async (id) => (await import("/dist/index.js")).bucket("hero-test", id),
-    visitor,
-  );
-  assert.ok(shown >= 0 && shown < 10000);
-  assert.equal(shown, expected);
-  const hero = await page.textContent("#hero h1");
-  assert.equal(hero.includes("Winter"), shown >= 5000);
+test("the demo shop decides in the page with the bundle and snapshot from the real API", async () => {
+  const demo = await browser.newPage();
+  // 2026-11-28T12:00:00Z: inside the gold sale, outside quiet hours.
+  await demo.goto(new URL("?now=1795867200000", server.url).href);
+  await demo.waitForSelector("html[data-waymark=ready]");
+  const anonymousHero = await demo.textContent("#hero h1");
+  assert.ok(!anonymousHero.includes("gold"), anonymousHero);
+  assert.match(await demo.textContent("#cards"), /Welcome!/);
+
+  await demo.selectOption("#who", "ann-gold");
+  await demo.waitForFunction(() => document.querySelector("#hero h1").textContent.includes("Ann"));
+  assert.equal(await demo.textContent("#hero h1"), "Hi Ann, your gold perks are waiting");
+  assert.equal(await demo.getAttribute("#hero", "data-tier"), "gold");
+  assert.equal(await demo.innerHTML("#offer"), "<b>15% off</b> for you, Ann");
+  assert.match(await demo.textContent("#cards"), /Gold early access.*Welcome, Ann!/s);
+  assert.ok(await demo.isHidden("#inapp"));
+
+  await demo.fill("#cart", "60");
+  await demo.click("#add");
+  await demo.waitForSelector("#inapp:not([hidden])");
+  assert.match(await demo.textContent("#inapp"), /Add €40\.00 more to ship for free\./);
+  const reasons = await demo.$$eval("#why tbody tr", (rows) => rows.map((r) => r.textContent));
+  assert.ok(reasons.some((r) => r.startsWith("inapp-cartweb://shop.example/product/42chosen")), reasons.join("\n"));
+
+  // Consent out: nothing personal.
+  await demo.click("#inapp button");
+  await demo.selectOption("#who", "chloe-out");
+  await demo.waitForFunction(() => document.querySelector("#why tbody").textContent.includes("consent"));
+  assert.equal(await demo.textContent("#hero h1"), "Autumn collection");
+  assert.equal(await demo.textContent("#offer"), "Join our newsletter for 10% off");
+  await demo.close();
 });
 
 test("the wasm module is served as application/wasm", async () => {

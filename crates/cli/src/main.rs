@@ -1,6 +1,7 @@
 //! `waymark`: the central API server, the demo, and tools for bundle authors.
 
 mod decide;
+mod demo;
 mod import;
 mod keys;
 mod report;
@@ -11,7 +12,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use tokio::net::TcpListener;
 use waymark_core::bundle::Bundle;
 
 #[derive(Debug, Parser)]
@@ -27,15 +27,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the demo shop and the browser SDK on a local port.
-    Demo {
-        /// Address to listen on; port 0 picks a free one.
-        #[arg(long, default_value = "127.0.0.1:8787")]
-        listen: String,
-        /// Folder holding the built SDK and the demo pages.
-        #[arg(long, default_value = "www")]
-        www: PathBuf,
-    },
+    /// The demo: the API with the sample shop bundle and profiles, the SDK and a demo page.
+    Demo(demo::DemoArgs),
     /// Check a bundle: exit 0 if valid, else print each problem as `pointer: message`.
     Validate {
         /// The bundle's JSON file.
@@ -83,7 +76,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Demo { listen, www } => demo(&listen, www),
+        Command::Demo(args) => demo::demo(args),
         Command::Validate { bundle } => validate(&bundle),
         Command::Schema => schema(),
         Command::Serve(args) => serve::serve(args),
@@ -133,27 +126,4 @@ fn print(text: &str) -> Result<(), String> {
 
 fn read(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-}
-
-fn demo(listen: &str, www: PathBuf) -> Result<(), String> {
-    if !www.join("dist").is_dir() {
-        return Err(format!(
-            "{} has no dist/ folder: build the SDK first with `bash scripts/build.sh`",
-            www.display()
-        ));
-    }
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("starting tokio: {e}"))?;
-    runtime.block_on(async {
-        let listener = TcpListener::bind(listen)
-            .await
-            .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let config = waymark_server::Config {
-            static_dir: Some(www),
-        };
-        println!("Waymark demo: http://{addr}/demo/");
-        waymark_server::serve(listener, waymark_server::static_site(&config))
-            .await
-            .map_err(|e| format!("server stopped: {e}"))
-    })
 }
