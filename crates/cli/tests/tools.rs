@@ -1,29 +1,15 @@
 //! `waymark eval` and `waymark render`, run as users run them: JSON on stdin.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
 /// Runs `waymark <verb>` with `stdin`; returns (exit code, stdout, stderr).
 fn run(verb: &str, stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_waymark"))
-        .arg(verb)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::waymark(&[verb], stdin);
     (
         out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
+        common::text(&out.stdout),
+        common::text(&out.stderr),
     )
 }
 
