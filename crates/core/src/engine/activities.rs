@@ -24,14 +24,15 @@ struct Selected<'b> {
 /// What has been given away on a surface for a channel.
 #[derive(Default)]
 struct Claim {
-    /// The surface is taken whole (non-web content, or an experiment's control).
-    whole: Option<String>,
-    /// Web selectors taken, with the activity that took them.
-    selectors: HashMap<String, String>,
+    /// The surface is taken whole (non-web content, or an experiment's control), with the detail
+    /// of those that lose to its taker (`lost to {id}`).
+    whole: Option<Arc<str>>,
+    /// Web selectors taken, with the detail of those that lose to their taker.
+    selectors: HashMap<String, Arc<str>>,
     cards: u32,
 }
 
-type Skip = (Outcome, Option<String>);
+type Skip = (Outcome, Option<Arc<str>>);
 
 pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
     let engine = run.engine;
@@ -76,10 +77,8 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
         }
     }
     run.surfaces = surfaces;
-    candidates.sort_by(|(a, _), (b, _)| {
-        let (a, b) = (&engine.bundle.activities[*a], &engine.bundle.activities[*b]);
-        b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id))
-    });
+    // Priority descending, then id ascending: the precomputed order.
+    candidates.sort_by_key(|(index, _)| engine.activity_order[*index]);
 
     let feed_size = engine
         .bundle
@@ -114,7 +113,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
                         &engine.activity_ids[index],
                         &scope,
                         Outcome::Error,
-                        Some(message),
+                        Some(message.into()),
                     );
                     continue;
                 }
@@ -141,7 +140,9 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
             &engine.activity_ids[index],
             &scope,
             outcome,
-            variant_id.as_ref().map(|v| format!("variant {v}")),
+            variant_id
+                .as_ref()
+                .map(|v| Arc::from(format!("variant {v}"))),
         );
         propositions.push(Proposition {
             token: format!(
@@ -188,7 +189,7 @@ fn check<'b>(run: &mut Run<'b>, index: usize) -> Result<Selected<'b>, Skip> {
     if let Some(window) = activity.quiet_hours.iter().find(|w| run.clock.in_window(w)) {
         return Err((
             Outcome::QuietHours,
-            Some(format!("{}–{}", window.from, window.to)),
+            Some(format!("{}–{}", window.from, window.to).into()),
         ));
     }
     let content = primary_content(activity);
@@ -208,13 +209,12 @@ fn check<'b>(run: &mut Run<'b>, index: usize) -> Result<Selected<'b>, Skip> {
             let seen = |event| tally.of(&activity.id, event, crate::bundle::Period::Lifetime);
             let exhausted = match message.frequency {
                 DisplayFrequency::EveryTime => None,
-                DisplayFrequency::Once => (seen("display") >= 1).then(|| "shown once".to_owned()),
+                DisplayFrequency::Once => (seen("display") >= 1).then(|| Arc::from("shown once")),
                 DisplayFrequency::UntilClicked => {
-                    (seen("click") >= 1).then(|| "clicked".to_owned())
+                    (seen("click") >= 1).then(|| Arc::from("clicked"))
                 }
-                DisplayFrequency::Times { times } => {
-                    (seen("display") >= u64::from(times)).then(|| format!("shown {times} times"))
-                }
+                DisplayFrequency::Times { times } => (seen("display") >= u64::from(times))
+                    .then(|| Arc::from(format!("shown {times} times"))),
             };
             if let Some(detail) = exhausted {
                 return Err((Outcome::Frequency, Some(detail)));
@@ -247,11 +247,7 @@ fn check<'b>(run: &mut Run<'b>, index: usize) -> Result<Selected<'b>, Skip> {
         if count >= u64::from(cap.max) {
             return Err((
                 Outcome::Cap,
-                Some(format!(
-                    "{count}/{} {event} per {}",
-                    cap.max,
-                    cap.period.name()
-                )),
+                Some(format!("{count}/{} {event} per {}", cap.max, cap.period.name()).into()),
             ));
         }
     }
@@ -276,7 +272,7 @@ fn check<'b>(run: &mut Run<'b>, index: usize) -> Result<Selected<'b>, Skip> {
                     cap.max,
                     cap.period.name()
                 );
-                return Err((Outcome::Cap, Some(detail)));
+                return Err((Outcome::Cap, Some(detail.into())));
             }
         }
     }
@@ -369,18 +365,21 @@ fn conflict(
     feed_size: u32,
     in_app: Option<&str>,
 ) -> Option<Skip> {
-    let lost_to = |winner: &str| Some((Outcome::Conflict, Some(format!("lost to {winner}"))));
+    let lost_to = |detail: &Arc<str>| Some((Outcome::Conflict, Some(Arc::clone(detail))));
     match channel {
-        Channel::InApp => {
-            in_app.map(|shown| (Outcome::Suppressed, Some(format!("{shown} is shown"))))
-        }
+        Channel::InApp => in_app.map(|shown| {
+            (
+                Outcome::Suppressed,
+                Some(format!("{shown} is shown").into()),
+            )
+        }),
         Channel::Card => (claim.cards >= feed_size).then(|| {
             (
                 Outcome::Conflict,
-                Some(format!("the feed holds {feed_size}")),
+                Some(format!("the feed holds {feed_size}").into()),
             )
         }),
-        Channel::Code => claim.whole.as_deref().and_then(lost_to),
+        Channel::Code => claim.whole.as_ref().and_then(lost_to),
         Channel::Web => {
             if let Some(winner) = &claim.whole {
                 return lost_to(winner);
@@ -389,25 +388,29 @@ fn conflict(
                 Some(Content::Web { actions }) => actions
                     .iter()
                     .find_map(|a| claim.selectors.get(&a.selector))
-                    .and_then(|w| lost_to(w)),
+                    .and_then(&lost_to),
                 // A control keeps the whole surface as it is.
-                _ => claim.selectors.values().next().and_then(|w| lost_to(w)),
+                _ => claim.selectors.values().next().and_then(lost_to),
             }
         }
     }
 }
 
 fn take(claim: &mut Claim, channel: Channel, selected: &Selected<'_>, id: &str) {
+    let lost_to = || Arc::<str>::from(format!("lost to {id}"));
     match (channel, selected.content) {
         (Channel::Card, _) => claim.cards += 1,
         (Channel::Web, Some(Content::Web { actions })) => {
+            let mut detail: Option<Arc<str>> = None;
             for action in actions {
-                claim
-                    .selectors
-                    .entry(action.selector.clone())
-                    .or_insert_with(|| id.to_owned());
+                if !claim.selectors.contains_key(&action.selector) {
+                    let detail = detail.get_or_insert_with(lost_to);
+                    claim
+                        .selectors
+                        .insert(action.selector.clone(), Arc::clone(detail));
+                }
             }
         }
-        _ => claim.whole = Some(id.to_owned()),
+        _ => claim.whole = Some(lost_to()),
     }
 }

@@ -53,6 +53,12 @@ pub struct Engine {
     activity_ids: Vec<Arc<str>>,
     offer_ids: Vec<Arc<str>>,
     placement_ids: Vec<Arc<str>>,
+    /// Each activity's place in the (priority descending, id ascending) order.
+    activity_order: Vec<u32>,
+    /// Each offer's place in the (priority descending, id ascending) order.
+    offer_order: Vec<u32>,
+    /// `rank 1`, `rank 2`, ...: the details of ranked-out offers, shared.
+    rank_details: Vec<Arc<str>>,
     /// Placement indexes per page (`scheme://host/path`).
     placements_by_page: HashMap<String, Vec<usize>>,
     /// Offer indexes per placement id.
@@ -175,7 +181,7 @@ impl<'e> Run<'e> {
         id: &Arc<str>,
         scope: &Arc<str>,
         outcome: Outcome,
-        detail: Option<String>,
+        detail: Option<Arc<str>>,
     ) {
         self.reasons.push(Reason {
             id: Arc::clone(id),

@@ -3,7 +3,7 @@
 //! back when nothing is eligible.
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -40,7 +40,8 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
     }
     placements.sort_unstable();
     placements.dedup();
-    let mut used: HashSet<usize> = HashSet::new();
+    // Offers chosen so far: a handful, so a list.
+    let mut used: Vec<usize> = Vec::new();
     let mut out = Vec::new();
     for placement_index in placements {
         let placement = &engine.bundle.placements[placement_index];
@@ -71,16 +72,12 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
             let score = score(run, index, &definition.ranking, policy);
             ranked.push(Ranked { index, score });
         }
+        // Score descending, then priority descending and id ascending (the precomputed order).
         ranked.sort_by(|a, b| {
-            let (oa, ob) = (
-                &engine.bundle.offers[a.index],
-                &engine.bundle.offers[b.index],
-            );
             b.score
                 .partial_cmp(&a.score)
                 .unwrap_or(Ordering::Equal)
-                .then_with(|| ob.priority.cmp(&oa.priority))
-                .then_with(|| oa.id.cmp(&ob.id))
+                .then_with(|| engine.offer_order[a.index].cmp(&engine.offer_order[b.index]))
         });
         let top = definition.top as usize;
         let mut items = Vec::new();
@@ -90,13 +87,16 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
                     &engine.offer_ids[candidate.index],
                     scope,
                     Outcome::Ranked,
-                    Some(format!("rank {}", rank + 1)),
+                    Some(match engine.rank_details.get(rank) {
+                        Some(detail) => Arc::clone(detail),
+                        None => Arc::from(format!("rank {}", rank + 1)),
+                    }),
                 );
                 continue;
             }
             match item(run, candidate.index, &placement.id, candidate.score, false) {
                 Ok(item) => {
-                    used.insert(candidate.index);
+                    used.push(candidate.index);
                     run.reason(
                         &engine.offer_ids[candidate.index],
                         scope,
@@ -109,7 +109,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
                     &engine.offer_ids[candidate.index],
                     scope,
                     Outcome::Error,
-                    Some(message),
+                    Some(message.into()),
                 ),
             }
         }
@@ -125,7 +125,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
                     &engine.offer_ids[index],
                     scope,
                     Outcome::Error,
-                    Some(message),
+                    Some(message.into()),
                 ),
             }
         }
@@ -139,7 +139,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
     out
 }
 
-type Skip = (Outcome, Option<String>);
+type Skip = (Outcome, Option<Arc<str>>);
 
 /// Consent, exhausted, schedule, collection, eligibility, caps.
 fn check(run: &mut Run<'_>, index: usize, policy: &CompiledPolicy) -> Result<(), Skip> {
@@ -179,7 +179,7 @@ fn check(run: &mut Run<'_>, index: usize, policy: &CompiledPolicy) -> Result<(),
         let count = tally.of(&offer.id, event, cap.period);
         if count >= u64::from(cap.max) {
             let detail = format!("{count}/{} {event} per {}", cap.max, cap.period.name());
-            return Err((Outcome::Cap, Some(detail)));
+            return Err((Outcome::Cap, Some(detail.into())));
         }
     }
     Ok(())
