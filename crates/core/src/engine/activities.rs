@@ -77,6 +77,8 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
         }
     }
     run.surfaces = surfaces;
+    // At most one reason per candidate; offers reserve theirs in turn.
+    run.reasons.reserve(candidates.len());
     // Priority descending, then id ascending: the precomputed order.
     candidates.sort_by_key(|(index, _)| engine.activity_order[*index]);
 

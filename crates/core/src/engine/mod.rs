@@ -170,7 +170,7 @@ impl<'e> Run<'e> {
             env: Env::new(input.now),
             consent,
             decision_id: decision_id(engine, input),
-            reasons: Vec::with_capacity(64),
+            reasons: Vec::new(),
             assignments: BTreeMap::new(),
             diagnostics: Vec::new(),
         }
@@ -199,11 +199,11 @@ impl<'e> Run<'e> {
 
     /// Evaluates a condition over the decision's data, recording its diagnostics.
     fn holds(&mut self, expr: &Expr, what: &str) -> bool {
-        let evaluation = expr.eval(&self.data, &self.env);
-        for diagnostic in &evaluation.diagnostics {
+        let (matched, diagnostics) = expr.matches_diagnosed(&self.data, &self.env);
+        for diagnostic in &diagnostics {
             self.diagnostic(format!("{what}: {diagnostic}"));
         }
-        evaluation.truthy()
+        matched
     }
 
     /// The unit experiments bucket on.

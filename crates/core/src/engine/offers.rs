@@ -40,6 +40,17 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
     }
     placements.sort_unstable();
     placements.dedup();
+    // At most one reason per offer of each placement, plus its fallback.
+    let most_reasons: usize = placements
+        .iter()
+        .filter_map(|&p| {
+            engine
+                .offers_by_placement
+                .get(&engine.bundle.placements[p].id)
+        })
+        .map(|offers| offers.len() + 1)
+        .sum();
+    run.reasons.reserve(most_reasons);
     // Offers chosen so far: a handful, so a list.
     let mut used: Vec<usize> = Vec::new();
     let mut out = Vec::new();
@@ -51,13 +62,12 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
         };
         let definition = &engine.bundle.policies[policy.index];
         let scope = &engine.placement_ids[placement_index];
-        let mut ranked = Vec::new();
-        for &index in engine
+        let offers = engine
             .offers_by_placement
             .get(&placement.id)
-            .into_iter()
-            .flatten()
-        {
+            .map_or(&[][..], Vec::as_slice);
+        let mut ranked = Vec::with_capacity(offers.len());
+        for &index in offers {
             if policy.fallback == Some(index) {
                 continue;
             }
