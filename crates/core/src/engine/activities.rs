@@ -1,6 +1,6 @@
 //! Choosing activities for the requested surfaces.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::bundle::{Activity, Channel, Content, DisplayFrequency, Experiment, Trigger};
@@ -34,11 +34,32 @@ struct Claim {
 
 type Skip = (Outcome, Option<Arc<str>>);
 
+/// Scope names, each once, by number.
+#[derive(Default)]
+struct Scopes {
+    names: Vec<Arc<str>>,
+    numbers: HashMap<Arc<str>, usize>,
+}
+
+impl Scopes {
+    fn intern(&mut self, name: String) -> usize {
+        if let Some(&number) = self.numbers.get(name.as_str()) {
+            return number;
+        }
+        let name: Arc<str> = Arc::from(name);
+        let number = self.names.len();
+        self.names.push(Arc::clone(&name));
+        self.numbers.insert(name, number);
+        number
+    }
+}
+
 pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
     let engine = run.engine;
-    // Candidates across every requested surface, then one global order: priority, id.
-    let mut candidates: Vec<(usize, Arc<str>)> = Vec::new();
-    let mut seen = HashSet::new();
+    // Candidates across every requested surface, then one global order: priority, id. Scopes
+    // are interned: candidates and claims refer to them by number.
+    let mut scopes = Scopes::default();
+    let mut candidates: Vec<(usize, usize)> = Vec::new();
     let surfaces = std::mem::take(&mut run.surfaces);
     for parsed in &surfaces {
         let surface = match parsed {
@@ -49,8 +70,9 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
             }
         };
         // For a fragment request every candidate's scope is the requested surface itself.
-        let requested_scope: Option<Arc<str>> =
-            surface.fragment().map(|_| Arc::from(surface.to_string()));
+        let requested_scope: Option<usize> = surface
+            .fragment()
+            .map(|_| scopes.intern(surface.to_string()));
         let (scheme, host) = surface.site();
         let exact = engine.by_page.get(&surface.page_key());
         let wild = engine.wildcards.get(&(scheme.to_owned(), host.to_owned()));
@@ -61,50 +83,78 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
                     .surfaces
                     .iter()
                     .any(|s| s.covers(surface))
-                    .then(|| requested_scope.clone())
+                    .then_some(requested_scope)
                     .flatten(),
                 None => activity
                     .surfaces
                     .iter()
                     .find(|s| s.covers_page(surface))
-                    .map(|s| Arc::from(s.on_page(surface).to_string())),
+                    .map(|s| scopes.intern(s.on_page(surface).to_string())),
             };
-            if let Some(scope) = concrete
-                && seen.insert((index, scope.clone()))
-            {
+            if let Some(scope) = concrete {
                 candidates.push((index, scope));
             }
         }
     }
     run.surfaces = surfaces;
+    // Priority descending, then id ascending: the precomputed order (stable, so candidates of
+    // the same place keep their request order).
+    candidates.sort_by_key(|&(index, _)| engine.activity_order[index]);
+    // Each (activity, scope) once, where it first appeared: repeats share a place, so they are
+    // in the same run of equal places.
+    let mut unique: Vec<(usize, usize)> = Vec::with_capacity(candidates.len());
+    let mut start = 0;
+    for candidate in candidates {
+        let place = engine.activity_order[candidate.0];
+        if unique
+            .get(start)
+            .is_some_and(|&(first, _)| engine.activity_order[first] != place)
+        {
+            start = unique.len();
+        }
+        if !unique[start..].contains(&candidate) {
+            unique.push(candidate);
+        }
+    }
+    let candidates = unique;
+    let scopes = scopes.names;
     // At most one reason per candidate; offers reserve theirs in turn.
     run.reasons.reserve(candidates.len());
-    // Priority descending, then id ascending: the precomputed order.
-    candidates.sort_by_key(|(index, _)| engine.activity_order[*index]);
 
     let feed_size = engine
         .bundle
         .settings
         .card_feed_size
         .unwrap_or(DEFAULT_FEED_SIZE);
-    let mut claims: HashMap<(Arc<str>, Channel), Claim> = HashMap::new();
+    // Claims per scope number, then per channel.
+    let mut claims: Vec<Vec<(Channel, Claim)>> = Vec::new();
+    claims.resize_with(scopes.len(), Vec::new);
     let mut in_app: Option<String> = None;
     let mut propositions = Vec::new();
-    for (index, scope) in candidates {
+    for (index, scope_number) in candidates {
+        let scope = &scopes[scope_number];
         let activity = &engine.bundle.activities[index];
         let selected = match check(run, index) {
             Ok(selected) => selected,
             Err((outcome, detail)) => {
-                run.reason(&engine.activity_ids[index], &scope, outcome, detail);
+                run.reason(&engine.activity_ids[index], scope, outcome, detail);
                 continue;
             }
         };
         let Some(channel) = activity.channel() else {
             continue;
         };
-        let claim = claims.entry((scope.clone(), channel)).or_default();
+        let slot = &mut claims[scope_number];
+        let at = match slot.iter().position(|(c, _)| *c == channel) {
+            Some(at) => at,
+            None => {
+                slot.push((channel, Claim::default()));
+                slot.len() - 1
+            }
+        };
+        let claim = &mut slot[at].1;
         if let Some(skip) = conflict(claim, channel, &selected, feed_size, in_app.as_deref()) {
-            run.reason(&engine.activity_ids[index], &scope, skip.0, skip.1);
+            run.reason(&engine.activity_ids[index], scope, skip.0, skip.1);
             continue;
         }
         let rendered = match selected.content {
@@ -113,7 +163,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
                 Err(message) => {
                     run.reason(
                         &engine.activity_ids[index],
-                        &scope,
+                        scope,
                         Outcome::Error,
                         Some(message.into()),
                     );
@@ -140,7 +190,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
         };
         run.reason(
             &engine.activity_ids[index],
-            &scope,
+            scope,
             outcome,
             variant_id
                 .as_ref()
