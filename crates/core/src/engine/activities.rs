@@ -130,7 +130,8 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
     let mut claims: Vec<Vec<(Channel, Claim)>> = Vec::new();
     claims.resize_with(scopes.len(), Vec::new);
     let mut in_app: Option<String> = None;
-    let mut propositions = Vec::new();
+    // At most one per candidate, reserved once: growing it repeatedly costs more.
+    let mut propositions = Vec::with_capacity(candidates.len());
     for (index, scope_number) in candidates {
         let scope = &scopes[scope_number];
         let activity = &engine.bundle.activities[index];
@@ -197,11 +198,10 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
                 .map(|v| Arc::from(format!("variant {v}"))),
         );
         propositions.push(Proposition {
-            token: format!(
-                "{}:{}:{}",
-                run.decision_id,
-                activity.id,
-                variant_id.as_deref().unwrap_or("")
+            token: super::token(
+                &run.decision_id,
+                &activity.id,
+                variant_id.as_deref().unwrap_or(""),
             ),
             surface: scope.to_string(),
             activity_id: activity.id.clone(),

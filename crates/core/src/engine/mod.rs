@@ -289,5 +289,16 @@ fn decision_id(engine: &Engine, input: &DecideInput) -> String {
     format!("{high:08x}{low:08x}")
 }
 
+/// A tracking token, `{a}:{b}:{c}`, built in one allocation.
+fn token(a: &str, b: &str, c: &str) -> String {
+    let mut token = String::with_capacity(a.len() + b.len() + c.len() + 2);
+    token.push_str(a);
+    token.push(':');
+    token.push_str(b);
+    token.push(':');
+    token.push_str(c);
+    token
+}
+
 /// Shared handle to a compiled condition.
 type Cond = Arc<Expr>;

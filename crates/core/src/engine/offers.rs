@@ -237,7 +237,7 @@ fn item(
         run.render_representation(&offer.id, representation)
     })?;
     Ok(OfferItem {
-        token: format!("{}:{}:{}", run.decision_id, offer.id, placement),
+        token: super::token(&run.decision_id, &offer.id, placement),
         offer_id: offer.id.clone(),
         format,
         content,
