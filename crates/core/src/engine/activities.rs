@@ -173,7 +173,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
             },
             None => None,
         };
-        take(claim, channel, &selected, &activity.id);
+        take(claim, channel, &selected, &engine.lost_to[index]);
         if channel == Channel::InApp {
             in_app = Some(activity.id.clone());
         }
@@ -448,21 +448,18 @@ fn conflict(
     }
 }
 
-fn take(claim: &mut Claim, channel: Channel, selected: &Selected<'_>, id: &str) {
-    let lost_to = || Arc::<str>::from(format!("lost to {id}"));
+/// Gives the surface (or its selectors) to the activity whose losers read `lost_to`.
+fn take(claim: &mut Claim, channel: Channel, selected: &Selected<'_>, lost_to: &Arc<str>) {
     match (channel, selected.content) {
         (Channel::Card, _) => claim.cards += 1,
         (Channel::Web, Some(Content::Web { actions })) => {
-            let mut detail: Option<Arc<str>> = None;
             for action in actions {
-                if !claim.selectors.contains_key(&action.selector) {
-                    let detail = detail.get_or_insert_with(lost_to);
-                    claim
-                        .selectors
-                        .insert(action.selector.clone(), Arc::clone(detail));
-                }
+                claim
+                    .selectors
+                    .entry(action.selector.clone())
+                    .or_insert_with(|| Arc::clone(lost_to));
             }
         }
-        _ => claim.whole = Some(lost_to()),
+        _ => claim.whole = Some(Arc::clone(lost_to)),
     }
 }

@@ -241,7 +241,19 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
     let rank_details = (1..=most_offers)
         .map(|rank| Arc::from(format!("rank {rank}")))
         .collect();
+    let lost_to = bundle
+        .activities
+        .iter()
+        .map(|a| Arc::from(format!("lost to {}", a.id)))
+        .collect();
+    let placement_surfaces = bundle
+        .placements
+        .iter()
+        .map(|p| p.surface.to_string())
+        .collect();
     Ok(Engine {
+        lost_to,
+        placement_surfaces,
         activity_order,
         offer_order,
         rank_details,

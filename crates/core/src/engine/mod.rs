@@ -57,6 +57,10 @@ pub struct Engine {
     activity_order: Vec<u32>,
     /// Each offer's place in the (priority descending, id ascending) order.
     offer_order: Vec<u32>,
+    /// `lost to {id}` per activity: the detail of those that lose a conflict to it, shared.
+    lost_to: Vec<Arc<str>>,
+    /// Each placement's surface, as decisions show it.
+    placement_surfaces: Vec<String>,
     /// `rank 1`, `rank 2`, ...: the details of ranked-out offers, shared.
     rank_details: Vec<Arc<str>>,
     /// Placement indexes per page (`scheme://host/path`).

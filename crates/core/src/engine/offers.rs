@@ -141,7 +141,11 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
         }
         out.push(PlacementDecision {
             placement_id: placement.id.clone(),
-            surface: placement.surface.to_string(),
+            surface: engine
+                .placement_surfaces
+                .get(placement_index)
+                .cloned()
+                .unwrap_or_else(|| placement.surface.to_string()),
             policy_id: definition.id.clone(),
             items,
         });
