@@ -118,8 +118,8 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
     }
     let candidates = unique;
     let scopes = scopes.names;
-    // At most one reason per candidate; offers reserve theirs in turn.
-    run.reasons.reserve(candidates.len());
+    // At most one reason per candidate, and the offers' at most: one allocation for both.
+    run.reasons.reserve(candidates.len() + run.offer_reasons);
 
     let feed_size = engine
         .bundle

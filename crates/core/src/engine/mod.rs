@@ -140,6 +140,10 @@ struct Run<'e> {
     render_text: crate::template::RenderOptions,
     /// The requested surfaces, parsed once.
     surfaces: Vec<Result<crate::bundle::Surface, String>>,
+    /// The placements on the requested surfaces, in bundle order.
+    placements: Vec<usize>,
+    /// At most how many reasons the placements give.
+    offer_reasons: usize,
 }
 
 /// At most this many diagnostics are returned per decision.
@@ -162,8 +166,11 @@ impl<'e> Run<'e> {
                 crate::bundle::Surface::parse(s)
                     .map_err(|e| format!("request: `{s}` is not a surface: {e}"))
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let (placements, offer_reasons) = offers::placements(engine, &surfaces);
         Run {
+            placements,
+            offer_reasons,
             engine,
             input,
             clock: clock::Clock::new(input.now, input.snapshot.time_zone.as_deref()),

@@ -18,11 +18,14 @@ struct Ranked {
     score: f64,
 }
 
-pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
-    let engine = run.engine;
-    // The placements on the requested surfaces, in bundle order.
+/// The placements on the requested surfaces, in bundle order, and how many reasons they can
+/// give at most (one per offer of each placement, plus its fallback).
+pub(super) fn placements(
+    engine: &super::Engine,
+    surfaces: &[Result<crate::bundle::Surface, String>],
+) -> (Vec<usize>, usize) {
     let mut placements: Vec<usize> = Vec::new();
-    for surface in run.surfaces.iter().filter_map(|s| s.as_ref().ok()) {
+    for surface in surfaces.iter().filter_map(|s| s.as_ref().ok()) {
         for &index in engine
             .placements_by_page
             .get(&surface.page_key())
@@ -40,7 +43,6 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
     }
     placements.sort_unstable();
     placements.dedup();
-    // At most one reason per offer of each placement, plus its fallback.
     let most_reasons: usize = placements
         .iter()
         .filter_map(|&p| {
@@ -50,10 +52,16 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
         })
         .map(|offers| offers.len() + 1)
         .sum();
-    run.reasons.reserve(most_reasons);
+    (placements, most_reasons)
+}
+
+pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
+    let engine = run.engine;
+    // Found by `Run::new`, so that the activities reserve every reason in one go.
+    let placements = std::mem::take(&mut run.placements);
     // Offers chosen so far: a handful, so a list.
     let mut used: Vec<usize> = Vec::new();
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(placements.len());
     for placement_index in placements {
         let placement = &engine.bundle.placements[placement_index];
         let Some(policy) = engine.policies.get(&placement.id) else {
