@@ -1,6 +1,6 @@
 //! Choosing activities for the requested surfaces.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::bundle::{Activity, Channel, Content, DisplayFrequency, Experiment, Trigger};
@@ -24,20 +24,42 @@ struct Selected<'b> {
 /// What has been given away on a surface for a channel.
 #[derive(Default)]
 struct Claim {
-    /// The surface is taken whole (non-web content, or an experiment's control).
-    whole: Option<String>,
-    /// Web selectors taken, with the activity that took them.
-    selectors: HashMap<String, String>,
+    /// The surface is taken whole (non-web content, or an experiment's control), with the detail
+    /// of those that lose to its taker (`lost to {id}`).
+    whole: Option<Arc<str>>,
+    /// Web selectors taken, with the detail of those that lose to their taker.
+    selectors: HashMap<String, Arc<str>>,
     cards: u32,
 }
 
-type Skip = (Outcome, Option<String>);
+type Skip = (Outcome, Option<Arc<str>>);
+
+/// Scope names, each once, by number.
+#[derive(Default)]
+struct Scopes {
+    names: Vec<Arc<str>>,
+    numbers: HashMap<Arc<str>, usize>,
+}
+
+impl Scopes {
+    fn intern(&mut self, name: String) -> usize {
+        if let Some(&number) = self.numbers.get(name.as_str()) {
+            return number;
+        }
+        let name: Arc<str> = Arc::from(name);
+        let number = self.names.len();
+        self.names.push(Arc::clone(&name));
+        self.numbers.insert(name, number);
+        number
+    }
+}
 
 pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
     let engine = run.engine;
-    // Candidates across every requested surface, then one global order: priority, id.
-    let mut candidates: Vec<(usize, Arc<str>)> = Vec::new();
-    let mut seen = HashSet::new();
+    // Candidates across every requested surface, then one global order: priority, id. Scopes
+    // are interned: candidates and claims refer to them by number.
+    let mut scopes = Scopes::default();
+    let mut candidates: Vec<(usize, usize)> = Vec::new();
     let surfaces = std::mem::take(&mut run.surfaces);
     for parsed in &surfaces {
         let surface = match parsed {
@@ -48,8 +70,9 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
             }
         };
         // For a fragment request every candidate's scope is the requested surface itself.
-        let requested_scope: Option<Arc<str>> =
-            surface.fragment().map(|_| Arc::from(surface.to_string()));
+        let requested_scope: Option<usize> = surface
+            .fragment()
+            .map(|_| scopes.intern(surface.to_string()));
         let (scheme, host) = surface.site();
         let exact = engine.by_page.get(&surface.page_key());
         let wild = engine.wildcards.get(&(scheme.to_owned(), host.to_owned()));
@@ -60,50 +83,79 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
                     .surfaces
                     .iter()
                     .any(|s| s.covers(surface))
-                    .then(|| requested_scope.clone())
+                    .then_some(requested_scope)
                     .flatten(),
                 None => activity
                     .surfaces
                     .iter()
                     .find(|s| s.covers_page(surface))
-                    .map(|s| Arc::from(s.on_page(surface).to_string())),
+                    .map(|s| scopes.intern(s.on_page(surface).to_string())),
             };
-            if let Some(scope) = concrete
-                && seen.insert((index, scope.clone()))
-            {
+            if let Some(scope) = concrete {
                 candidates.push((index, scope));
             }
         }
     }
     run.surfaces = surfaces;
-    candidates.sort_by(|(a, _), (b, _)| {
-        let (a, b) = (&engine.bundle.activities[*a], &engine.bundle.activities[*b]);
-        b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id))
-    });
+    // Priority descending, then id ascending: the precomputed order (stable, so candidates of
+    // the same place keep their request order).
+    candidates.sort_by_key(|&(index, _)| engine.activity_order[index]);
+    // Each (activity, scope) once, where it first appeared: repeats share a place, so they are
+    // in the same run of equal places.
+    let mut unique: Vec<(usize, usize)> = Vec::with_capacity(candidates.len());
+    let mut start = 0;
+    for candidate in candidates {
+        let place = engine.activity_order[candidate.0];
+        if unique
+            .get(start)
+            .is_some_and(|&(first, _)| engine.activity_order[first] != place)
+        {
+            start = unique.len();
+        }
+        if !unique[start..].contains(&candidate) {
+            unique.push(candidate);
+        }
+    }
+    let candidates = unique;
+    let scopes = scopes.names;
+    // At most one reason per candidate, and the offers' at most: one allocation for both.
+    run.reasons.reserve(candidates.len() + run.offer_reasons);
 
     let feed_size = engine
         .bundle
         .settings
         .card_feed_size
         .unwrap_or(DEFAULT_FEED_SIZE);
-    let mut claims: HashMap<(Arc<str>, Channel), Claim> = HashMap::new();
+    // Claims per scope number, then per channel.
+    let mut claims: Vec<Vec<(Channel, Claim)>> = Vec::new();
+    claims.resize_with(scopes.len(), Vec::new);
     let mut in_app: Option<String> = None;
-    let mut propositions = Vec::new();
-    for (index, scope) in candidates {
+    // At most one per candidate, reserved once: growing it repeatedly costs more.
+    let mut propositions = Vec::with_capacity(candidates.len());
+    for (index, scope_number) in candidates {
+        let scope = &scopes[scope_number];
         let activity = &engine.bundle.activities[index];
         let selected = match check(run, index) {
             Ok(selected) => selected,
             Err((outcome, detail)) => {
-                run.reason(&engine.activity_ids[index], &scope, outcome, detail);
+                run.reason(&engine.activity_ids[index], scope, outcome, detail);
                 continue;
             }
         };
         let Some(channel) = activity.channel() else {
             continue;
         };
-        let claim = claims.entry((scope.clone(), channel)).or_default();
+        let slot = &mut claims[scope_number];
+        let at = match slot.iter().position(|(c, _)| *c == channel) {
+            Some(at) => at,
+            None => {
+                slot.push((channel, Claim::default()));
+                slot.len() - 1
+            }
+        };
+        let claim = &mut slot[at].1;
         if let Some(skip) = conflict(claim, channel, &selected, feed_size, in_app.as_deref()) {
-            run.reason(&engine.activity_ids[index], &scope, skip.0, skip.1);
+            run.reason(&engine.activity_ids[index], scope, skip.0, skip.1);
             continue;
         }
         let rendered = match selected.content {
@@ -112,16 +164,16 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
                 Err(message) => {
                     run.reason(
                         &engine.activity_ids[index],
-                        &scope,
+                        scope,
                         Outcome::Error,
-                        Some(message),
+                        Some(message.into()),
                     );
                     continue;
                 }
             },
             None => None,
         };
-        take(claim, channel, &selected, &activity.id);
+        take(claim, channel, &selected, &engine.lost_to[index]);
         if channel == Channel::InApp {
             in_app = Some(activity.id.clone());
         }
@@ -139,16 +191,17 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
         };
         run.reason(
             &engine.activity_ids[index],
-            &scope,
+            scope,
             outcome,
-            variant_id.as_ref().map(|v| format!("variant {v}")),
+            variant_id
+                .as_ref()
+                .map(|v| Arc::from(format!("variant {v}"))),
         );
         propositions.push(Proposition {
-            token: format!(
-                "{}:{}:{}",
-                run.decision_id,
-                activity.id,
-                variant_id.as_deref().unwrap_or("")
+            token: super::token(
+                &run.decision_id,
+                &activity.id,
+                variant_id.as_deref().unwrap_or(""),
             ),
             surface: scope.to_string(),
             activity_id: activity.id.clone(),
@@ -188,7 +241,7 @@ fn check<'b>(run: &mut Run<'b>, index: usize) -> Result<Selected<'b>, Skip> {
     if let Some(window) = activity.quiet_hours.iter().find(|w| run.clock.in_window(w)) {
         return Err((
             Outcome::QuietHours,
-            Some(format!("{}–{}", window.from, window.to)),
+            Some(format!("{}–{}", window.from, window.to).into()),
         ));
     }
     let content = primary_content(activity);
@@ -208,13 +261,12 @@ fn check<'b>(run: &mut Run<'b>, index: usize) -> Result<Selected<'b>, Skip> {
             let seen = |event| tally.of(&activity.id, event, crate::bundle::Period::Lifetime);
             let exhausted = match message.frequency {
                 DisplayFrequency::EveryTime => None,
-                DisplayFrequency::Once => (seen("display") >= 1).then(|| "shown once".to_owned()),
+                DisplayFrequency::Once => (seen("display") >= 1).then(|| Arc::from("shown once")),
                 DisplayFrequency::UntilClicked => {
-                    (seen("click") >= 1).then(|| "clicked".to_owned())
+                    (seen("click") >= 1).then(|| Arc::from("clicked"))
                 }
-                DisplayFrequency::Times { times } => {
-                    (seen("display") >= u64::from(times)).then(|| format!("shown {times} times"))
-                }
+                DisplayFrequency::Times { times } => (seen("display") >= u64::from(times))
+                    .then(|| Arc::from(format!("shown {times} times"))),
             };
             if let Some(detail) = exhausted {
                 return Err((Outcome::Frequency, Some(detail)));
@@ -247,11 +299,7 @@ fn check<'b>(run: &mut Run<'b>, index: usize) -> Result<Selected<'b>, Skip> {
         if count >= u64::from(cap.max) {
             return Err((
                 Outcome::Cap,
-                Some(format!(
-                    "{count}/{} {event} per {}",
-                    cap.max,
-                    cap.period.name()
-                )),
+                Some(format!("{count}/{} {event} per {}", cap.max, cap.period.name()).into()),
             ));
         }
     }
@@ -276,7 +324,7 @@ fn check<'b>(run: &mut Run<'b>, index: usize) -> Result<Selected<'b>, Skip> {
                     cap.max,
                     cap.period.name()
                 );
-                return Err((Outcome::Cap, Some(detail)));
+                return Err((Outcome::Cap, Some(detail.into())));
             }
         }
     }
@@ -369,18 +417,21 @@ fn conflict(
     feed_size: u32,
     in_app: Option<&str>,
 ) -> Option<Skip> {
-    let lost_to = |winner: &str| Some((Outcome::Conflict, Some(format!("lost to {winner}"))));
+    let lost_to = |detail: &Arc<str>| Some((Outcome::Conflict, Some(Arc::clone(detail))));
     match channel {
-        Channel::InApp => {
-            in_app.map(|shown| (Outcome::Suppressed, Some(format!("{shown} is shown"))))
-        }
+        Channel::InApp => in_app.map(|shown| {
+            (
+                Outcome::Suppressed,
+                Some(format!("{shown} is shown").into()),
+            )
+        }),
         Channel::Card => (claim.cards >= feed_size).then(|| {
             (
                 Outcome::Conflict,
-                Some(format!("the feed holds {feed_size}")),
+                Some(format!("the feed holds {feed_size}").into()),
             )
         }),
-        Channel::Code => claim.whole.as_deref().and_then(lost_to),
+        Channel::Code => claim.whole.as_ref().and_then(lost_to),
         Channel::Web => {
             if let Some(winner) = &claim.whole {
                 return lost_to(winner);
@@ -389,15 +440,16 @@ fn conflict(
                 Some(Content::Web { actions }) => actions
                     .iter()
                     .find_map(|a| claim.selectors.get(&a.selector))
-                    .and_then(|w| lost_to(w)),
+                    .and_then(&lost_to),
                 // A control keeps the whole surface as it is.
-                _ => claim.selectors.values().next().and_then(|w| lost_to(w)),
+                _ => claim.selectors.values().next().and_then(lost_to),
             }
         }
     }
 }
 
-fn take(claim: &mut Claim, channel: Channel, selected: &Selected<'_>, id: &str) {
+/// Gives the surface (or its selectors) to the activity whose losers read `lost_to`.
+fn take(claim: &mut Claim, channel: Channel, selected: &Selected<'_>, lost_to: &Arc<str>) {
     match (channel, selected.content) {
         (Channel::Card, _) => claim.cards += 1,
         (Channel::Web, Some(Content::Web { actions })) => {
@@ -405,9 +457,9 @@ fn take(claim: &mut Claim, channel: Channel, selected: &Selected<'_>, id: &str) 
                 claim
                     .selectors
                     .entry(action.selector.clone())
-                    .or_insert_with(|| id.to_owned());
+                    .or_insert_with(|| Arc::clone(lost_to));
             }
         }
-        _ => claim.whole = Some(id.to_owned()),
+        _ => claim.whole = Some(Arc::clone(lost_to)),
     }
 }

@@ -219,7 +219,44 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
         .iter()
         .filter_map(|a| Some((a.id.clone(), a.channel()?)))
         .collect();
+    let activity_order = order(
+        bundle
+            .activities
+            .iter()
+            .map(|a| (a.priority, a.id.as_str()))
+            .collect(),
+    );
+    let offer_order = order(
+        bundle
+            .offers
+            .iter()
+            .map(|o| (o.priority, o.id.as_str()))
+            .collect(),
+    );
+    let most_offers = offers_by_placement
+        .values()
+        .map(Vec::len)
+        .max()
+        .unwrap_or(0);
+    let rank_details = (1..=most_offers)
+        .map(|rank| Arc::from(format!("rank {rank}")))
+        .collect();
+    let lost_to = bundle
+        .activities
+        .iter()
+        .map(|a| Arc::from(format!("lost to {}", a.id)))
+        .collect();
+    let placement_surfaces = bundle
+        .placements
+        .iter()
+        .map(|p| p.surface.to_string())
+        .collect();
     Ok(Engine {
+        lost_to,
+        placement_surfaces,
+        activity_order,
+        offer_order,
+        rank_details,
         activities,
         by_page,
         wildcards,
@@ -248,6 +285,26 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
         projection: c.reads,
         bundle,
     })
+}
+
+/// Each item's place in the order conflicts are settled by: priority descending, then id
+/// ascending. Items with the same priority and id share a place, so sorting by place is sorting
+/// by (priority, id).
+fn order<P: Ord + Copy>(keys: Vec<(P, &str)>) -> Vec<u32> {
+    let mut sorted: Vec<usize> = (0..keys.len()).collect();
+    sorted.sort_by(|&a, &b| {
+        let ((pa, ia), (pb, ib)) = (keys[a], keys[b]);
+        pb.cmp(&pa).then_with(|| ia.cmp(ib))
+    });
+    let mut places = vec![0u32; keys.len()];
+    let mut place = 0u32;
+    for (n, &index) in sorted.iter().enumerate() {
+        if n > 0 && keys[sorted[n - 1]] != keys[index] {
+            place += 1;
+        }
+        places[index] = place;
+    }
+    places
 }
 
 impl Compiler {

@@ -53,6 +53,16 @@ pub struct Engine {
     activity_ids: Vec<Arc<str>>,
     offer_ids: Vec<Arc<str>>,
     placement_ids: Vec<Arc<str>>,
+    /// Each activity's place in the (priority descending, id ascending) order.
+    activity_order: Vec<u32>,
+    /// Each offer's place in the (priority descending, id ascending) order.
+    offer_order: Vec<u32>,
+    /// `lost to {id}` per activity: the detail of those that lose a conflict to it, shared.
+    lost_to: Vec<Arc<str>>,
+    /// Each placement's surface, as decisions show it.
+    placement_surfaces: Vec<String>,
+    /// `rank 1`, `rank 2`, ...: the details of ranked-out offers, shared.
+    rank_details: Vec<Arc<str>>,
     /// Placement indexes per page (`scheme://host/path`).
     placements_by_page: HashMap<String, Vec<usize>>,
     /// Offer indexes per placement id.
@@ -130,6 +140,10 @@ struct Run<'e> {
     render_text: crate::template::RenderOptions,
     /// The requested surfaces, parsed once.
     surfaces: Vec<Result<crate::bundle::Surface, String>>,
+    /// The placements on the requested surfaces, in bundle order.
+    placements: Vec<usize>,
+    /// At most how many reasons the placements give.
+    offer_reasons: usize,
 }
 
 /// At most this many diagnostics are returned per decision.
@@ -152,8 +166,11 @@ impl<'e> Run<'e> {
                 crate::bundle::Surface::parse(s)
                     .map_err(|e| format!("request: `{s}` is not a surface: {e}"))
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let (placements, offer_reasons) = offers::placements(engine, &surfaces);
         Run {
+            placements,
+            offer_reasons,
             engine,
             input,
             clock: clock::Clock::new(input.now, input.snapshot.time_zone.as_deref()),
@@ -164,7 +181,7 @@ impl<'e> Run<'e> {
             env: Env::new(input.now),
             consent,
             decision_id: decision_id(engine, input),
-            reasons: Vec::with_capacity(64),
+            reasons: Vec::new(),
             assignments: BTreeMap::new(),
             diagnostics: Vec::new(),
         }
@@ -175,7 +192,7 @@ impl<'e> Run<'e> {
         id: &Arc<str>,
         scope: &Arc<str>,
         outcome: Outcome,
-        detail: Option<String>,
+        detail: Option<Arc<str>>,
     ) {
         self.reasons.push(Reason {
             id: Arc::clone(id),
@@ -193,11 +210,11 @@ impl<'e> Run<'e> {
 
     /// Evaluates a condition over the decision's data, recording its diagnostics.
     fn holds(&mut self, expr: &Expr, what: &str) -> bool {
-        let evaluation = expr.eval(&self.data, &self.env);
-        for diagnostic in &evaluation.diagnostics {
+        let (matched, diagnostics) = expr.matches_diagnosed(&self.data, &self.env);
+        for diagnostic in &diagnostics {
             self.diagnostic(format!("{what}: {diagnostic}"));
         }
-        evaluation.truthy()
+        matched
     }
 
     /// The unit experiments bucket on.
@@ -281,6 +298,17 @@ fn decision_id(engine: &Engine, input: &DecideInput) -> String {
     let high = crate::hash::murmur3_x86_32(key.as_bytes(), 0x5741_594d);
     let low = crate::hash::murmur3_x86_32(key.as_bytes(), 0x4445_4349);
     format!("{high:08x}{low:08x}")
+}
+
+/// A tracking token, `{a}:{b}:{c}`, built in one allocation.
+fn token(a: &str, b: &str, c: &str) -> String {
+    let mut token = String::with_capacity(a.len() + b.len() + c.len() + 2);
+    token.push_str(a);
+    token.push(':');
+    token.push_str(b);
+    token.push(':');
+    token.push_str(c);
+    token
 }
 
 /// Shared handle to a compiled condition.

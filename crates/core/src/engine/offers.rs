@@ -3,7 +3,7 @@
 //! back when nothing is eligible.
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -18,11 +18,14 @@ struct Ranked {
     score: f64,
 }
 
-pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
-    let engine = run.engine;
-    // The placements on the requested surfaces, in bundle order.
+/// The placements on the requested surfaces, in bundle order, and how many reasons they can
+/// give at most (one per offer of each placement, plus its fallback).
+pub(super) fn placements(
+    engine: &super::Engine,
+    surfaces: &[Result<crate::bundle::Surface, String>],
+) -> (Vec<usize>, usize) {
     let mut placements: Vec<usize> = Vec::new();
-    for surface in run.surfaces.iter().filter_map(|s| s.as_ref().ok()) {
+    for surface in surfaces.iter().filter_map(|s| s.as_ref().ok()) {
         for &index in engine
             .placements_by_page
             .get(&surface.page_key())
@@ -40,8 +43,25 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
     }
     placements.sort_unstable();
     placements.dedup();
-    let mut used: HashSet<usize> = HashSet::new();
-    let mut out = Vec::new();
+    let most_reasons: usize = placements
+        .iter()
+        .filter_map(|&p| {
+            engine
+                .offers_by_placement
+                .get(&engine.bundle.placements[p].id)
+        })
+        .map(|offers| offers.len() + 1)
+        .sum();
+    (placements, most_reasons)
+}
+
+pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
+    let engine = run.engine;
+    // Found by `Run::new`, so that the activities reserve every reason in one go.
+    let placements = std::mem::take(&mut run.placements);
+    // Offers chosen so far: a handful, so a list.
+    let mut used: Vec<usize> = Vec::new();
+    let mut out = Vec::with_capacity(placements.len());
     for placement_index in placements {
         let placement = &engine.bundle.placements[placement_index];
         let Some(policy) = engine.policies.get(&placement.id) else {
@@ -50,13 +70,12 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
         };
         let definition = &engine.bundle.policies[policy.index];
         let scope = &engine.placement_ids[placement_index];
-        let mut ranked = Vec::new();
-        for &index in engine
+        let offers = engine
             .offers_by_placement
             .get(&placement.id)
-            .into_iter()
-            .flatten()
-        {
+            .map_or(&[][..], Vec::as_slice);
+        let mut ranked = Vec::with_capacity(offers.len());
+        for &index in offers {
             if policy.fallback == Some(index) {
                 continue;
             }
@@ -71,16 +90,12 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
             let score = score(run, index, &definition.ranking, policy);
             ranked.push(Ranked { index, score });
         }
+        // Score descending, then priority descending and id ascending (the precomputed order).
         ranked.sort_by(|a, b| {
-            let (oa, ob) = (
-                &engine.bundle.offers[a.index],
-                &engine.bundle.offers[b.index],
-            );
             b.score
                 .partial_cmp(&a.score)
                 .unwrap_or(Ordering::Equal)
-                .then_with(|| ob.priority.cmp(&oa.priority))
-                .then_with(|| oa.id.cmp(&ob.id))
+                .then_with(|| engine.offer_order[a.index].cmp(&engine.offer_order[b.index]))
         });
         let top = definition.top as usize;
         let mut items = Vec::new();
@@ -90,13 +105,16 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
                     &engine.offer_ids[candidate.index],
                     scope,
                     Outcome::Ranked,
-                    Some(format!("rank {}", rank + 1)),
+                    Some(match engine.rank_details.get(rank) {
+                        Some(detail) => Arc::clone(detail),
+                        None => Arc::from(format!("rank {}", rank + 1)),
+                    }),
                 );
                 continue;
             }
             match item(run, candidate.index, &placement.id, candidate.score, false) {
                 Ok(item) => {
-                    used.insert(candidate.index);
+                    used.push(candidate.index);
                     run.reason(
                         &engine.offer_ids[candidate.index],
                         scope,
@@ -109,7 +127,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
                     &engine.offer_ids[candidate.index],
                     scope,
                     Outcome::Error,
-                    Some(message),
+                    Some(message.into()),
                 ),
             }
         }
@@ -125,13 +143,17 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
                     &engine.offer_ids[index],
                     scope,
                     Outcome::Error,
-                    Some(message),
+                    Some(message.into()),
                 ),
             }
         }
         out.push(PlacementDecision {
             placement_id: placement.id.clone(),
-            surface: placement.surface.to_string(),
+            surface: engine
+                .placement_surfaces
+                .get(placement_index)
+                .cloned()
+                .unwrap_or_else(|| placement.surface.to_string()),
             policy_id: definition.id.clone(),
             items,
         });
@@ -139,7 +161,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
     out
 }
 
-type Skip = (Outcome, Option<String>);
+type Skip = (Outcome, Option<Arc<str>>);
 
 /// Consent, exhausted, schedule, collection, eligibility, caps.
 fn check(run: &mut Run<'_>, index: usize, policy: &CompiledPolicy) -> Result<(), Skip> {
@@ -179,7 +201,7 @@ fn check(run: &mut Run<'_>, index: usize, policy: &CompiledPolicy) -> Result<(),
         let count = tally.of(&offer.id, event, cap.period);
         if count >= u64::from(cap.max) {
             let detail = format!("{count}/{} {event} per {}", cap.max, cap.period.name());
-            return Err((Outcome::Cap, Some(detail)));
+            return Err((Outcome::Cap, Some(detail.into())));
         }
     }
     Ok(())
@@ -227,7 +249,7 @@ fn item(
         run.render_representation(&offer.id, representation)
     })?;
     Ok(OfferItem {
-        token: format!("{}:{}:{}", run.decision_id, offer.id, placement),
+        token: super::token(&run.decision_id, &offer.id, placement),
         offer_id: offer.id.clone(),
         format,
         content,

@@ -171,7 +171,7 @@ pub struct Reason {
     pub outcome: Outcome,
     /// Details for people: which cap, which window, who won the conflict.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<Arc<str>>,
 }
 
 /// The closed set of outcomes.

@@ -235,6 +235,15 @@ impl Expr {
         }
     }
 
+    /// [`Expr::matches`] with the diagnostics [`Expr::eval`] would record (an empty `Vec`, which
+    /// does not allocate, when there are none). Does not copy the result.
+    pub(crate) fn matches_diagnosed(&self, data: &Value, env: &Env) -> (bool, Vec<Diagnostic>) {
+        let mut ctx = eval::Ctx::new(data, env.now_ms, env.fuel);
+        let value = ctx.eval(&self.root);
+        let matched = !ctx.out_of_fuel && truthy(&value);
+        (matched, ctx.diags)
+    }
+
     /// Whether the expression's value is truthy for `data` (false if the fuel ran out). Does not
     /// copy the result.
     pub fn matches(&self, data: &Value, env: &Env) -> bool {

@@ -46,7 +46,8 @@ pub(crate) fn render(
                 lp: None,
             }],
         },
-        out: String::new(),
+        // The source's length is a fair first guess at the output's.
+        out: String::with_capacity(tpl.src.len()),
         fuel: opts.fuel,
         depth: 0,
         max_depth: opts.max_depth.min(DEPTH_CAP),
