@@ -109,10 +109,7 @@ async fn openapi_documents_every_route() {
 #[tokio::test]
 async fn bad_json_names_line_and_column() {
     let (state, dir) = temp_state();
-    let (admin, _) = state
-        .db
-        .write_blocking(|c| auth::create_key(c, auth::KeyKind::Admin, "t"))
-        .unwrap();
+    let admin = admin_key(&state);
     let (status, body) = call(
         &state,
         Request::put("/v1/profiles/u1")
@@ -130,10 +127,7 @@ async fn bad_json_names_line_and_column() {
 #[tokio::test]
 async fn bodies_over_the_limit_are_413() {
     let (state, dir) = temp_state();
-    let (admin, _) = state
-        .db
-        .write_blocking(|c| auth::create_key(c, auth::KeyKind::Admin, "t"))
-        .unwrap();
+    let admin = admin_key(&state);
     let (status, body) = call(
         &state,
         Request::put("/v1/profiles/u1")
@@ -145,4 +139,13 @@ async fn bodies_over_the_limit_are_413() {
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(body["status"], 413);
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A new admin key for `state`.
+fn admin_key(state: &AppState) -> String {
+    state
+        .db
+        .write_blocking(|c| auth::create_key(c, auth::KeyKind::Admin, "t"))
+        .unwrap()
+        .0
 }

@@ -76,6 +76,16 @@ impl Server {
         r
     }
 
+    /// Sends a request without a body.
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: Option<&str>,
+    ) -> reqwest::Response {
+        self.req(method, path, key).send().await.unwrap()
+    }
+
     async fn publish(&self, body: &str) -> (StatusCode, Value) {
         let r = self
             .req(reqwest::Method::POST, "/v1/bundles", Some(&self.admin))
@@ -151,10 +161,8 @@ fn verify(public_b64: &str, body: &[u8], header: &str) {
 async fn bundles_publish_validate_sign_cache_and_roll_back() {
     let s = start().await;
     let r = s
-        .req(reqwest::Method::GET, "/v1/bundle", Some(&s.client))
-        .send()
-        .await
-        .unwrap();
+        .send(reqwest::Method::GET, "/v1/bundle", Some(&s.client))
+        .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 
     let (status, body) = s.publish(SHOP).await;
@@ -179,10 +187,8 @@ async fn bundles_publish_validate_sign_cache_and_roll_back() {
 
     // The good bundle stayed current, and is served signed with an ETag.
     let r = s
-        .req(reqwest::Method::GET, "/v1/bundle", Some(&s.client))
-        .send()
-        .await
-        .unwrap();
+        .send(reqwest::Method::GET, "/v1/bundle", Some(&s.client))
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let etag = r.headers()["etag"].to_str().unwrap().to_owned();
     let signature = r.headers()["waymark-signature"]
@@ -194,10 +200,8 @@ async fn bundles_publish_validate_sign_cache_and_roll_back() {
     assert_eq!(served["id"], "demo-shop");
     assert_eq!(served["revision"], 1);
     let key: Value = s
-        .req(reqwest::Method::GET, "/v1/keys/signing", None)
-        .send()
+        .send(reqwest::Method::GET, "/v1/keys/signing", None)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -218,40 +222,32 @@ async fn bundles_publish_validate_sign_cache_and_roll_back() {
     second["id"] = json!("demo-shop-2");
     assert_eq!(s.publish(&second.to_string()).await.0, StatusCode::CREATED);
     let r = s
-        .req(
+        .send(
             reqwest::Method::POST,
             "/v1/bundles/1/rollback",
             Some(&s.admin),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let r = s
-        .req(
+        .send(
             reqwest::Method::POST,
             "/v1/bundles/3/rollback",
             Some(&s.admin),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let r = s
-        .req(
+        .send(
             reqwest::Method::POST,
             "/v1/bundles/9/rollback",
             Some(&s.admin),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let list: Value = s
-        .req(reqwest::Method::GET, "/v1/bundles", Some(&s.admin))
-        .send()
+        .send(reqwest::Method::GET, "/v1/bundles", Some(&s.admin))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -537,20 +533,16 @@ async fn events_are_idempotent_and_counted_in_the_next_snapshot() {
 
     // Erasing the profile erases its counters and events.
     let r = s
-        .req(reqwest::Method::DELETE, "/v1/profiles/ann", Some(&s.admin))
-        .send()
-        .await
-        .unwrap();
+        .send(reqwest::Method::DELETE, "/v1/profiles/ann", Some(&s.admin))
+        .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(
         s.snapshot("ann", Some(&s.admin), None).await.status(),
         StatusCode::NOT_FOUND
     );
     let metrics = s
-        .req(reqwest::Method::GET, "/metrics", None)
-        .send()
+        .send(reqwest::Method::GET, "/metrics", None)
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -582,10 +574,8 @@ async fn profiles_put_patch_get_delete() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let got: Value = s
-        .req(reqwest::Method::GET, "/v1/profiles/ann", Some(&s.admin))
-        .send()
+        .send(reqwest::Method::GET, "/v1/profiles/ann", Some(&s.admin))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -608,10 +598,8 @@ async fn profiles_put_patch_get_delete() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let r = s
-        .req(reqwest::Method::GET, "/v1/profiles/ann", Some(&s.client))
-        .send()
-        .await
-        .unwrap();
+        .send(reqwest::Method::GET, "/v1/profiles/ann", Some(&s.client))
+        .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
 
@@ -653,14 +641,12 @@ async fn reports_count_and_bandits_feed_the_next_bundle() {
     assert_eq!(status, StatusCode::OK);
 
     let report: Value = s
-        .req(
+        .send(
             reqwest::Method::GET,
             &format!("/v1/reports?from={day}&to={day}"),
             Some(&s.admin),
         )
-        .send()
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -683,14 +669,12 @@ async fn reports_count_and_bandits_feed_the_next_bundle() {
         (&json!(4), &json!(0))
     );
     let signups: Value = s
-        .req(
+        .send(
             reqwest::Method::GET,
             &format!("/v1/reports?from={day}&to={day}&conversion=signup"),
             Some(&s.admin),
         )
-        .send()
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -703,25 +687,21 @@ async fn reports_count_and_bandits_feed_the_next_bundle() {
         .clone();
     assert_eq!(control["conversions"], 1);
     let r = s
-        .req(
+        .send(
             reqwest::Method::GET,
             "/v1/reports?from=yesterday",
             Some(&s.admin),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 
     let bandits: Value = s
-        .req(
+        .send(
             reqwest::Method::POST,
             "/v1/bandits/recompute",
             Some(&s.admin),
         )
-        .send()
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -740,14 +720,12 @@ async fn reports_count_and_bandits_feed_the_next_bundle() {
         "{weights:?}"
     );
     let again: Value = s
-        .req(
+        .send(
             reqwest::Method::POST,
             "/v1/bandits/recompute",
             Some(&s.admin),
         )
-        .send()
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -759,10 +737,8 @@ async fn reports_count_and_bandits_feed_the_next_bundle() {
     // The next publication carries the weights.
     s.publish(SHOP).await;
     let bundle: Value = s
-        .req(reqwest::Method::GET, "/v1/bundle", Some(&s.client))
-        .send()
+        .send(reqwest::Method::GET, "/v1/bundle", Some(&s.client))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -774,10 +750,8 @@ async fn reports_count_and_bandits_feed_the_next_bundle() {
         .unwrap();
     assert_eq!(activity["experiment"]["bandit"], json!(weights));
     let report: Value = s
-        .req(reqwest::Method::GET, "/v1/reports", Some(&s.admin))
-        .send()
+        .send(reqwest::Method::GET, "/v1/reports", Some(&s.admin))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -799,10 +773,8 @@ async fn bandits_are_recomputed_on_a_schedule_and_keys_may_be_bearer_tokens() {
     for _ in 0..50 {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         let report: Value = s
-            .req(reqwest::Method::GET, "/v1/reports", Some(&s.admin))
-            .send()
+            .send(reqwest::Method::GET, "/v1/reports", Some(&s.admin))
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
