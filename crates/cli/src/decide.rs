@@ -117,11 +117,7 @@ fn explain(decision: &Decision) -> String {
     }
     out += "why:\n";
     for r in &decision.reasons {
-        let detail = r
-            .detail
-            .as_deref()
-            .map(|d| format!(": {d}"))
-            .unwrap_or_default();
+        let detail = r.detail.map(|d| format!(": {d}")).unwrap_or_default();
         out += &format!("  {:<24} {:<40} {:?}{detail}\n", r.id, r.scope, r.outcome);
     }
     for d in &decision.diagnostics {

@@ -10,15 +10,21 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A parsed surface URI in normal form.
+/// A parsed surface URI in normal form, kept as one string with the offsets of its parts, so
+/// that its page and site are slices of it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Surface {
-    scheme: String,
-    host: String,
-    /// The path without a trailing slash (`""` for the root) and without the wildcard star.
-    path: String,
+    /// `scheme://host/path`, then `/*` for a wildcard, then `#fragment`: how it displays.
+    text: String,
+    /// Where `://` starts.
+    scheme_end: usize,
+    /// Where the host ends (and the path starts).
+    host_end: usize,
+    /// Where the path ends: the path has no trailing slash (`""` for the root) and no star.
+    path_end: usize,
     wildcard: bool,
-    fragment: Option<String>,
+    /// Where the fragment starts, after `#`, when there is one.
+    fragment_start: Option<usize>,
 }
 
 /// Why a string is not a surface URI.
@@ -62,59 +68,98 @@ impl Surface {
         if path.contains('*') || host.contains('*') {
             return Err(SurfaceError::MisplacedWildcard);
         }
+        let path = path.trim_end_matches('/');
+        let fragment = fragment.filter(|f| !f.is_empty());
+        let mut text = String::with_capacity(uri.len() + 2);
+        text.push_str(&scheme);
+        let scheme_end = text.len();
+        text.push_str("://");
+        text.push_str(host);
+        text.make_ascii_lowercase();
+        let host_end = text.len();
+        text.push_str(path);
+        let path_end = text.len();
+        if wildcard {
+            text.push_str("/*");
+        }
+        let fragment_start = fragment.map(|fragment| {
+            text.push('#');
+            text.push_str(&fragment);
+            text.len() - fragment.len()
+        });
         Ok(Surface {
-            scheme,
-            host: host.to_ascii_lowercase(),
-            path: path.trim_end_matches('/').to_owned(),
+            text,
+            scheme_end,
+            host_end,
+            path_end,
             wildcard,
-            fragment: fragment.filter(|f| !f.is_empty()),
+            fragment_start,
         })
+    }
+
+    fn scheme(&self) -> &str {
+        &self.text[..self.scheme_end]
+    }
+
+    fn host(&self) -> &str {
+        &self.text[self.scheme_end + 3..self.host_end]
+    }
+
+    fn path(&self) -> &str {
+        &self.text[self.host_end..self.path_end]
     }
 
     /// The page this surface is on: the same URI without its `#fragment`.
     pub fn page(&self) -> Surface {
-        Surface {
-            fragment: None,
-            ..self.clone()
+        let mut page = self.clone();
+        if let Some(start) = page.fragment_start.take() {
+            page.text.truncate(start - 1);
         }
+        page
     }
 
     /// Whether content authored for `self` applies somewhere on the page `page` (any fragment).
     pub fn covers_page(&self, page: &Surface) -> bool {
-        self.scheme == page.scheme
-            && self.host == page.host
-            && if self.wildcard {
-                match page.path.strip_prefix(&self.path) {
-                    Some(rest) => self.path.is_empty() || rest.is_empty() || rest.starts_with('/'),
-                    None => false,
-                }
-            } else {
-                self.path == page.path
+        if !self.wildcard {
+            return self.page_key() == page.page_key();
+        }
+        self.text[..self.host_end] == page.text[..page.host_end]
+            && match page.path().strip_prefix(self.path()) {
+                Some(rest) => self.path().is_empty() || rest.is_empty() || rest.starts_with('/'),
+                None => false,
             }
     }
 
     /// The page's key, `scheme://host/path`, as the engine indexes surfaces.
-    pub fn page_key(&self) -> String {
-        format!("{}://{}{}", self.scheme, self.host, self.path)
+    pub fn page_key(&self) -> &str {
+        &self.text[..self.path_end]
     }
 
     /// The location within the page, if any.
     pub fn fragment(&self) -> Option<&str> {
-        self.fragment.as_deref()
+        self.fragment_start.map(|start| &self.text[start..])
     }
 
     /// The scheme and host, which index surfaces by site.
     pub fn site(&self) -> (&str, &str) {
-        (&self.scheme, &self.host)
+        (self.scheme(), self.host())
+    }
+
+    /// `scheme://host`, which indexes wildcard surfaces.
+    pub fn site_key(&self) -> &str {
+        &self.text[..self.host_end]
     }
 
     /// The concrete surface for content authored for `self` when `page` is requested: `page`
     /// with this surface's fragment.
     pub fn on_page(&self, page: &Surface) -> Surface {
-        Surface {
-            fragment: self.fragment.clone(),
-            ..page.page()
+        let mut out = page.page();
+        if let Some(fragment) = self.fragment() {
+            out.text.push('#');
+            out.text.push_str(fragment);
+            out.fragment_start = Some(out.text.len() - fragment.len());
         }
+        out
     }
 
     /// Whether this surface ends in a wildcard.
@@ -125,20 +170,19 @@ impl Surface {
     /// Whether content authored for `self` (which may be a wildcard) applies to the concrete
     /// surface `requested`. Fragments must be equal; a wildcard matches any path below its prefix.
     pub fn covers(&self, requested: &Surface) -> bool {
-        self.fragment == requested.fragment && self.covers_page(requested)
+        self.fragment() == requested.fragment() && self.covers_page(requested)
     }
 }
 
 impl fmt::Display for Surface {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}://{}{}", self.scheme, self.host, self.path)?;
-        if self.wildcard {
-            f.write_str("/*")?;
-        }
-        if let Some(fragment) = &self.fragment {
-            write!(f, "#{fragment}")?;
-        }
-        Ok(())
+        f.write_str(&self.text)
+    }
+}
+
+impl AsRef<str> for Surface {
+    fn as_ref(&self) -> &str {
+        &self.text
     }
 }
 

@@ -1,13 +1,12 @@
 //! Choosing activities for the requested surfaces.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
 use crate::bundle::{Activity, Channel, Content, DisplayFrequency, Experiment, Trigger};
 use crate::hash;
 
 use super::Run;
+use super::fasthash::HashMap;
 use super::output::{Outcome, Proposition};
+use super::reasons::Name;
 
 /// The assignment kept for units in an experiment's holdout.
 pub(crate) const HOLDOUT: &str = "holdout";
@@ -26,19 +25,37 @@ struct Selected<'b> {
 struct Claim {
     /// The surface is taken whole (non-web content, or an experiment's control), with the detail
     /// of those that lose to its taker (`lost to {id}`).
-    whole: Option<Arc<str>>,
+    whole: Option<Name>,
     /// Web selectors taken, with the detail of those that lose to their taker.
-    selectors: HashMap<String, Arc<str>>,
+    selectors: HashMap<String, Name>,
     cards: u32,
 }
 
-type Skip = (Outcome, Option<Arc<str>>);
+/// A reason's detail: one of the engine's names, or text of this decision.
+enum Detail {
+    Name(Name),
+    Text(String),
+}
+
+impl From<&str> for Detail {
+    fn from(text: &str) -> Detail {
+        Detail::Text(text.to_owned())
+    }
+}
+
+impl From<String> for Detail {
+    fn from(text: String) -> Detail {
+        Detail::Text(text)
+    }
+}
+
+type Skip = (Outcome, Option<Detail>);
 
 /// Scope names, each once, by number.
 #[derive(Default)]
 struct Scopes {
-    names: Vec<Arc<str>>,
-    numbers: HashMap<Arc<str>, usize>,
+    names: Vec<String>,
+    numbers: HashMap<String, usize>,
 }
 
 impl Scopes {
@@ -46,11 +63,21 @@ impl Scopes {
         if let Some(&number) = self.numbers.get(name.as_str()) {
             return number;
         }
-        let name: Arc<str> = Arc::from(name);
         let number = self.names.len();
-        self.names.push(Arc::clone(&name));
+        self.names.push(name.clone());
         self.numbers.insert(name, number);
         number
+    }
+}
+
+impl Run<'_> {
+    /// Records why activity `index` is skipped on `scope`.
+    fn skip(&mut self, index: usize, scope: Name, (outcome, detail): Skip) {
+        let detail = detail.map(|detail| match detail {
+            Detail::Name(name) => name,
+            Detail::Text(text) => self.name(text),
+        });
+        self.reason(self.engine.activity_name(index), scope, outcome, detail);
     }
 }
 
@@ -73,9 +100,8 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
         let requested_scope: Option<usize> = surface
             .fragment()
             .map(|_| scopes.intern(surface.to_string()));
-        let (scheme, host) = surface.site();
-        let exact = engine.by_page.get(&surface.page_key());
-        let wild = engine.wildcards.get(&(scheme.to_owned(), host.to_owned()));
+        let exact = engine.by_page.get(surface.page_key());
+        let wild = engine.wildcards.get(surface.site_key());
         for &index in exact.into_iter().chain(wild).flatten() {
             let activity = &engine.bundle.activities[index];
             let concrete = match surface.fragment() {
@@ -117,6 +143,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
         }
     }
     let candidates = unique;
+    let scope_names: Vec<Name> = scopes.names.iter().map(|s| run.name(s.clone())).collect();
     let scopes = scopes.names;
     // At most one reason per candidate, and the offers' at most: one allocation for both.
     run.reasons.reserve(candidates.len() + run.offer_reasons);
@@ -134,11 +161,12 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
     let mut propositions = Vec::with_capacity(candidates.len());
     for (index, scope_number) in candidates {
         let scope = &scopes[scope_number];
+        let scope_name = scope_names[scope_number];
         let activity = &engine.bundle.activities[index];
         let selected = match check(run, index) {
             Ok(selected) => selected,
-            Err((outcome, detail)) => {
-                run.reason(&engine.activity_ids[index], scope, outcome, detail);
+            Err(skip) => {
+                run.skip(index, scope_name, skip);
                 continue;
             }
         };
@@ -155,25 +183,20 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
         };
         let claim = &mut slot[at].1;
         if let Some(skip) = conflict(claim, channel, &selected, feed_size, in_app.as_deref()) {
-            run.reason(&engine.activity_ids[index], scope, skip.0, skip.1);
+            run.skip(index, scope_name, skip);
             continue;
         }
         let rendered = match selected.content {
             Some(content) => match run.render_content(&activity.id, content) {
                 Ok(rendered) => Some(rendered),
                 Err(message) => {
-                    run.reason(
-                        &engine.activity_ids[index],
-                        scope,
-                        Outcome::Error,
-                        Some(message.into()),
-                    );
+                    run.skip(index, scope_name, (Outcome::Error, Some(message.into())));
                     continue;
                 }
             },
             None => None,
         };
-        take(claim, channel, &selected, &engine.lost_to[index]);
+        take(claim, channel, &selected, engine.lost_to(index));
         if channel == Channel::InApp {
             in_app = Some(activity.id.clone());
         }
@@ -189,14 +212,10 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
         } else {
             Outcome::Control
         };
-        run.reason(
-            &engine.activity_ids[index],
-            scope,
-            outcome,
-            variant_id
-                .as_ref()
-                .map(|v| Arc::from(format!("variant {v}"))),
-        );
+        let detail = variant_id
+            .as_ref()
+            .map(|v| Detail::Text(format!("variant {v}")));
+        run.skip(index, scope_name, (outcome, detail));
         propositions.push(Proposition {
             token: super::token(
                 &run.decision_id,
@@ -261,12 +280,14 @@ fn check<'b>(run: &mut Run<'b>, index: usize) -> Result<Selected<'b>, Skip> {
             let seen = |event| tally.of(&activity.id, event, crate::bundle::Period::Lifetime);
             let exhausted = match message.frequency {
                 DisplayFrequency::EveryTime => None,
-                DisplayFrequency::Once => (seen("display") >= 1).then(|| Arc::from("shown once")),
+                DisplayFrequency::Once => {
+                    (seen("display") >= 1).then(|| Detail::from("shown once"))
+                }
                 DisplayFrequency::UntilClicked => {
-                    (seen("click") >= 1).then(|| Arc::from("clicked"))
+                    (seen("click") >= 1).then(|| Detail::from("clicked"))
                 }
                 DisplayFrequency::Times { times } => (seen("display") >= u64::from(times))
-                    .then(|| Arc::from(format!("shown {times} times"))),
+                    .then(|| Detail::from(format!("shown {times} times"))),
             };
             if let Some(detail) = exhausted {
                 return Err((Outcome::Frequency, Some(detail)));
@@ -417,7 +438,7 @@ fn conflict(
     feed_size: u32,
     in_app: Option<&str>,
 ) -> Option<Skip> {
-    let lost_to = |detail: &Arc<str>| Some((Outcome::Conflict, Some(Arc::clone(detail))));
+    let lost_to = |detail: &Name| Some((Outcome::Conflict, Some(Detail::Name(*detail))));
     match channel {
         Channel::InApp => in_app.map(|shown| {
             (
@@ -449,7 +470,7 @@ fn conflict(
 }
 
 /// Gives the surface (or its selectors) to the activity whose losers read `lost_to`.
-fn take(claim: &mut Claim, channel: Channel, selected: &Selected<'_>, lost_to: &Arc<str>) {
+fn take(claim: &mut Claim, channel: Channel, selected: &Selected<'_>, lost_to: Name) {
     match (channel, selected.content) {
         (Channel::Card, _) => claim.cards += 1,
         (Channel::Web, Some(Content::Web { actions })) => {
@@ -457,9 +478,9 @@ fn take(claim: &mut Claim, channel: Channel, selected: &Selected<'_>, lost_to: &
                 claim
                     .selectors
                     .entry(action.selector.clone())
-                    .or_insert_with(|| Arc::clone(lost_to));
+                    .or_insert(lost_to);
             }
         }
-        _ => claim.whole = Some(Arc::clone(lost_to)),
+        _ => claim.whole = Some(lost_to),
     }
 }

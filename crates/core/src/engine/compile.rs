@@ -1,7 +1,9 @@
 //! Compiling a bundle: conditions to expressions, template strings to templates, and the
 //! indexes that keep a decision's cost proportional to what the requested surfaces can show.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
+
+use super::fasthash::HashMap;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
@@ -72,6 +74,8 @@ fn reads_offer(expr: Option<&Cond>) -> bool {
 struct Compiler {
     audiences: BTreeMap<String, Cond>,
     templates: HashMap<String, Template>,
+    /// Numbers of the paths conditions' shortcuts read (see `PathCache`).
+    paths: HashMap<String, usize>,
     reads: Projection,
     problems: Vec<Problem>,
 }
@@ -79,7 +83,8 @@ struct Compiler {
 pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
     let mut c = Compiler {
         audiences: BTreeMap::new(),
-        templates: HashMap::new(),
+        templates: HashMap::default(),
+        paths: HashMap::default(),
         reads: Projection::default(),
         problems: Vec::new(),
     };
@@ -149,7 +154,7 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
             }
         })
         .collect();
-    let mut policies = HashMap::new();
+    let mut policies = HashMap::default();
     for (index, policy) in bundle.policies.iter().enumerate() {
         let at = format!("/policies/{index}");
         let collection = policy
@@ -178,17 +183,16 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
     }
 
     // Activities by page (`scheme://host/path`), and wildcard ones by site.
-    let mut by_page: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut wildcards: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    let mut by_page: HashMap<String, Vec<usize>> = HashMap::default();
+    let mut wildcards: HashMap<String, Vec<usize>> = HashMap::default();
     for (index, activity) in bundle.activities.iter().enumerate() {
         let mut pages = HashSet::new();
         let mut sites = HashSet::new();
         for surface in &activity.surfaces {
             if surface.is_wildcard() {
-                let (scheme, host) = surface.site();
-                sites.insert((scheme.to_owned(), host.to_owned()));
+                sites.insert(surface.site_key().to_owned());
             } else {
-                pages.insert(surface.page_key());
+                pages.insert(surface.page_key().to_owned());
             }
         }
         for page in pages {
@@ -198,14 +202,14 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
             wildcards.entry(site).or_default().push(index);
         }
     }
-    let mut placements_by_page: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut placements_by_page: HashMap<String, Vec<usize>> = HashMap::default();
     for (index, placement) in bundle.placements.iter().enumerate() {
         placements_by_page
-            .entry(placement.surface.page_key())
+            .entry(placement.surface.page_key().to_owned())
             .or_default()
             .push(index);
     }
-    let mut offers_by_placement: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut offers_by_placement: HashMap<String, Vec<usize>> = HashMap::default();
     for (index, offer) in bundle.offers.iter().enumerate() {
         for placement in offer.representations.keys() {
             offers_by_placement
@@ -238,46 +242,46 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
         .map(Vec::len)
         .max()
         .unwrap_or(0);
-    let rank_details = (1..=most_offers)
-        .map(|rank| Arc::from(format!("rank {rank}")))
-        .collect();
-    let lost_to = bundle
-        .activities
-        .iter()
-        .map(|a| Arc::from(format!("lost to {}", a.id)))
-        .collect();
+    let mut names: Vec<Box<str>> = Vec::new();
+    names.extend(bundle.activities.iter().map(|a| a.id.as_str().into()));
+    let offers_at = names.len();
+    names.extend(bundle.offers.iter().map(|o| o.id.as_str().into()));
+    let placements_at = names.len();
+    names.extend(bundle.placements.iter().map(|p| p.id.as_str().into()));
+    let lost_to_at = names.len();
+    names.extend(
+        bundle
+            .activities
+            .iter()
+            .map(|a| format!("lost to {}", a.id).into_boxed_str()),
+    );
+    let ranks_at = names.len();
+    names.extend((1..=most_offers).map(|rank| format!("rank {rank}").into_boxed_str()));
+    let name_bases = super::Names {
+        offers: offers_at,
+        placements: placements_at,
+        lost_to: lost_to_at,
+        ranks: ranks_at,
+        end: names.len(),
+    };
     let placement_surfaces = bundle
         .placements
         .iter()
         .map(|p| p.surface.to_string())
         .collect();
     Ok(Engine {
-        lost_to,
+        paths: c.paths.len(),
+        names: names.into(),
+        name_bases,
         placement_surfaces,
         activity_order,
         offer_order,
-        rank_details,
         activities,
         by_page,
         wildcards,
         offers,
         offers_by_placement,
         placements_by_page,
-        activity_ids: bundle
-            .activities
-            .iter()
-            .map(|a| Arc::from(a.id.as_str()))
-            .collect(),
-        offer_ids: bundle
-            .offers
-            .iter()
-            .map(|o| Arc::from(o.id.as_str()))
-            .collect(),
-        placement_ids: bundle
-            .placements
-            .iter()
-            .map(|p| Arc::from(p.id.as_str()))
-            .collect(),
         policies,
         templates: c.templates,
         partials,
@@ -323,8 +327,13 @@ impl Compiler {
             Condition::Audience { audience } => return self.audiences.get(audience).cloned(),
         };
         match compiled {
-            Ok(expr) => {
+            Ok(mut expr) => {
                 self.reads.add_expr(&expr);
+                let paths = &mut self.paths;
+                expr.number_path(|key| {
+                    let next = paths.len();
+                    *paths.entry(key).or_insert(next)
+                });
                 Some(Arc::new(expr))
             }
             Err(message) => {

@@ -13,30 +13,35 @@ mod activities;
 mod clock;
 mod compile;
 mod counters;
+mod fasthash;
 mod input;
 mod offers;
 mod output;
 mod projection;
+mod reasons;
 mod render;
 mod state;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 use crate::bundle::{Bundle, BundleErrors, Channel};
-use crate::expr::{Env, Expr};
+use crate::expr::{Env, Expr, PathCache};
 use crate::template::{Partials, Template};
+use fasthash::HashMap;
+use reasons::Name;
 
 pub use input::{
     Consent, ConsentState, Counter, Counters, DecideInput, LocalEvent, Request, Snapshot, State,
 };
 pub use output::{
-    Decision, OfferItem, Outcome, PlacementDecision, Proposition, Reason, Rendered, RenderedAction,
+    Decision, OfferItem, Outcome, PlacementDecision, Proposition, Rendered, RenderedAction,
     RenderedButton, RenderedCard, RenderedImage, RenderedInApp, StateChanges,
 };
 pub use projection::Projection;
+pub use reasons::{Reason, ReasonRef, Reasons};
 pub use state::{MAX_EVENT_AGE_MS, MAX_EVENTS};
 
 /// A compiled bundle, ready to decide.
@@ -47,22 +52,19 @@ pub struct Engine {
     /// Activity indexes per page (`scheme://host/path`) for their non-wildcard surfaces.
     by_page: HashMap<String, Vec<usize>>,
     /// Activity indexes per (scheme, host) for their wildcard surfaces.
-    wildcards: HashMap<(String, String), Vec<usize>>,
+    wildcards: HashMap<String, Vec<usize>>,
     offers: Vec<compile::CompiledOffer>,
-    /// Shared ids for reasons, by index.
-    activity_ids: Vec<Arc<str>>,
-    offer_ids: Vec<Arc<str>>,
-    placement_ids: Vec<Arc<str>>,
+    /// How many condition paths are numbered for each decision's `PathCache`.
+    paths: usize,
+    /// The names reasons refer to (see [`Names`]), shared by every decision.
+    names: Arc<[Box<str>]>,
+    name_bases: Names,
     /// Each activity's place in the (priority descending, id ascending) order.
     activity_order: Vec<u32>,
     /// Each offer's place in the (priority descending, id ascending) order.
     offer_order: Vec<u32>,
-    /// `lost to {id}` per activity: the detail of those that lose a conflict to it, shared.
-    lost_to: Vec<Arc<str>>,
     /// Each placement's surface, as decisions show it.
     placement_surfaces: Vec<String>,
-    /// `rank 1`, `rank 2`, ...: the details of ranked-out offers, shared.
-    rank_details: Vec<Arc<str>>,
     /// Placement indexes per page (`scheme://host/path`).
     placements_by_page: HashMap<String, Vec<usize>>,
     /// Offer indexes per placement id.
@@ -130,9 +132,11 @@ struct Run<'e> {
     /// `{profile, context, events, event}`: what conditions and templates see.
     data: Value,
     env: Env,
+    /// What the conditions' numbered paths found in `data`.
+    paths: PathCache,
     consent: bool,
     decision_id: String,
-    reasons: Vec<Reason>,
+    reasons: Reasons,
     assignments: BTreeMap<String, String>,
     diagnostics: Vec<String>,
     /// Render options for HTML fields and for text and URL fields.
@@ -179,27 +183,22 @@ impl<'e> Run<'e> {
             render_text,
             surfaces,
             env: Env::new(input.now),
+            paths: PathCache::new(engine.paths),
             consent,
             decision_id: decision_id(engine, input),
-            reasons: Vec::new(),
+            reasons: Reasons::new(Arc::clone(&engine.names)),
             assignments: BTreeMap::new(),
             diagnostics: Vec::new(),
         }
     }
 
-    fn reason(
-        &mut self,
-        id: &Arc<str>,
-        scope: &Arc<str>,
-        outcome: Outcome,
-        detail: Option<Arc<str>>,
-    ) {
-        self.reasons.push(Reason {
-            id: Arc::clone(id),
-            scope: Arc::clone(scope),
-            outcome,
-            detail,
-        });
+    fn reason(&mut self, id: Name, scope: Name, outcome: Outcome, detail: Option<Name>) {
+        self.reasons.push(id, scope, outcome, detail);
+    }
+
+    /// A name for a reason made by this decision.
+    fn name(&mut self, text: String) -> Name {
+        self.reasons.make(text)
     }
 
     fn diagnostic(&mut self, message: String) {
@@ -210,7 +209,7 @@ impl<'e> Run<'e> {
 
     /// Evaluates a condition over the decision's data, recording its diagnostics.
     fn holds(&mut self, expr: &Expr, what: &str) -> bool {
-        let (matched, diagnostics) = expr.matches_diagnosed(&self.data, &self.env);
+        let (matched, diagnostics) = expr.matches_cached(&self.data, &self.env, &mut self.paths);
         for diagnostic in &diagnostics {
             self.diagnostic(format!("{what}: {diagnostic}"));
         }
@@ -309,6 +308,42 @@ fn token(a: &str, b: &str, c: &str) -> String {
     token.push(':');
     token.push_str(c);
     token
+}
+
+/// Where each kind of name starts in [`Engine::names`]: activity ids, offer ids, placement ids,
+/// `lost to {activity id}` per activity (the detail of those that lose a conflict to it), then
+/// `rank 2`, `rank 3`, ... (the details of ranked-out offers).
+#[derive(Debug, Clone, Copy, Default)]
+struct Names {
+    offers: usize,
+    placements: usize,
+    lost_to: usize,
+    ranks: usize,
+    end: usize,
+}
+
+impl Engine {
+    fn activity_name(&self, index: usize) -> Name {
+        Name::shared(index)
+    }
+
+    fn offer_name(&self, index: usize) -> Name {
+        Name::shared(self.name_bases.offers + index)
+    }
+
+    fn placement_name(&self, index: usize) -> Name {
+        Name::shared(self.name_bases.placements + index)
+    }
+
+    fn lost_to(&self, activity: usize) -> Name {
+        Name::shared(self.name_bases.lost_to + activity)
+    }
+
+    /// `rank {rank}`, when the table has it.
+    fn rank_name(&self, rank: usize) -> Option<Name> {
+        let at = self.name_bases.ranks + rank.checked_sub(1)?;
+        (at < self.name_bases.end).then(|| Name::shared(at))
+    }
 }
 
 /// Shared handle to a compiled condition.

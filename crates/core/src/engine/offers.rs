@@ -2,16 +2,15 @@
 //! keep the top N without repeating an offer across the placements of one request, and fall
 //! back when nothing is eligible.
 
-use std::cmp::Ordering;
-use std::sync::Arc;
-
 use serde_json::Value;
+use std::cmp::Ordering;
 
 use crate::bundle::Ranking;
 
 use super::Run;
 use super::compile::CompiledPolicy;
 use super::output::{OfferItem, Outcome, PlacementDecision};
+use super::reasons::Name;
 
 struct Ranked {
     index: usize,
@@ -28,7 +27,7 @@ pub(super) fn placements(
     for surface in surfaces.iter().filter_map(|s| s.as_ref().ok()) {
         for &index in engine
             .placements_by_page
-            .get(&surface.page_key())
+            .get(surface.page_key())
             .into_iter()
             .flatten()
         {
@@ -69,7 +68,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
             continue;
         };
         let definition = &engine.bundle.policies[policy.index];
-        let scope = &engine.placement_ids[placement_index];
+        let scope = engine.placement_name(placement_index);
         let offers = engine
             .offers_by_placement
             .get(&placement.id)
@@ -80,18 +79,19 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
                 continue;
             }
             if let Err((outcome, detail)) = check(run, index, policy) {
-                run.reason(&engine.offer_ids[index], scope, outcome, detail);
+                run.reason(engine.offer_name(index), scope, outcome, detail);
                 continue;
             }
             if used.contains(&index) {
-                run.reason(&engine.offer_ids[index], scope, Outcome::Duplicate, None);
+                run.reason(engine.offer_name(index), scope, Outcome::Duplicate, None);
                 continue;
             }
             let score = score(run, index, &definition.ranking, policy);
             ranked.push(Ranked { index, score });
         }
         // Score descending, then priority descending and id ascending (the precomputed order).
-        ranked.sort_by(|a, b| {
+        // The order is unique, so an unstable sort gives the same result, faster.
+        ranked.sort_unstable_by(|a, b| {
             b.score
                 .partial_cmp(&a.score)
                 .unwrap_or(Ordering::Equal)
@@ -101,14 +101,15 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
         let mut items = Vec::new();
         for (rank, candidate) in ranked.iter().enumerate() {
             if rank >= top {
+                let detail = match engine.rank_name(rank + 1) {
+                    Some(name) => name,
+                    None => run.name(format!("rank {}", rank + 1)),
+                };
                 run.reason(
-                    &engine.offer_ids[candidate.index],
+                    engine.offer_name(candidate.index),
                     scope,
                     Outcome::Ranked,
-                    Some(match engine.rank_details.get(rank) {
-                        Some(detail) => Arc::clone(detail),
-                        None => Arc::from(format!("rank {}", rank + 1)),
-                    }),
+                    Some(detail),
                 );
                 continue;
             }
@@ -116,19 +117,22 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
                 Ok(item) => {
                     used.push(candidate.index);
                     run.reason(
-                        &engine.offer_ids[candidate.index],
+                        engine.offer_name(candidate.index),
                         scope,
                         Outcome::Chosen,
                         None,
                     );
                     items.push(item);
                 }
-                Err(message) => run.reason(
-                    &engine.offer_ids[candidate.index],
-                    scope,
-                    Outcome::Error,
-                    Some(message.into()),
-                ),
+                Err(message) => {
+                    let detail = run.name(message);
+                    run.reason(
+                        engine.offer_name(candidate.index),
+                        scope,
+                        Outcome::Error,
+                        Some(detail),
+                    );
+                }
             }
         }
         if items.is_empty()
@@ -136,15 +140,18 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
         {
             match item(run, index, &placement.id, 0.0, true) {
                 Ok(item) => {
-                    run.reason(&engine.offer_ids[index], scope, Outcome::Fallback, None);
+                    run.reason(engine.offer_name(index), scope, Outcome::Fallback, None);
                     items.push(item);
                 }
-                Err(message) => run.reason(
-                    &engine.offer_ids[index],
-                    scope,
-                    Outcome::Error,
-                    Some(message.into()),
-                ),
+                Err(message) => {
+                    let detail = run.name(message);
+                    run.reason(
+                        engine.offer_name(index),
+                        scope,
+                        Outcome::Error,
+                        Some(detail),
+                    );
+                }
             }
         }
         out.push(PlacementDecision {
@@ -161,7 +168,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
     out
 }
 
-type Skip = (Outcome, Option<Arc<str>>);
+type Skip = (Outcome, Option<Name>);
 
 /// Consent, exhausted, schedule, collection, eligibility, caps.
 fn check(run: &mut Run<'_>, index: usize, policy: &CompiledPolicy) -> Result<(), Skip> {
@@ -201,7 +208,7 @@ fn check(run: &mut Run<'_>, index: usize, policy: &CompiledPolicy) -> Result<(),
         let count = tally.of(&offer.id, event, cap.period);
         if count >= u64::from(cap.max) {
             let detail = format!("{count}/{} {event} per {}", cap.max, cap.period.name());
-            return Err((Outcome::Cap, Some(detail.into())));
+            return Err((Outcome::Cap, Some(run.name(detail))));
         }
     }
     Ok(())

@@ -2,7 +2,6 @@
 //! reasons for every candidate, and the state changes for the host to persist.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -22,7 +21,7 @@ pub struct Decision {
     /// Chosen offers per placement.
     pub offers: Vec<PlacementDecision>,
     /// Why each candidate was chosen, skipped or suppressed.
-    pub reasons: Vec<Reason>,
+    pub reasons: super::Reasons,
     /// What the host should persist (new sticky assignments).
     pub state_changes: StateChanges,
     /// Problems met while rendering or evaluating (type mismatches, missing values...).
@@ -158,20 +157,6 @@ pub struct OfferItem {
     pub score: f64,
     /// Echoed in events: `decisionId:offerId:placementId`.
     pub token: String,
-}
-
-/// Why a candidate was or was not chosen.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Reason {
-    /// The activity or offer.
-    pub id: Arc<str>,
-    /// The surface (activities) or placement (offers) it was considered for.
-    pub scope: Arc<str>,
-    pub outcome: Outcome,
-    /// Details for people: which cap, which window, who won the conflict.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<Arc<str>>,
 }
 
 /// The closed set of outcomes.

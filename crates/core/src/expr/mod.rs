@@ -137,6 +137,8 @@ mod ops;
 mod parser;
 mod path;
 mod refs;
+mod simple;
+pub(crate) use simple::PathCache;
 mod value;
 
 use serde_json::Value;
@@ -159,6 +161,8 @@ pub fn parse_timestamp_ms(s: &str) -> Option<i64> {
 #[derive(Clone, Debug)]
 pub struct Expr {
     root: ir::Node,
+    /// The shortcut for `path op literal` conditions.
+    simple: Option<simple::Simple>,
 }
 
 /// The evaluation environment: everything that varies between evaluations besides the data.
@@ -208,14 +212,59 @@ impl Evaluation {
 }
 
 impl Expr {
+    fn new(root: ir::Node) -> Expr {
+        Expr {
+            simple: simple::Simple::of(&root),
+            root,
+        }
+    }
+
+    /// The shortcut's answer, when it has one: never with a budget the general evaluator
+    /// could exhaust on the same condition (three nodes).
+    fn shortcut(&self, data: &Value, env: &Env) -> Option<bool> {
+        if env.fuel < 3 {
+            return None;
+        }
+        self.simple.as_ref()?.test(data)
+    }
+
+    /// Gives the shortcut's path a number in a [`PathCache`](simple::PathCache), from `number`
+    /// (called with the path's key; equal paths must get equal numbers).
+    pub(crate) fn number_path(&mut self, number: impl FnOnce(String) -> usize) {
+        if let Some(simple) = &mut self.simple
+            && let Some(key) = simple.path_key()
+        {
+            simple.set_slot(number(key));
+        }
+    }
+
+    /// [`matches_diagnosed`](Self::matches_diagnosed) with numbered paths looked up in `cache`,
+    /// which must have been filled from this same `data` only.
+    pub(crate) fn matches_cached(
+        &self,
+        data: &Value,
+        env: &Env,
+        cache: &mut simple::PathCache,
+    ) -> (bool, Vec<Diagnostic>) {
+        if env.fuel >= 3
+            && let Some(matched) = self
+                .simple
+                .as_ref()
+                .and_then(|s| s.test_cached(data, cache))
+        {
+            return (matched, Vec::new());
+        }
+        self.matches_diagnosed(data, env)
+    }
+
     /// Compiles the text language.
     pub fn parse(src: &str) -> Result<Expr, ParseError> {
-        parser::parse(src).map(|root| Expr { root })
+        parser::parse(src).map(Expr::new)
     }
 
     /// Compiles a JsonLogic rule.
     pub fn from_jsonlogic(rule: &Value) -> Result<Expr, JsonLogicError> {
-        jsonlogic::compile(rule).map(|root| Expr { root })
+        jsonlogic::compile(rule).map(Expr::new)
     }
 
     /// Evaluates against `data`, returning the value and any diagnostics.
@@ -238,6 +287,9 @@ impl Expr {
     /// [`Expr::matches`] with the diagnostics [`Expr::eval`] would record (an empty `Vec`, which
     /// does not allocate, when there are none). Does not copy the result.
     pub(crate) fn matches_diagnosed(&self, data: &Value, env: &Env) -> (bool, Vec<Diagnostic>) {
+        if let Some(matched) = self.shortcut(data, env) {
+            return (matched, Vec::new());
+        }
         let mut ctx = eval::Ctx::new(data, env.now_ms, env.fuel);
         let value = ctx.eval(&self.root);
         let matched = !ctx.out_of_fuel && truthy(&value);
@@ -247,6 +299,9 @@ impl Expr {
     /// Whether the expression's value is truthy for `data` (false if the fuel ran out). Does not
     /// copy the result.
     pub fn matches(&self, data: &Value, env: &Env) -> bool {
+        if let Some(matched) = self.shortcut(data, env) {
+            return matched;
+        }
         let mut ctx = eval::Ctx::new(data, env.now_ms, env.fuel);
         let value = ctx.eval(&self.root);
         !ctx.out_of_fuel && truthy(&value)

@@ -15,10 +15,13 @@ impl<'a> Ctx<'a> {
     pub(super) fn lookup(&mut self, node: &'a Node) -> Option<V<'a>> {
         match node {
             Node::Path { base, segs } => {
+                // Computed keys, evaluated first; most paths have none.
                 let mut keys: Vec<V<'a>> = Vec::new();
-                for seg in segs {
-                    if let Seg::Dyn(n) = seg {
-                        keys.push(self.eval(n));
+                if segs.iter().any(|seg| matches!(seg, Seg::Dyn(_))) {
+                    for seg in segs {
+                        if let Seg::Dyn(n) = seg {
+                            keys.push(self.eval(n));
+                        }
                     }
                 }
                 let start = match base {
@@ -115,7 +118,7 @@ fn step_index(v: &Value, i: i64) -> Option<&Value> {
     }
 }
 
-fn walk<'v>(mut cur: &'v Value, segs: &[Seg], dyns: &[V<'_>]) -> Option<&'v Value> {
+pub(super) fn walk<'v>(mut cur: &'v Value, segs: &[Seg], dyns: &[V<'_>]) -> Option<&'v Value> {
     let mut dyns = dyns.iter();
     for seg in segs {
         cur = match seg {
