@@ -45,13 +45,19 @@ const SCHEMES: [&str; 4] = ["web", "webapp", "mobileapp", "service"];
 impl Surface {
     /// Parses and normalises a surface URI.
     pub fn parse(uri: &str) -> Result<Surface, SurfaceError> {
-        let (scheme, rest) = uri.split_once("://").ok_or(SurfaceError::MissingScheme)?;
-        let scheme = scheme.to_ascii_lowercase();
-        if !SCHEMES.contains(&scheme.as_str()) {
-            return Err(SurfaceError::UnknownScheme(scheme));
+        // The first `:` usually starts `://`; searching for one byte is cheaper.
+        let (scheme, rest) = match uri.find(':') {
+            Some(colon) if uri[colon..].starts_with("://") => (&uri[..colon], &uri[colon + 3..]),
+            _ => uri.split_once("://").ok_or(SurfaceError::MissingScheme)?,
+        };
+        if !SCHEMES
+            .iter()
+            .any(|known| known.eq_ignore_ascii_case(scheme))
+        {
+            return Err(SurfaceError::UnknownScheme(scheme.to_ascii_lowercase()));
         }
         let (rest, fragment) = match rest.split_once('#') {
-            Some((rest, fragment)) => (rest, Some(fragment.to_owned())),
+            Some((rest, fragment)) => (rest, Some(fragment)),
             None => (rest, None),
         };
         let (host, path) = match rest.find('/') {
@@ -71,7 +77,7 @@ impl Surface {
         let path = path.trim_end_matches('/');
         let fragment = fragment.filter(|f| !f.is_empty());
         let mut text = String::with_capacity(uri.len() + 2);
-        text.push_str(&scheme);
+        text.push_str(scheme);
         let scheme_end = text.len();
         text.push_str("://");
         text.push_str(host);
@@ -84,7 +90,7 @@ impl Surface {
         }
         let fragment_start = fragment.map(|fragment| {
             text.push('#');
-            text.push_str(&fragment);
+            text.push_str(fragment);
             text.len() - fragment.len()
         });
         Ok(Surface {
@@ -97,14 +103,17 @@ impl Surface {
         })
     }
 
+    #[inline]
     fn scheme(&self) -> &str {
         &self.text[..self.scheme_end]
     }
 
+    #[inline]
     fn host(&self) -> &str {
         &self.text[self.scheme_end + 3..self.host_end]
     }
 
+    #[inline]
     fn path(&self) -> &str {
         &self.text[self.host_end..self.path_end]
     }
@@ -119,6 +128,7 @@ impl Surface {
     }
 
     /// Whether content authored for `self` applies somewhere on the page `page` (any fragment).
+    #[inline]
     pub fn covers_page(&self, page: &Surface) -> bool {
         if !self.wildcard {
             return self.page_key() == page.page_key();
@@ -131,11 +141,13 @@ impl Surface {
     }
 
     /// The page's key, `scheme://host/path`, as the engine indexes surfaces.
+    #[inline]
     pub fn page_key(&self) -> &str {
         &self.text[..self.path_end]
     }
 
     /// The location within the page, if any.
+    #[inline]
     pub fn fragment(&self) -> Option<&str> {
         self.fragment_start.map(|start| &self.text[start..])
     }
@@ -146,6 +158,7 @@ impl Surface {
     }
 
     /// `scheme://host`, which indexes wildcard surfaces.
+    #[inline]
     pub fn site_key(&self) -> &str {
         &self.text[..self.host_end]
     }
@@ -169,6 +182,7 @@ impl Surface {
 
     /// Whether content authored for `self` (which may be a wildcard) applies to the concrete
     /// surface `requested`. Fragments must be equal; a wildcard matches any path below its prefix.
+    #[inline]
     pub fn covers(&self, requested: &Surface) -> bool {
         self.fragment() == requested.fragment() && self.covers_page(requested)
     }

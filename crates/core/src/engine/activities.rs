@@ -22,12 +22,13 @@ struct Selected<'b> {
 
 /// What has been given away on a surface for a channel.
 #[derive(Default)]
-struct Claim {
+struct Claim<'b> {
     /// The surface is taken whole (non-web content, or an experiment's control), with the detail
     /// of those that lose to its taker (`lost to {id}`).
     whole: Option<Name>,
-    /// Web selectors taken, with the detail of those that lose to their taker.
-    selectors: HashMap<String, Name>,
+    /// Web selectors taken, with the detail of those that lose to their taker: a handful, so
+    /// a list.
+    selectors: Vec<(&'b str, Name)>,
     cards: u32,
 }
 
@@ -460,25 +461,34 @@ fn conflict(
             match selected.content {
                 Some(Content::Web { actions }) => actions
                     .iter()
-                    .find_map(|a| claim.selectors.get(&a.selector))
+                    .find_map(|a| {
+                        claim
+                            .selectors
+                            .iter()
+                            .find(|(selector, _)| *selector == a.selector)
+                            .map(|(_, winner)| winner)
+                    })
                     .and_then(&lost_to),
                 // A control keeps the whole surface as it is.
-                _ => claim.selectors.values().next().and_then(lost_to),
+                _ => claim
+                    .selectors
+                    .first()
+                    .map(|(_, winner)| winner)
+                    .and_then(lost_to),
             }
         }
     }
 }
 
 /// Gives the surface (or its selectors) to the activity whose losers read `lost_to`.
-fn take(claim: &mut Claim, channel: Channel, selected: &Selected<'_>, lost_to: Name) {
+fn take<'b>(claim: &mut Claim<'b>, channel: Channel, selected: &Selected<'b>, lost_to: Name) {
     match (channel, selected.content) {
         (Channel::Card, _) => claim.cards += 1,
         (Channel::Web, Some(Content::Web { actions })) => {
             for action in actions {
-                claim
-                    .selectors
-                    .entry(action.selector.clone())
-                    .or_insert(lost_to);
+                if !claim.selectors.iter().any(|(s, _)| *s == action.selector) {
+                    claim.selectors.push((&action.selector, lost_to));
+                }
             }
         }
         _ => claim.whole = Some(lost_to),

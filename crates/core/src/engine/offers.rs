@@ -3,7 +3,6 @@
 //! back when nothing is eligible.
 
 use serde_json::Value;
-use std::cmp::Ordering;
 
 use crate::bundle::Ranking;
 
@@ -13,8 +12,25 @@ use super::output::{OfferItem, Outcome, PlacementDecision};
 use super::reasons::Name;
 
 struct Ranked {
+    /// Score descending, then the precomputed (priority, id) order: one number, so that
+    /// sorting compares integers without looking anything up.
+    key: u128,
     index: usize,
     score: f64,
+}
+
+/// The sort key of an offer with `score` at `place` in the (priority, id) order.
+fn rank_key(score: f64, place: u32) -> u128 {
+    // Equal scores must tie (and -0 equals 0); NaN cannot come from JSON.
+    let score = if score == 0.0 { 0.0 } else { score };
+    let bits = score.to_bits();
+    // Ascending bits for ascending scores, then flipped for descending.
+    let ascending = if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    };
+    (u128::from(!ascending) << 32) | u128::from(place)
 }
 
 /// The placements on the requested surfaces, in bundle order, and how many reasons they can
@@ -87,16 +103,15 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
                 continue;
             }
             let score = score(run, index, &definition.ranking, policy);
-            ranked.push(Ranked { index, score });
+            ranked.push(Ranked {
+                key: rank_key(score, engine.offer_order[index]),
+                index,
+                score,
+            });
         }
-        // Score descending, then priority descending and id ascending (the precomputed order).
-        // The order is unique, so an unstable sort gives the same result, faster.
-        ranked.sort_unstable_by(|a, b| {
-            b.score
-                .partial_cmp(&a.score)
-                .unwrap_or(Ordering::Equal)
-                .then_with(|| engine.offer_order[a.index].cmp(&engine.offer_order[b.index]))
-        });
+        // Score descending, then priority descending and id ascending. Keys are unique, so an
+        // unstable sort gives the one order.
+        ranked.sort_unstable_by_key(|r| r.key);
         let top = definition.top as usize;
         let mut items = Vec::new();
         for (rank, candidate) in ranked.iter().enumerate() {
@@ -279,5 +294,35 @@ impl Run<'_> {
             map.remove("offer");
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::rank_key;
+
+    #[test]
+    fn rank_keys_order_by_score_descending_then_place() {
+        let scores = [
+            f64::NEG_INFINITY,
+            -2.5,
+            -0.0,
+            0.0,
+            1e-300,
+            0.5,
+            3.0,
+            1e300,
+            f64::INFINITY,
+        ];
+        for pair in scores.windows(2) {
+            assert!(rank_key(pair[0], 0) >= rank_key(pair[1], 0), "{pair:?}");
+        }
+        assert!(rank_key(3.0, 0) < rank_key(0.5, 0));
+        assert_eq!(rank_key(-0.0, 4), rank_key(0.0, 4));
+        assert!(rank_key(1.0, 1) < rank_key(1.0, 2));
+        assert!(rank_key(2.0, 9) < rank_key(1.0, 0));
     }
 }
