@@ -34,7 +34,9 @@ if (current) $("#who").value = current.profileId;
 
 $("#who").addEventListener("change", () => {
   const profile = config.profiles.find((p) => p.id === $("#who").value);
+  // A visitor's identity is known from the next page on (as after a sign-in), so reload.
   waymark("identify", profile ? { profileId: profile.id, token: profile.token } : null);
+  location.reload();
 });
 $("#cart").addEventListener("change", () => waymark("context", { cart: { total: Number($("#cart").value) } }));
 $("#add").addEventListener("click", () => {

@@ -365,6 +365,7 @@ export function createWaymark() {
         for (const raw of decision.propositions) {
           if (raw.content?.channel === "inApp") showMessage(withIds(decision, raw));
         }
+        emit("decision", decision);
         return decision;
       });
     },
