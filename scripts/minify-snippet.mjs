@@ -9,7 +9,7 @@ let code = readFileSync(input, "utf8")
   .map((line) => line.replace(/^\s*\/\/.*$/, "").replace(/\s+\/\/ .*$/, "").trim())
   .filter(Boolean)
   .join("\n");
-for (const [long, short] of [["selectors", "h"], ["timeout", "t"], ["src", "r"]]) {
+for (const [long, short] of [["selectors", "h"], ["sheet", "c"], ["timeout", "t"], ["src", "r"]]) {
   code = code.replace(new RegExp(`(?<![.\\w])${long}\\b(?!")`, "g"), short);
 }
 code = code

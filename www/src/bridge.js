@@ -4,8 +4,9 @@
 //   evaluateJavascript, or an addJavascriptInterface object `WaymarkAndroid` whose
 //   `initialState()` returns that JSON), and later with `waymark("identify" | "consent" |
 //   "context", ...)` through evaluateJavascript;
-// - receive every tracked event as `{type: "event", event}` and every deep-link click (a URL
-//   whose scheme is not http/https) as `{type: "deepLink", url}`: iOS through
+// - receive every tracked event as `{type: "event", event}` and every click on an action URL
+//   (a card's, an in-app button's) as `{type: "deepLink", url}`, which the app opens (in the
+//   webview or natively) instead of the SDK: iOS through
 //   `window.webkit.messageHandlers.waymark.postMessage(object)`, Android through
 //   `WaymarkAndroid.postMessage(jsonText)`.
 
@@ -28,6 +29,3 @@ export function nativeState() {
     return null;
   }
 }
-
-/** Whether `url` is a deep link for the app rather than a web page. */
-export const isDeepLink = (url) => /^[a-z][a-z0-9+.-]*:/i.test(url) && !/^https?:/i.test(url);

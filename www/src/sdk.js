@@ -7,7 +7,7 @@ import { applyAction, hide } from "./dom.js";
 import { createQueue } from "./track.js";
 import { createFeed, renderCards } from "./cards.js";
 import { showInApp } from "./inapp.js";
-import { isDeepLink, nativePost, nativeState } from "./bridge.js";
+import { nativePost, nativeState } from "./bridge.js";
 
 const DAY = 86400000;
 const SESSION = 30 * 60000;
@@ -132,7 +132,7 @@ export function createWaymark() {
   }
 
   function navigate(url) {
-    if (native && isDeepLink(url)) native({ type: "deepLink", url });
+    if (native) native({ type: "deepLink", url }); // in a webview, the app decides where links go
     else if (config.navigate) config.navigate(url);
     else location.assign(url);
   }

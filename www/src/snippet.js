@@ -6,16 +6,16 @@
   var f = (w.waymark = function () {
     f.q.push(arguments);
   });
-  var s;
+  var sheet, s;
   f.q = [];
   // A constructed stylesheet, not a <style>: a strict CSP allows it without 'unsafe-inline'.
   if (selectors && d.adoptedStyleSheets) {
-    s = new CSSStyleSheet();
-    s.replaceSync(selectors + "{visibility:hidden!important}");
-    d.adoptedStyleSheets = d.adoptedStyleSheets.concat(s);
+    sheet = new CSSStyleSheet();
+    sheet.replaceSync(selectors + "{visibility:hidden!important}");
+    d.adoptedStyleSheets = d.adoptedStyleSheets.concat(sheet);
     f.u = function () {
       d.adoptedStyleSheets = d.adoptedStyleSheets.filter(function (x) {
-        return x !== s;
+        return x !== sheet;
       });
     };
     setTimeout(f.u, timeout || 1e3);
