@@ -236,6 +236,7 @@ export function createWaymark() {
       if (edge) {
         const { decision, applied } = edge;
         edge = null;
+        await engine.catch(() => null); // the state functions need the wasm module
         saveState(applyStateChanges(JSON.stringify(state()), JSON.stringify(decision.stateChanges ?? {})));
         return render(decision, applied ?? []);
       }

@@ -48,13 +48,55 @@ pub fn demo(args: DemoArgs) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let index = args.www.join("demo/index.html");
         let router = waymark_server::app(state.clone())
-            .route("/demo/config.json", get(move || async move { Json(page.clone()) }));
+            .route("/demo/config.json", get(move || async move { Json(page.clone()) }))
+            .route("/demo/strict", get(move || strict(index.clone())));
         println!("Waymark demo: http://{addr}/demo/  (API at http://{addr}/v1, reports: waymark report --db {})", dir.join("demo.db").display());
         waymark_server::serve(listener, router).await.map_err(|e| format!("server stopped: {e}"))
     });
     let _ = std::fs::remove_dir_all(&dir);
     served
+}
+
+/// The strict Content-Security-Policy of `/demo/strict`: no inline script but the snippet
+/// (allowed by its SHA-256), no eval but WebAssembly's, no inline style, only this origin.
+pub fn strict_policy(html: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let hashes: Vec<String> = html
+        .split("<script>")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("</script>").map(|(code, _)| code))
+        .map(|code| {
+            let digest = sha2::Sha256::digest(code.as_bytes());
+            format!(
+                "'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            )
+        })
+        .collect();
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {}; connect-src 'self'; style-src 'self'",
+        hashes.join(" ")
+    )
+}
+
+/// `GET /demo/strict`: the demo page under [`strict_policy`].
+async fn strict(index: PathBuf) -> axum::response::Response {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+    match std::fs::read_to_string(&index) {
+        Ok(html) => (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
+                (header::CONTENT_SECURITY_POLICY, strict_policy(&html)),
+            ],
+            html,
+        )
+            .into_response(),
+        Err(e) => (StatusCode::NOT_FOUND, format!("{}: {e}", index.display())).into_response(),
+    }
 }
 
 /// Publishes the sample bundle, imports the sample profiles, creates a client key and visitor
