@@ -362,3 +362,81 @@ test("an edge decision in the page is used for the first view, then the SDK deci
   assert.notEqual(await page.evaluate(() => waymark.sdk.decision.decisionId), JSON.parse(decision).decisionId);
   await context.close();
 });
+
+test("DOM actions: late elements within the timeout, open shadow roots, never applied twice", async () => {
+  const { context, page } = await visit(server);
+  await page.goto(at(server));
+  await ready(page);
+  const out = await page.evaluate(async () => {
+    const { applyAction } = await import("/dist/dom.js");
+    const box = document.createElement("div");
+    document.body.append(box);
+    // Late: appears after 100 ms, within a 1 s window; another never appears in 200 ms.
+    setTimeout(() => box.insertAdjacentHTML("beforeend", '<p class="late">old</p>'), 100);
+    const late = applyAction({ selector: ".late", type: "setText", content: "new" }, 1000);
+    const never = applyAction({ selector: ".never", type: "setText", content: "x" }, 200);
+    // Shadow DOM: a host whose open shadow root is filled after the action starts.
+    const host = document.createElement("x-promo");
+    box.append(host);
+    const shadow = host.attachShadow({ mode: "open" });
+    const inShadow = applyAction({ selector: "x-promo >>> .title", type: "setText", content: "in the shadow" }, 1000);
+    setTimeout(() => (shadow.innerHTML = '<b class="title">plain</b>'), 50);
+    // Inserting actions run once per element, however often the decision is applied.
+    const list = document.createElement("ul");
+    list.id = "once-list";
+    box.append(list);
+    const append = { selector: "#once-list", type: "appendHtml", content: "<li>added</li>" };
+    await applyAction(append, 0);
+    await applyAction(append, 0);
+    // A re-render resets a setting action's element: it is applied again.
+    const text = { selector: "#once-list", type: "setAttribute", attributes: { "data-x": "1" } };
+    await applyAction(text, 0);
+    list.removeAttribute("data-x");
+    await applyAction(text, 0);
+    return {
+      late: [await late, box.querySelector(".late").textContent],
+      never: await never,
+      shadow: [await inShadow, shadow.querySelector(".title").textContent],
+      appended: list.children.length,
+      attribute: list.getAttribute("data-x"),
+    };
+  });
+  assert.deepEqual(out, { late: [1, "new"], never: 0, shadow: [1, "in the shadow"], appended: 1, attribute: "1" });
+  await context.close();
+});
+
+test("a bundle with a bad signature is refused and the last good copy kept, also when the API is down", async () => {
+  const init = () => {
+    window.__errors = [];
+    document.addEventListener("waymark:error", (e) => window.__errors.push(String(e.detail?.message ?? e.detail)));
+  };
+  const { context, page } = await visit(server, { profileId: "ann-gold", init });
+  await page.goto(at(server));
+  await ready(page);
+  const good = await page.evaluate(() => JSON.parse(localStorage.getItem("waymark:bundle")));
+  // Tampered: a changed body with the genuine signature header. Cached copies count as stale.
+  await page.route("**/v1/bundle", async (route) => {
+    const response = await route.fetch({ headers: { ...route.request().headers(), "if-none-match": "" } });
+    const body = (await response.text()).replace("your gold perks are waiting", "you have been hacked");
+    await route.fulfill({ response, body, headers: { ...response.headers(), etag: '"tampered"' } });
+  });
+  await page.evaluate(() => {
+    for (const key of ["waymark:bundle", "waymark:snapshot:ann-gold"]) {
+      localStorage.setItem(key, JSON.stringify({ ...JSON.parse(localStorage.getItem(key)), at: 0 }));
+    }
+  });
+  await page.reload();
+  await ready(page);
+  assert.equal(await page.textContent("#hero h1"), "Hi Ann, your gold perks are waiting");
+  assert.ok((await page.evaluate(() => window.__errors)).some((e) => /signature does not verify/.test(e)));
+  assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem("waymark:bundle")).etag), good.etag);
+
+  // The API unreachable, the cache stale: the last good copies still personalise.
+  await page.unroute("**/v1/bundle");
+  await page.route("**/v1/**", (route) => route.abort("connectionrefused"));
+  await page.reload();
+  await ready(page);
+  assert.equal(await page.textContent("#hero h1"), "Hi Ann, your gold perks are waiting");
+  assert.ok((await page.evaluate(() => window.__errors)).some((e) => /fetch/i.test(e)));
+  await context.close();
+});
