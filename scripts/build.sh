@@ -31,6 +31,7 @@ if [ "$what" = all ] || [ "$what" = www ]; then
   optimize www/dist/wasm/waymark_bg.wasm
   cp www/src/*.js www/src/*.d.ts www/src/*.css www/dist/
   node scripts/minify-snippet.mjs www/src/snippet.js www/dist/snippet.min.js
+  node scripts/bundle-sdk.mjs www/src www/dist/loader.js # one module for the snippet to load
 fi
 
 if [ "$what" = all ] || [ "$what" = edge ]; then
