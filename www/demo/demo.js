@@ -1,27 +1,34 @@
-// The demo shop's own code: configures the Waymark SDK (the snippet in index.html loads it),
-// switches visitors, and plays a tiny single-page app. Everything Waymark does goes through
-// the global `waymark(...)` command queue, as on a real site.
+// The demo shop's own code: switches visitors and plays a tiny single-page app. The Waymark
+// snippet and `waymark("configure", ...)` are inline in index.html, as on a real site; everything
+// Waymark does goes through the global `waymark(...)` command queue.
 const $ = (selector) => document.querySelector(selector);
-// `?now=<unix ms>` pins the clock, for demos of schedules and quiet hours (and for tests).
 const pinned = Number(new URLSearchParams(location.search).get("now")) || null;
+
+// Why: the reasons of each decision, as the engine gave them.
+function why(decision) {
+  const rows = decision.reasons.map((r) => {
+    const tr = document.createElement("tr");
+    for (const text of [r.id, r.scope, r.outcome, r.detail ?? ""]) {
+      const td = document.createElement("td");
+      td.textContent = text;
+      tr.append(td);
+    }
+    return tr;
+  });
+  $("#why tbody").replaceChildren(...rows);
+  document.documentElement.dataset.waymark = "ready";
+  document.documentElement.dataset.decisions = String(Number(document.documentElement.dataset.decisions ?? 0) + 1);
+}
+document.addEventListener("waymark:decision", ({ detail }) => why(detail));
+if (window.waymark.sdk?.decision) why(window.waymark.sdk.decision); // decided before this ran
+
+// The view's original hero, re-rendered on SPA navigations as a framework would.
+const heroHtml = `
+      <h1>Autumn collection</h1>
+      <p>Fresh arrivals for every season.</p>
+      <a class="cta" href="/collection">Shop the collection</a>
+    `;
 const config = await (await fetch("/demo/config.json")).json();
-
-// Remember the view's original hero, to re-render it on SPA navigations like a framework would.
-const heroHtml = $("#hero").innerHTML;
-
-waymark("configure", {
-  clientKey: config.clientKey,
-  signingKey: "fetch", // verify bundles and snapshots against the API's published key
-  // The page pretends to be shop.example; the view picks the page surface.
-  surface: (url) => `web://shop.example/${url.searchParams.get("view") === "collection" ? "collection" : "product/42"}`,
-  surfaces: ["web://shop.example/#offer"],
-  hide: ["#hero h1", "#offer"],
-  placements: { "home-offer": "#offer" },
-  cards: "#cards",
-  consent: "in", // the anonymous demo visitor has accepted (a real site asks with its banner)
-  context: { cart: { total: Number($("#cart").value) } },
-  ...(pinned && { now: () => pinned }),
-});
 
 for (const profile of config.profiles) {
   const option = document.createElement("option");
@@ -54,20 +61,4 @@ document.addEventListener("click", (event) => {
   history.pushState(null, "", url);
   $("#hero").innerHTML = heroHtml;
   $("#hero").removeAttribute("data-tier");
-});
-
-// Why: the reasons of each decision, as the engine gave them.
-document.addEventListener("waymark:decision", ({ detail }) => {
-  const rows = detail.reasons.map((r) => {
-    const tr = document.createElement("tr");
-    for (const text of [r.id, r.scope, r.outcome, r.detail ?? ""]) {
-      const td = document.createElement("td");
-      td.textContent = text;
-      tr.append(td);
-    }
-    return tr;
-  });
-  $("#why tbody").replaceChildren(...rows);
-  document.documentElement.dataset.waymark = "ready";
-  document.documentElement.dataset.decisions = String(Number(document.documentElement.dataset.decisions ?? 0) + 1);
 });
