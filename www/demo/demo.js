@@ -4,6 +4,10 @@
 const $ = (selector) => document.querySelector(selector);
 const pinned = Number(new URLSearchParams(location.search).get("now")) || null;
 
+// The page is ready (for people and tests) once decided and once this script has set up.
+let decided = false;
+let setUp = false;
+
 // Why: the reasons of each decision, as the engine gave them.
 function why(decision) {
   const rows = decision.reasons.map((r) => {
@@ -16,7 +20,8 @@ function why(decision) {
     return tr;
   });
   $("#why tbody").replaceChildren(...rows);
-  document.documentElement.dataset.waymark = "ready";
+  decided = true;
+  if (setUp) document.documentElement.dataset.waymark = "ready";
   document.documentElement.dataset.decisions = String(Number(document.documentElement.dataset.decisions ?? 0) + 1);
 }
 document.addEventListener("waymark:decision", ({ detail }) => why(detail));
@@ -28,23 +33,7 @@ const heroHtml = `
       <p>Fresh arrivals for every season.</p>
       <a class="cta" href="/collection">Shop the collection</a>
     `;
-const config = await (await fetch("/demo/config.json")).json();
 
-for (const profile of config.profiles) {
-  const option = document.createElement("option");
-  option.value = profile.id;
-  option.textContent = profile.label;
-  $("#who").append(option);
-}
-const current = JSON.parse(localStorage.getItem("waymark:identity") ?? "null");
-if (current) $("#who").value = current.profileId;
-
-$("#who").addEventListener("change", () => {
-  const profile = config.profiles.find((p) => p.id === $("#who").value);
-  // A visitor's identity is known from the next page on (as after a sign-in), so reload.
-  waymark("identify", profile ? { profileId: profile.id, token: profile.token } : null);
-  location.reload();
-});
 $("#cart").addEventListener("change", () => waymark("context", { cart: { total: Number($("#cart").value) } }));
 $("#add").addEventListener("click", () => {
   waymark("context", { cart: { total: Number($("#cart").value) } });
@@ -62,3 +51,24 @@ document.addEventListener("click", (event) => {
   $("#hero").innerHTML = heroHtml;
   $("#hero").removeAttribute("data-tier");
 });
+
+// The visitors to switch between (each with a visitor token minted by `waymark demo`).
+const config = await (await fetch("/demo/config.json")).json();
+for (const profile of config.profiles) {
+  const option = document.createElement("option");
+  option.value = profile.id;
+  option.textContent = profile.label;
+  $("#who").append(option);
+}
+const current = JSON.parse(localStorage.getItem("waymark:identity") ?? "null");
+if (current) $("#who").value = current.profileId;
+
+$("#who").addEventListener("change", () => {
+  // The list is filled only after config.json arrived, so `config` is set here.
+  const profile = config.profiles.find((p) => p.id === $("#who").value);
+  // A visitor's identity is known from the next page on (as after a sign-in), so reload.
+  waymark("identify", profile ? { profileId: profile.id, token: profile.token } : null);
+  location.reload();
+});
+setUp = true;
+if (decided) document.documentElement.dataset.waymark = "ready";

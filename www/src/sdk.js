@@ -72,7 +72,8 @@ export function createWaymark() {
   function consent(snapshotConsent) {
     return { ...consentOf(config.consent ?? "pending"), ...snapshotConsent, ...localConsent };
   }
-  const trackingAllowed = () => consent(lastDecision?.snapshotConsent).track === "in";
+  let profileConsent; // the consent in the visitor's latest snapshot
+  const trackingAllowed = () => consent(profileConsent).track === "in";
 
   function state() {
     const saved = store.get("state") ?? {};
@@ -117,7 +118,7 @@ export function createWaymark() {
   }
 
   function send(event) {
-    const c = consent(lastDecision?.snapshotConsent);
+    const c = consent(profileConsent);
     if (c.track === "out") return; // never sent, never kept
     queue.push(event);
     if (c.track === "in" && native) native({ type: "event", event });
@@ -146,8 +147,8 @@ export function createWaymark() {
   async function decide(event) {
     const [compiled, snapshotText] = await Promise.all([engine, snapshotResource().get().catch(() => null)]);
     const snap = snapshotText ? JSON.parse(snapshotText) : { profileId: profileId() };
-    const snapshotConsent = snap.consent;
-    snap.consent = consent(snapshotConsent);
+    profileConsent = snap.consent;
+    snap.consent = consent(profileConsent);
     const input = {
       snapshot: snap,
       context,
@@ -156,7 +157,6 @@ export function createWaymark() {
       request: { surfaces: [pageSurface(), ...(config.surfaces ?? [])], event: event ?? null },
     };
     const decision = JSON.parse(compiled.decide(JSON.stringify(input)));
-    decision.snapshotConsent = snapshotConsent;
     saveState(applyStateChanges(JSON.stringify(store.get("state") ?? input.state), JSON.stringify(decision.stateChanges)));
     return decision;
   }
@@ -252,8 +252,9 @@ export function createWaymark() {
       const here = location.pathname + location.search;
       if (here === last) return;
       last = here;
-      unhide = hide(config.hide ?? []);
-      setTimeout(() => unhide(), config.timeout);
+      const reveal = hide(config.hide ?? []);
+      unhide = reveal;
+      setTimeout(reveal, config.timeout); // this navigation's, whatever happens to later ones
       page();
     };
     for (const name of ["pushState", "replaceState"]) {
@@ -338,8 +339,11 @@ export function createWaymark() {
     },
     /** Sets consent: "in" | "out" | "pending", or `{personalize, track}`. "out" drops queued events. */
     consent(value) {
-      localConsent = consentOf(value);
-      if (!CONSENTS.includes(localConsent.track)) return report(new Error(`waymark: bad consent ${value}`));
+      const next = consentOf(value);
+      if (![next.personalize, next.track].every((v) => v === undefined || CONSENTS.includes(v))) {
+        return report(new Error(`waymark: bad consent ${JSON.stringify(value)}`));
+      }
+      localConsent = { ...localConsent, ...next };
       store.set("consent", localConsent);
       if (localConsent.track === "out") queue.clear();
       else queue.flush();
