@@ -444,3 +444,31 @@ test("a bundle with a bad signature is refused and the last good copy kept, also
   assert.ok((await page.evaluate(() => window.__errors)).some((e) => /fetch/i.test(e)));
   await context.close();
 });
+
+test("the Android bridge convention: initialState() hands in identity, postMessage receives JSON text", async () => {
+  const { token } = config.profiles.find((p) => p.id === "bob-silver");
+  const options = { viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true };
+  const { context, page } = await visit(server, { options });
+  await context.addInitScript(
+    ([token]) => {
+      window.__android = [];
+      window.WaymarkAndroid = {
+        initialState: () => JSON.stringify({ profileId: "bob-silver", token, consent: "in" }),
+        postMessage: (text) => window.__android.push(JSON.parse(text)),
+      };
+    },
+    [token],
+  );
+  await page.goto(at(server));
+  await ready(page);
+  await page.waitForSelector("#cards li[data-card-id=card-welcome]");
+  assert.equal(await page.textContent("#cards li h3"), "Welcome, Bob!");
+  await page.tap("#cards li[data-card-id=card-welcome] h3"); // the card links to /join
+  await page.waitForFunction(() => window.__android.some((m) => m.type === "deepLink"));
+  const messages = await page.evaluate(() => window.__android);
+  assert.deepEqual(messages.find((m) => m.type === "deepLink"), { type: "deepLink", url: "/join" });
+  const events = messages.filter((m) => m.type === "event").map((m) => `${m.event.type}:${m.event.activityId ?? m.event.offerId}`);
+  assert.ok(events.includes("display:card-welcome") && events.includes("click:card-welcome"), events.join());
+  assert.ok(messages.every((m) => m.type !== "event" || m.event.profileId === "bob-silver"));
+  await context.close();
+});
