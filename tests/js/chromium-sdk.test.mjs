@@ -472,3 +472,24 @@ test("the Android bridge convention: initialState() hands in identity, postMessa
   assert.ok(messages.every((m) => m.type !== "event" || m.event.profileId === "bob-silver"));
   await context.close();
 });
+
+test("clicks on elements an action tracks are tracked, once per click, with the decision's ids", async () => {
+  const init = () => {
+    window.__events = [];
+    document.addEventListener("waymark:event", (e) => window.__events.push(e.detail));
+    document.addEventListener("click", (e) => e.target.closest("#hero .cta") && e.preventDefault(), true); // stay on the page
+  };
+  const { context, page } = await visit(once, { profileId: "ann-gold", init });
+  await page.goto(at(once));
+  await ready(page);
+  assert.equal(await page.getAttribute("#hero .cta", "href"), "/gold?ref=ann-gold");
+  await page.click("#hero .cta");
+  await page.click("#hero h1"); // not tracked: its action does not ask for clicks
+  const clicks = await page.evaluate(() => window.__events.filter((e) => e.type === "click"));
+  const decisionId = await page.evaluate(() => waymark.sdk.decision.decisionId);
+  assert.deepEqual(
+    clicks.map(({ type, activityId, decisionId }) => ({ type, activityId, decisionId })),
+    [{ type: "click", activityId: "hero-gold", decisionId }],
+  );
+  await context.close();
+});
