@@ -29,7 +29,9 @@ if [ "$what" = all ] || [ "$what" = www ]; then
   rm -rf www/dist
   wasm-bindgen "$out/waymark_wasm.wasm" --out-dir www/dist/wasm --out-name waymark --target web
   optimize www/dist/wasm/waymark_bg.wasm
-  cp www/src/*.js www/src/*.d.ts www/dist/
+  cp www/src/*.js www/src/*.d.ts www/src/*.css www/dist/
+  node scripts/minify-snippet.mjs www/src/snippet.js www/dist/snippet.min.js
+  node scripts/bundle-sdk.mjs www/src www/dist/loader.js # one module for the snippet to load
 fi
 
 if [ "$what" = all ] || [ "$what" = edge ]; then

@@ -68,7 +68,7 @@ test("conditions and templates run through the SDK in Chromium", async () => {
   });
 });
 
-test("the demo shop decides in the page with the bundle and snapshot from the real API", async () => {
+test("the demo shop decides in the page through the SDK with the bundle and snapshot from the real API", async () => {
   const demo = await browser.newPage();
   // 2026-11-28T12:00:00Z: inside the gold sale, outside quiet hours.
   await demo.goto(new URL("?now=1795867200000", server.url).href);
@@ -81,19 +81,23 @@ test("the demo shop decides in the page with the bundle and snapshot from the re
   await demo.waitForFunction(() => document.querySelector("#hero h1").textContent.includes("Ann"));
   assert.equal(await demo.textContent("#hero h1"), "Hi Ann, your gold perks are waiting");
   assert.equal(await demo.getAttribute("#hero", "data-tier"), "gold");
+  await demo.waitForFunction(() => document.querySelector("#offer").innerHTML.includes("Ann"));
   assert.equal(await demo.innerHTML("#offer"), "<b>15% off</b> for you, Ann");
   assert.match(await demo.textContent("#cards"), /Gold early access.*Welcome, Ann!/s);
-  assert.ok(await demo.isHidden("#inapp"));
+  assert.equal(await demo.locator("iframe.waymark-inapp").count(), 0);
 
   await demo.fill("#cart", "60");
   await demo.click("#add");
-  await demo.waitForSelector("#inapp:not([hidden])");
-  assert.match(await demo.textContent("#inapp"), /Add €40\.00 more to ship for free\./);
+  const frame = demo.frameLocator("iframe.waymark-inapp");
+  await frame.locator("body").waitFor();
+  assert.match(await frame.locator("body").textContent(), /Add €40\.00 more to ship for free\./);
+  await demo.waitForFunction(() => document.querySelector("#why tbody").textContent.includes("inapp-cart"));
   const reasons = await demo.$$eval("#why tbody tr", (rows) => rows.map((r) => r.textContent));
   assert.ok(reasons.some((r) => r.startsWith("inapp-cartweb://shop.example/product/42chosen")), reasons.join("\n"));
 
   // Consent out: nothing personal.
-  await demo.click("#inapp button");
+  await frame.locator("button", { hasText: "Keep shopping" }).click();
+  await demo.waitForSelector("iframe.waymark-inapp", { state: "detached" });
   await demo.selectOption("#who", "chloe-out");
   await demo.waitForFunction(() => document.querySelector("#why tbody").textContent.includes("consent"));
   assert.equal(await demo.textContent("#hero h1"), "Autumn collection");

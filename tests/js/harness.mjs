@@ -13,15 +13,17 @@ export const waymarkBin = process.env.WAYMARK_BIN ?? join(root, "target/debug/wa
 export async function startWaymark(args) {
   const child = spawn(waymarkBin, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
   const lines = createInterface({ input: child.stdout });
-  const url = await new Promise((resolveUrl, reject) => {
+  const [url, line] = await new Promise((resolveUrl, reject) => {
     child.once("exit", (code) => reject(new Error(`waymark ${args[0]} exited with ${code}`)));
     lines.on("line", (line) => {
       const match = line.match(/https?:\/\/\S+/);
-      if (match) resolveUrl(match[0]);
+      if (match) resolveUrl([match[0], line]);
     });
   });
   return {
     url,
+    /** The whole line the URL was printed on. */
+    line,
     stop: () =>
       new Promise((done) => {
         if (child.exitCode !== null) return done();

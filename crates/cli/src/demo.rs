@@ -48,13 +48,79 @@ pub fn demo(args: DemoArgs) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let index = Page {
+            path: args.www.join("demo/index.html"),
+            client_key: page["clientKey"].as_str().unwrap_or_default().to_owned(),
+        };
+        let (plain, strict) = (index.clone(), index.clone());
         let router = waymark_server::app(state.clone())
-            .route("/demo/config.json", get(move || async move { Json(page.clone()) }));
+            .route("/demo/config.json", get(move || async move { Json(page.clone()) }))
+            .route("/demo/", get(move || serve_page(plain.clone(), false)))
+            .route("/demo/index.html", get(move || serve_page(index.clone(), false)))
+            .route("/demo/strict", get(move || serve_page(strict.clone(), true)));
         println!("Waymark demo: http://{addr}/demo/  (API at http://{addr}/v1, reports: waymark report --db {})", dir.join("demo.db").display());
         waymark_server::serve(listener, router).await.map_err(|e| format!("server stopped: {e}"))
     });
     let _ = std::fs::remove_dir_all(&dir);
     served
+}
+
+/// The strict Content-Security-Policy of `/demo/strict`: no inline script but the page's own
+/// (the snippet and the set-up, allowed by their SHA-256), no eval but WebAssembly's, no inline
+/// style, only this origin.
+pub fn strict_policy(html: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let hashes: Vec<String> = html
+        .split("<script>")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("</script>").map(|(code, _)| code))
+        .map(|code| {
+            let digest = sha2::Sha256::digest(code.as_bytes());
+            format!(
+                "'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            )
+        })
+        .collect();
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {}; connect-src 'self'; style-src 'self'",
+        hashes.join(" ")
+    )
+}
+
+/// The demo page, as a site would serve it: the client key written into its inline set-up.
+#[derive(Debug, Clone)]
+struct Page {
+    path: PathBuf,
+    client_key: String,
+}
+
+/// `GET /demo/` (and `/demo/strict`, under [`strict_policy`]): the demo page.
+async fn serve_page(page: Page, strict: bool) -> axum::response::Response {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+    match std::fs::read_to_string(&page.path) {
+        Ok(html) => {
+            let html = html.replace("{{clientKey}}", &page.client_key);
+            let mut headers = vec![(header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned())];
+            if strict {
+                headers.push((header::CONTENT_SECURITY_POLICY, strict_policy(&html)));
+            }
+            let mut response = html.into_response();
+            for (name, value) in headers {
+                if let Ok(value) = header::HeaderValue::from_str(&value) {
+                    response.headers_mut().insert(name, value);
+                }
+            }
+            response
+        }
+        Err(e) => (
+            StatusCode::NOT_FOUND,
+            format!("{}: {e}", page.path.display()),
+        )
+            .into_response(),
+    }
 }
 
 /// Publishes the sample bundle, imports the sample profiles, creates a client key and visitor

@@ -1,0 +1,495 @@
+// The browser SDK (snippet + www/dist) in a real headless Chromium against the real `waymark
+// demo` API on 127.0.0.1: personalisation, anti-flicker, SPA navigations, cards, in-app
+// frequency, exactly-once event delivery, a strict CSP, a webview bridge and the edge contract.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync, copyFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { root, startWaymark, launchChromium } from "./harness.mjs";
+
+// 2026-11-28T12:00:00Z: inside the gold sale, outside quiet hours.
+const NOW = 1795867200000;
+let server; // the demo with the sample bundle
+let once; // the demo with the in-app message shown once
+let fixtures;
+let browser;
+let config;
+
+before(async () => {
+  fixtures = mkdtempSync(join(tmpdir(), "waymark-sdk-fixtures-"));
+  const bundle = JSON.parse(readFileSync(join(root, "tests/fixtures/shop/bundle.json"), "utf8"));
+  const inapp = bundle.activities.find((a) => a.id === "inapp-cart");
+  inapp.content.frequency = { show: "once" };
+  writeFileSync(join(fixtures, "bundle.json"), JSON.stringify(bundle));
+  copyFileSync(join(root, "tests/fixtures/shop/profiles.ndjson"), join(fixtures, "profiles.ndjson"));
+  server = await startWaymark(["demo", "--listen", "127.0.0.1:0"]);
+  once = await startWaymark(["demo", "--listen", "127.0.0.1:0", "--fixtures", fixtures]);
+  browser = await launchChromium();
+  config = await (await fetch(new URL("config.json", server.url))).json();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await once?.stop();
+  rmSync(fixtures, { recursive: true, force: true });
+});
+
+const at = (s, path = "") => new URL(`${path}?now=${NOW}`, s.url).href;
+
+/** A fresh browser context (empty storage and cache), signed in as `profileId` if given. */
+async function visit(s, { profileId, options, init } = {}) {
+  const context = await browser.newContext(options);
+  if (profileId) {
+    const profiles = (await (await fetch(new URL("config.json", s.url))).json()).profiles;
+    const { token } = profiles.find((p) => p.id === profileId);
+    await context.addInitScript(
+      ([id, token]) => localStorage.setItem("waymark:identity", JSON.stringify({ profileId: id, token })),
+      [profileId, token],
+    );
+  }
+  if (init) await context.addInitScript(init);
+  return { context, page: await context.newPage() };
+}
+
+const ready = (page) => page.waitForSelector("html[data-waymark=ready]");
+const decisions = (page) => page.evaluate(() => Number(document.documentElement.dataset.decisions));
+const inlineSnippet = (html) => html.match(/<script>([^<]*)<\/script>/)[1];
+
+test("the snippet is the built one and under 1 KB gzip", async () => {
+  const built = readFileSync(join(root, "www/dist/snippet.min.js"), "utf8").trim();
+  const html = readFileSync(join(root, "www/demo/index.html"), "utf8");
+  assert.equal(inlineSnippet(html), built);
+  assert.ok(gzipSync(built, { level: 9 }).length <= 1024);
+});
+
+test("two profiles see the demo personalised differently (hero, A/B test, offer, cards)", async () => {
+  const seen = {};
+  for (const id of ["ann-gold", "bob-silver"]) {
+    const { context, page } = await visit(server, { profileId: id });
+    await page.goto(at(server));
+    await ready(page);
+    await page.waitForFunction(() => !document.querySelector("#offer").textContent.includes("…"));
+    seen[id] = {
+      hero: await page.textContent("#hero h1"),
+      tier: await page.getAttribute("#hero", "data-tier"),
+      offer: await page.innerHTML("#offer"),
+      cards: await page.$$eval("#cards li h3", (h) => h.map((e) => e.textContent)),
+      assignment: await page.evaluate(() => JSON.parse(localStorage.getItem("waymark:state")).assignments),
+    };
+    await context.close();
+  }
+  assert.deepEqual(seen["ann-gold"], {
+    hero: "Hi Ann, your gold perks are waiting",
+    tier: "gold",
+    offer: "<b>15% off</b> for you, Ann",
+    cards: ["Gold early access", "Welcome, Ann!"],
+    assignment: seen["ann-gold"].assignment,
+  });
+  const bob = seen["bob-silver"];
+  assert.equal(bob.tier, null);
+  assert.equal(bob.offer, "Free shipping over €50");
+  assert.deepEqual(bob.cards, ["Welcome, Bob!"]);
+  // The A/B test: Bob's sticky assignment decides his hero.
+  const variant = bob.assignment["hero-autumn"];
+  assert.ok(["control", "coats", "holdout"].includes(variant), variant);
+  assert.equal(bob.hero, variant === "coats" ? "Winter is coming: 20% off coats" : "Autumn collection");
+});
+
+// Records every text the hero's heading shows while visible, from before any page script.
+function recordHero() {
+  window.__heroSeen = [];
+  const look = () => {
+    const h = document.querySelector("#hero h1");
+    if (h && getComputedStyle(h).visibility !== "hidden" && window.__heroSeen.at(-1) !== h.textContent) {
+      window.__heroSeen.push(h.textContent);
+    }
+  };
+  new MutationObserver(look).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+  const frame = () => {
+    look();
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+}
+
+test("no flash of the original hero, cold cache and warm, and SPA navigations re-decide without one", async () => {
+  const { context, page } = await visit(server, { profileId: "ann-gold", init: recordHero });
+  const personal = "Hi Ann, your gold perks are waiting";
+  await page.goto(at(server));
+  await ready(page);
+  await page.waitForFunction(() => window.__heroSeen.length > 0);
+  assert.deepEqual(await page.evaluate(() => window.__heroSeen), [personal], "cold cache");
+
+  await page.reload();
+  await ready(page);
+  await page.waitForFunction(() => window.__heroSeen.length > 0);
+  assert.deepEqual(await page.evaluate(() => window.__heroSeen), [personal], "warm cache");
+
+  // The SPA re-renders the hero with its original text after pushState; the SDK decides for
+  // the new URL and personalises it again, the original never showing.
+  const before = await decisions(page);
+  await page.evaluate(() => (window.__heroSeen = []));
+  await page.click("a[href='?view=collection']");
+  await page.waitForFunction((n) => Number(document.documentElement.dataset.decisions) > n, before);
+  await page.waitForFunction(() => document.querySelector("#why tbody").textContent.includes("collection#hero"));
+  await page.waitForFunction(() => window.__heroSeen.length > 0);
+  assert.deepEqual(await page.evaluate(() => window.__heroSeen), [personal], "after pushState");
+  assert.equal(await page.getAttribute("#hero", "data-tier"), "gold");
+  await page.goBack();
+  await page.waitForFunction((n) => Number(document.documentElement.dataset.decisions) > n + 1, before);
+  await context.close();
+});
+
+test("cards render with the default UI and a dismissal survives a reload", async () => {
+  // The real clock: a pinned one would give every event the same millisecond, which the
+  // engine takes for already counted by the API's snapshot (its watermark).
+  const { context, page } = await visit(server, { profileId: "ann-gold" });
+  await page.goto(server.url);
+  await ready(page);
+  await page.waitForSelector("#cards li[data-card-id=card-gold-sale] .waymark-card__dismiss");
+  const headless = await page.evaluate(() => waymark.sdk.cards.list().map((c) => [c.id, c.read]));
+  assert.deepEqual(headless, [["card-gold-sale", false], ["card-welcome", false]]);
+  await page.click("#cards li[data-card-id=card-gold-sale] .waymark-card__dismiss");
+  await page.waitForSelector("#cards li[data-card-id=card-gold-sale]", { state: "detached" });
+  await page.evaluate(() => waymark.sdk.cards.markRead("card-welcome"));
+  await page.reload();
+  await ready(page);
+  await page.waitForSelector("#cards li");
+  assert.deepEqual(await page.$$eval("#cards li", (l) => l.map((e) => [e.dataset.cardId, e.className])), [
+    ["card-welcome", "waymark-card waymark-card--smallImage waymark-card--read waymark-card--link"],
+  ]);
+  await context.close();
+});
+
+test("an in-app message with frequency once appears once, also across a reload", async () => {
+  const { context, page } = await visit(once, { profileId: "bob-silver" });
+  await page.goto(at(once));
+  await ready(page);
+  await page.click("#add");
+  const frame = page.frameLocator("iframe.waymark-inapp");
+  await frame.locator("button", { hasText: "Keep shopping" }).click();
+  await page.waitForSelector("iframe.waymark-inapp", { state: "detached" });
+  await page.click("#add");
+  await page.waitForFunction(() => document.querySelector("#why tbody").textContent.includes("shown once"));
+  assert.equal(await page.locator("iframe").count(), 0);
+  await page.reload();
+  await ready(page);
+  const n = await decisions(page);
+  await page.click("#add");
+  await page.waitForFunction((n) => Number(document.documentElement.dataset.decisions) > n, n);
+  assert.match(await page.textContent("#why tbody"), /shown once/);
+  assert.equal(await page.locator("iframe").count(), 0);
+  await context.close();
+});
+
+test("nothing is sent before tracking consent; then the queued events are", async () => {
+  const init = () => localStorage.setItem("waymark:consent", JSON.stringify({ personalize: "in", track: "pending" }));
+  const { context, page } = await visit(server, { init });
+  const posts = [];
+  page.on("request", (r) => r.url().endsWith("/v1/events") && posts.push(r.postDataJSON()));
+  await page.goto(at(server));
+  await ready(page);
+  await page.waitForTimeout(1500); // longer than the batching delay
+  assert.equal(posts.length, 0);
+  const queued = await page.evaluate(() => JSON.parse(localStorage.getItem("waymark:queue")).length);
+  assert.ok(queued > 0);
+  const sent = page.waitForResponse((r) => r.url().endsWith("/v1/events") && r.ok());
+  await page.evaluate(() => waymark("consent", "in"));
+  await sent;
+  assert.equal(posts[0].events.length, queued);
+  await context.close();
+});
+
+test("events reach the API exactly once across a lost response, an outage and a reload", async () => {
+  const { token } = config.profiles.find((p) => p.id === "eve-new");
+  const centralTotal = async () => {
+    const response = await fetch(new URL("/v1/profiles/eve-new/snapshot", server.url), {
+      headers: { "x-waymark-key": config.clientKey, authorization: `Bearer ${token}` },
+    });
+    return (await response.json()).counters.items.reduce((n, item) => n + item.total, 0);
+  };
+  const before = await centralTotal();
+  const { context, page } = await visit(server, { profileId: "eve-new" });
+  const ids = new Map(); // event id → times it was posted
+  let mode = "lose-response";
+  await context.route("**/v1/events", async (route) => {
+    for (const e of route.request().postDataJSON().events) ids.set(e.id, (ids.get(e.id) ?? 0) + 1);
+    if (mode === "lose-response") {
+      await route.fetch(); // the API stores the batch, the answer never arrives
+      mode = "down";
+      return route.abort("connectionreset");
+    }
+    if (mode === "down") return route.abort("connectionrefused");
+    return route.continue();
+  });
+  await page.goto(at(server));
+  await ready(page);
+  await page.evaluate(() => waymark("sendEvent", { name: "wishlist" }));
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem("waymark:queue")).length > 0);
+  await page.waitForTimeout(1500);
+  assert.equal(mode, "down");
+  const queued = await page.evaluate(() => JSON.parse(localStorage.getItem("waymark:queue")).map((e) => e.id));
+  assert.ok(queued.every((id) => ids.has(id)), "every queued event was already tried");
+  await page.reload(); // the queue, with its ids, survives
+  await page.evaluate(() => waymark("sendEvent", { name: "wishlist" }));
+  await ready(page);
+  await page.waitForTimeout(1500);
+  mode = "up";
+  await page.evaluate(() => waymark("flush"));
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem("waymark:queue")).length === 0, null, {
+    timeout: 20000,
+  });
+  assert.ok([...ids.values()].some((n) => n > 1), "some events were posted more than once");
+
+  // The central counters count each event once.
+  const total = (await centralTotal()) - before;
+  assert.equal(total, ids.size);
+  await context.close();
+});
+
+test("the demo works under a strict CSP (inline scripts allowed by their hashes) with no violation", async () => {
+  // The snippet and the site's inline set-up are allowed by their hashes; nothing else inline.
+  const html = await (await fetch(new URL("strict", server.url))).text();
+  const hashes = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map(
+    (m) => `'sha256-${createHash("sha256").update(m[1]).digest("base64")}'`,
+  );
+  assert.equal(hashes.length, 2);
+  const csp = `default-src 'self'; script-src 'self' 'wasm-unsafe-eval' ${hashes.join(" ")}; connect-src 'self'; style-src 'self'`;
+  const init = () => {
+    window.__violations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  };
+  const { context, page } = await visit(server, { profileId: "ann-gold", init });
+  const response = await page.goto(at(server, "strict")); // `waymark demo` sends the policy
+  assert.equal(response.headers()["content-security-policy"], csp);
+  await ready(page);
+  assert.equal(await page.textContent("#hero h1"), "Hi Ann, your gold perks are waiting");
+  await page.click("#add");
+  const frame = page.frameLocator("iframe.waymark-inapp");
+  await frame.locator("button", { hasText: "Keep shopping" }).click(); // the frame's script runs
+  await page.waitForSelector("iframe.waymark-inapp", { state: "detached" });
+  assert.deepEqual(await page.evaluate(() => window.__violations), []);
+  await context.close();
+});
+
+test("in a mobile webview the native bridge hands in identity and receives events and deep links", async () => {
+  const { token } = config.profiles.find((p) => p.id === "ann-gold");
+  const options = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 3 };
+  const { context, page } = await visit(once, { options });
+  const { profiles } = await (await fetch(new URL("config.json", once.url))).json();
+  await context.addInitScript(
+    ([token]) => {
+      window.__native = [];
+      window.webkit = { messageHandlers: { waymark: { postMessage: (m) => window.__native.push(m) } } };
+      window.WaymarkNative = { profileId: "ann-gold", token, consent: "in", context: { app: "ios" } };
+    },
+    [profiles.find((p) => p.id === "ann-gold").token ?? token],
+  );
+  await page.goto(at(once));
+  await ready(page);
+  assert.equal(await page.textContent("#hero h1"), "Hi Ann, your gold perks are waiting");
+  await page.tap("#add");
+  const frame = page.frameLocator("iframe.waymark-inapp");
+  await frame.locator("button", { hasText: "Checkout" }).click();
+  await page.waitForFunction(() => window.__native.some((m) => m.type === "deepLink"));
+  const native = await page.evaluate(() => window.__native);
+  const events = native.filter((m) => m.type === "event").map((m) => `${m.event.type}:${m.event.activityId ?? m.event.name}`);
+  assert.ok(events.includes("display:hero-gold"), events.join());
+  assert.ok(events.includes("display:inapp-cart"), events.join());
+  assert.ok(events.includes("click:inapp-cart"), events.join());
+  assert.ok(events.includes("custom:addToCart"), events.join());
+  assert.deepEqual(native.find((m) => m.type === "deepLink"), { type: "deepLink", url: "/checkout" });
+  assert.equal(new URL(page.url()).pathname, "/demo/"); // the app, not the webview, follows it
+  await context.close();
+});
+
+test("an edge decision in the page is used for the first view, then the SDK decides on SPA navigations", async () => {
+  // On the second demo (a fresh API): Ann's counters there hold no earlier test's events.
+  const config = await (await fetch(new URL("config.json", once.url))).json();
+  const server = once;
+  const { token } = config.profiles.find((p) => p.id === "ann-gold");
+  const key = { "x-waymark-key": config.clientKey };
+  const snapshot = await (
+    await fetch(new URL("/v1/profiles/ann-gold/snapshot", server.url), { headers: { ...key, authorization: `Bearer ${token}` } })
+  ).json();
+  const bundle = await (await fetch(new URL("/v1/bundle", server.url), { headers: key })).text();
+  // What the Worker does: decide with the same engine, apply the hero, leave the rest.
+  const wasm = await import(join(root, "www/dist/wasm/waymark.js"));
+  wasm.initSync({ module: readFileSync(join(root, "www/dist/wasm/waymark_bg.wasm")) });
+  const decision = new wasm.Engine(bundle).decide(
+    JSON.stringify({
+      snapshot,
+      context: { cart: { total: 60 } },
+      state: {},
+      now: NOW,
+      request: { surfaces: ["web://shop.example/product/42", "web://shop.example/#offer"], event: null },
+    }),
+  );
+  const surface = "web://shop.example/product/42#hero";
+  const script = `<script type="application/json" id="waymark-edge-decision">${JSON.stringify({
+    decision: JSON.parse(decision),
+    applied: [{ surface, activityId: "hero-gold" }],
+    visitorId: "anon-edgeEdgeEdgeEdgeEdgeEdge",
+  }).replace(/</g, "\\u003c")}</script>`;
+  const html = (await (await fetch(server.url)).text())
+    .replace("<h1>Autumn collection</h1>", "<h1>Hi Ann (rendered at the edge)</h1>")
+    .replace('class="hero"', 'class="hero" data-tier="gold"')
+    .replace("</head>", `${script}\n</head>`);
+  const init = () => {
+    window.__events = [];
+    document.addEventListener("waymark:event", (e) => window.__events.push(e.detail));
+  };
+  const { context, page } = await visit(server, { profileId: "ann-gold", init });
+  await page.route("**/demo/edge*", (route) =>
+    route.fulfill({ status: 200, headers: { "content-type": "text/html" }, body: html }),
+  );
+  await page.goto(at(server, "edge"));
+  await ready(page);
+  await page.waitForFunction(() => document.querySelector("#offer").innerHTML.includes("15%"));
+  assert.equal(await page.evaluate(() => waymark.sdk.decision.decisionId), JSON.parse(decision).decisionId);
+  assert.equal(await page.textContent("#hero h1"), "Hi Ann (rendered at the edge)"); // not applied again
+  assert.deepEqual(await page.$$eval("#cards li h3", (h) => h.map((e) => e.textContent)), ["Gold early access", "Welcome, Ann!"]);
+  await page.waitForFunction(() => window.__events.length >= 4);
+  const displays = await page.evaluate(() =>
+    window.__events.filter((e) => e.type === "display").map((e) => e.activityId ?? e.offerId).sort(),
+  );
+  assert.deepEqual(displays, ["card-gold-sale", "card-welcome", "hero-gold", "offer-gold-15"]);
+
+  const n = await decisions(page);
+  await page.click("a[href='?view=collection']");
+  await page.waitForFunction((n) => Number(document.documentElement.dataset.decisions) > n, n);
+  await page.waitForFunction(() => document.querySelector("#hero h1").textContent === "Hi Ann, your gold perks are waiting");
+  assert.notEqual(await page.evaluate(() => waymark.sdk.decision.decisionId), JSON.parse(decision).decisionId);
+  await context.close();
+});
+
+test("DOM actions: late elements within the timeout, open shadow roots, never applied twice", async () => {
+  const { context, page } = await visit(server);
+  await page.goto(at(server));
+  await ready(page);
+  const out = await page.evaluate(async () => {
+    const { applyAction } = await import("/dist/dom.js");
+    const box = document.createElement("div");
+    document.body.append(box);
+    // Late: appears after 100 ms, within a 1 s window; another never appears in 200 ms.
+    setTimeout(() => box.insertAdjacentHTML("beforeend", '<p class="late">old</p>'), 100);
+    const late = applyAction({ selector: ".late", type: "setText", content: "new" }, 1000);
+    const never = applyAction({ selector: ".never", type: "setText", content: "x" }, 200);
+    // Shadow DOM: a host whose open shadow root is filled after the action starts.
+    const host = document.createElement("x-promo");
+    box.append(host);
+    const shadow = host.attachShadow({ mode: "open" });
+    const inShadow = applyAction({ selector: "x-promo >>> .title", type: "setText", content: "in the shadow" }, 1000);
+    setTimeout(() => (shadow.innerHTML = '<b class="title">plain</b>'), 50);
+    // Inserting actions run once per element, however often the decision is applied.
+    const list = document.createElement("ul");
+    list.id = "once-list";
+    box.append(list);
+    const append = { selector: "#once-list", type: "appendHtml", content: "<li>added</li>" };
+    await applyAction(append, 0);
+    await applyAction(append, 0);
+    // A re-render resets a setting action's element: it is applied again.
+    const text = { selector: "#once-list", type: "setAttribute", attributes: { "data-x": "1" } };
+    await applyAction(text, 0);
+    list.removeAttribute("data-x");
+    await applyAction(text, 0);
+    return {
+      late: [await late, box.querySelector(".late").textContent],
+      never: await never,
+      shadow: [await inShadow, shadow.querySelector(".title").textContent],
+      appended: list.children.length,
+      attribute: list.getAttribute("data-x"),
+    };
+  });
+  assert.deepEqual(out, { late: [1, "new"], never: 0, shadow: [1, "in the shadow"], appended: 1, attribute: "1" });
+  await context.close();
+});
+
+test("a bundle with a bad signature is refused and the last good copy kept, also when the API is down", async () => {
+  const init = () => {
+    window.__errors = [];
+    document.addEventListener("waymark:error", (e) => window.__errors.push(String(e.detail?.message ?? e.detail)));
+  };
+  const { context, page } = await visit(server, { profileId: "ann-gold", init });
+  await page.goto(at(server));
+  await ready(page);
+  const good = await page.evaluate(() => JSON.parse(localStorage.getItem("waymark:bundle")));
+  // Tampered: a changed body with the genuine signature header. Cached copies count as stale.
+  await page.route("**/v1/bundle", async (route) => {
+    const response = await route.fetch({ headers: { ...route.request().headers(), "if-none-match": "" } });
+    const body = (await response.text()).replace("your gold perks are waiting", "you have been hacked");
+    await route.fulfill({ response, body, headers: { ...response.headers(), etag: '"tampered"' } });
+  });
+  await page.evaluate(() => {
+    for (const key of ["waymark:bundle", "waymark:snapshot:ann-gold"]) {
+      localStorage.setItem(key, JSON.stringify({ ...JSON.parse(localStorage.getItem(key)), at: 0 }));
+    }
+  });
+  await page.reload();
+  await ready(page);
+  assert.equal(await page.textContent("#hero h1"), "Hi Ann, your gold perks are waiting");
+  assert.ok((await page.evaluate(() => window.__errors)).some((e) => /signature does not verify/.test(e)));
+  assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem("waymark:bundle")).etag), good.etag);
+
+  // The API unreachable, the cache stale: the last good copies still personalise.
+  await page.unroute("**/v1/bundle");
+  await page.route("**/v1/**", (route) => route.abort("connectionrefused"));
+  await page.reload();
+  await ready(page);
+  assert.equal(await page.textContent("#hero h1"), "Hi Ann, your gold perks are waiting");
+  assert.ok((await page.evaluate(() => window.__errors)).some((e) => /fetch/i.test(e)));
+  await context.close();
+});
+
+test("the Android bridge convention: initialState() hands in identity, postMessage receives JSON text", async () => {
+  const { token } = config.profiles.find((p) => p.id === "bob-silver");
+  const options = { viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true };
+  const { context, page } = await visit(server, { options });
+  await context.addInitScript(
+    ([token]) => {
+      window.__android = [];
+      window.WaymarkAndroid = {
+        initialState: () => JSON.stringify({ profileId: "bob-silver", token, consent: "in" }),
+        postMessage: (text) => window.__android.push(JSON.parse(text)),
+      };
+    },
+    [token],
+  );
+  await page.goto(at(server));
+  await ready(page);
+  await page.waitForSelector("#cards li[data-card-id=card-welcome]");
+  assert.equal(await page.textContent("#cards li h3"), "Welcome, Bob!");
+  await page.tap("#cards li[data-card-id=card-welcome] h3"); // the card links to /join
+  await page.waitForFunction(() => window.__android.some((m) => m.type === "deepLink"));
+  const messages = await page.evaluate(() => window.__android);
+  assert.deepEqual(messages.find((m) => m.type === "deepLink"), { type: "deepLink", url: "/join" });
+  const events = messages.filter((m) => m.type === "event").map((m) => `${m.event.type}:${m.event.activityId ?? m.event.offerId}`);
+  assert.ok(events.includes("display:card-welcome") && events.includes("click:card-welcome"), events.join());
+  assert.ok(messages.every((m) => m.type !== "event" || m.event.profileId === "bob-silver"));
+  await context.close();
+});
+
+test("clicks on elements an action tracks are tracked, once per click, with the decision's ids", async () => {
+  const init = () => {
+    window.__events = [];
+    document.addEventListener("waymark:event", (e) => window.__events.push(e.detail));
+    document.addEventListener("click", (e) => e.target.closest("#hero .cta") && e.preventDefault(), true); // stay on the page
+  };
+  const { context, page } = await visit(once, { profileId: "ann-gold", init });
+  await page.goto(at(once));
+  await ready(page);
+  assert.equal(await page.getAttribute("#hero .cta", "href"), "/gold?ref=ann-gold");
+  await page.click("#hero .cta");
+  await page.click("#hero h1"); // not tracked: its action does not ask for clicks
+  const clicks = await page.evaluate(() => window.__events.filter((e) => e.type === "click"));
+  const decisionId = await page.evaluate(() => waymark.sdk.decision.decisionId);
+  assert.deepEqual(
+    clicks.map(({ type, activityId, decisionId }) => ({ type, activityId, decisionId })),
+    [{ type: "click", activityId: "hero-gold", decisionId }],
+  );
+  await context.close();
+});

@@ -1,0 +1,98 @@
+// Types of the Waymark browser SDK (sdk.js, loader.js).
+
+export type ConsentValue = "in" | "out" | "pending";
+export type Consent = ConsentValue | { personalize?: ConsentValue; track?: ConsentValue };
+
+export interface WaymarkOptions {
+  /** The central API's origin (default: the page's). */
+  api?: string;
+  /** A client key (`wmc_…`). */
+  clientKey: string;
+  /** Ed25519 public key (base64) bundles and snapshots must be signed with, or "fetch" to read it once from /v1/keys/signing. Unset: no check. */
+  signingKey?: string;
+  /** The page surface for a URL (default `web://<host><path>`). */
+  surface?: (url: URL) => string;
+  /** Further surfaces to decide (e.g. placements' surfaces). */
+  surfaces?: string[];
+  /** Selectors hidden until rendered on SPA navigations (the snippet hides them on load). */
+  hide?: string[];
+  /** How long to wait for late elements and to keep surfaces hidden, in ms (default 1000). */
+  timeout?: number;
+  /** Placement id → container selector for its offers. */
+  placements?: Record<string, string>;
+  /** Container selector for the default card UI. */
+  cards?: string;
+  /** Consent until the site or the profile says otherwise (default "pending"). */
+  consent?: Consent;
+  /** Where the SDK keeps its state (default "local"). */
+  storage?: "local" | "session" | "memory";
+  /** Storage key prefix (default "waymark"). */
+  namespace?: string;
+  /** Cached bundles and snapshots younger than this are used at once and revalidated in the background (ms, default one day). */
+  maxAge?: number;
+  /** Initial decision context. */
+  context?: Record<string, unknown>;
+  /** The clock (default Date.now), for demos and tests. */
+  now?: () => number;
+  /** Opens an action URL (default location.assign); a native bridge takes precedence. */
+  navigate?: (url: string) => void;
+  /** Hook the History API to decide again on SPA navigations (default true). */
+  spa?: boolean;
+  /** Where the engine's .wasm is (default beside wasm/waymark.js). */
+  wasmUrl?: string | URL;
+}
+
+export interface Card {
+  id: string;
+  title: string;
+  body: string;
+  image?: { url: string; darkUrl?: string; alt?: string };
+  actionUrl?: string;
+  buttons: { id: string; text: string; actionUrl?: string; dismiss: boolean }[];
+  dismissible: boolean;
+  template: string;
+  publishedAt?: string;
+  expiresAt?: string;
+  surface: string;
+  read: boolean;
+}
+
+export interface CardFeed {
+  list(): Card[];
+  markRead(id: string): void;
+  dismiss(id: string): void;
+  click(id: string): void;
+  subscribe(fn: (cards: Card[]) => void): () => void;
+}
+
+/** An event as sent to POST /v1/events. */
+export interface TrackedEvent {
+  id: string;
+  type: "display" | "click" | "dismiss" | "custom";
+  name?: string;
+  profileId: string;
+  timestamp: number;
+  activityId?: string;
+  variantId?: string;
+  offerId?: string;
+  placementId?: string;
+  decisionId?: string;
+  data?: Record<string, unknown>;
+}
+
+export interface Waymark {
+  configure(options: WaymarkOptions): Promise<unknown>;
+  identify(who: { profileId: string; token?: string } | null): Promise<unknown>;
+  consent(value: Consent): Promise<unknown> | void;
+  context(values: Record<string, unknown>): void;
+  refresh(): Promise<unknown>;
+  sendEvent(event: { name: string; data?: Record<string, unknown> }): Promise<unknown>;
+  readonly cards: CardFeed;
+  on(type: "decision", fn: (decision: any) => void): () => void;
+  on(type: "event", fn: (event: TrackedEvent) => void): () => void;
+  on(type: "error", fn: (error: Error) => void): () => void;
+  flush(): Promise<void> | undefined;
+  readonly decision: any;
+}
+
+export function createWaymark(): Waymark;

@@ -1,0 +1,397 @@
+// The Waymark browser SDK: decides in the page with the wasm engine, applies the decision to the
+// DOM, renders cards and in-app messages, and tracks what was shown. See sdk.d.ts for the API.
+import init, { Engine, applyStateChanges, recordEvent } from "./wasm/waymark.js";
+import { createStore } from "./store.js";
+import { cachedResource, importKey } from "./sync.js";
+import { applyAction, hide } from "./dom.js";
+import { createQueue } from "./track.js";
+import { createFeed, renderCards } from "./cards.js";
+import { showInApp } from "./inapp.js";
+import { nativePost, nativeState } from "./bridge.js";
+
+const DAY = 86400000;
+const SESSION = 30 * 60000;
+const CONSENTS = ["in", "out", "pending"];
+
+const consentOf = (value) =>
+  typeof value === "string" ? { personalize: value, track: value } : { ...value };
+
+/** Creates an SDK instance; call `configure` first. */
+export function createWaymark() {
+  let config;
+  let store;
+  let queue;
+  let engine; // Promise<Engine>
+  let bundle;
+  let key;
+  let identity; // {profileId, token} or null
+  let localConsent; // what the site or the native app said, or undefined
+  let context = {};
+  let snapshot; // {resource, id}
+  let pageView = 0;
+  let unhide = () => {};
+  let edge; // the edge's decision for the first page view, if any
+  let native = null;
+  let lastDecision = null;
+  let started = null;
+  let begun = false;
+  const shown = new Set(); // `${pageView}|${target}`: one display per page view
+  const listeners = new Map();
+  const feed = createFeed({
+    store: { get: (k) => store?.get(k), set: (k, v) => store?.set(k, v) },
+    track: (type, card) => track(type, card.proposition),
+  });
+
+  const emit = (type, detail) => {
+    for (const fn of listeners.get(type) ?? []) {
+      try {
+        fn(detail);
+      } catch (error) {
+        console.error(error);
+      }
+    }
+    document.dispatchEvent(new CustomEvent(`waymark:${type}`, { detail }));
+  };
+  const report = (error) => emit("error", error);
+  const now = () => (config.now ? config.now() : Date.now());
+
+  // ---- identity, consent, local state
+
+  function visitorId() {
+    let id = store.get("id");
+    if (!id) {
+      const random = crypto.getRandomValues(new Uint8Array(18));
+      id = `anon-${btoa(String.fromCharCode(...random)).replace(/\+/g, "-").replace(/\//g, "_")}`;
+      store.set("id", id);
+    }
+    return id;
+  }
+  const profileId = () => identity?.profileId ?? visitorId();
+
+  // The site's (or native app's) explicit choice, over the profile's, over the configured default.
+  function consent(snapshotConsent) {
+    return { ...consentOf(config.consent ?? "pending"), ...snapshotConsent, ...localConsent };
+  }
+  let profileConsent; // the consent in the visitor's latest snapshot
+  const trackingAllowed = () => consent(profileConsent).track === "in";
+
+  function state() {
+    const saved = store.get("state") ?? {};
+    const t = now();
+    if (!saved.sessionStart || t - (store.get("seen") ?? 0) > SESSION) saved.sessionStart = t;
+    store.set("seen", t);
+    saved.visitorId = visitorId();
+    return saved;
+  }
+  const saveState = (text) => store.set("state", JSON.parse(text));
+
+  function snapshotResource() {
+    const id = profileId();
+    if (snapshot?.id === id) return snapshot.resource;
+    const headers = { "x-waymark-key": config.clientKey };
+    if (identity?.token) headers.authorization = `Bearer ${identity.token}`;
+    const url = `${config.api}/v1/profiles/${encodeURIComponent(id)}/snapshot`;
+    snapshot = { id, resource: cachedResource(store, `snapshot:${id}`, url, headers, key, config.maxAge, report) };
+    return snapshot.resource;
+  }
+
+  // ---- tracking
+
+  function track(type, proposition, extra = {}) {
+    if (!proposition) return;
+    const target = proposition.offerId ?? proposition.activityId;
+    const local = { type, timestamp: now(), target };
+    if (proposition.variantId) local.variant = proposition.variantId;
+    saveState(recordEvent(JSON.stringify(store.get("state") ?? {}), JSON.stringify(local)));
+    const event = {
+      type,
+      profileId: profileId(),
+      timestamp: local.timestamp,
+      decisionId: proposition.decisionId,
+      ...(proposition.activityId && { activityId: proposition.activityId }),
+      ...(proposition.variantId && { variantId: proposition.variantId }),
+      ...(proposition.offerId && { offerId: proposition.offerId }),
+      ...(proposition.placementId && { placementId: proposition.placementId }),
+      ...extra,
+    };
+    send(event);
+  }
+
+  function send(event) {
+    const c = consent(profileConsent);
+    if (c.track === "out") return; // never sent, never kept
+    queue.push(event);
+    if (c.track === "in" && native) native({ type: "event", event });
+    emit("event", event);
+  }
+
+  function display(proposition) {
+    const id = `${pageView}|${proposition.surface ?? proposition.placementId}|${proposition.offerId ?? proposition.activityId}`;
+    if (shown.has(id)) return;
+    shown.add(id);
+    track("display", proposition);
+  }
+
+  function navigate(url) {
+    if (native) native({ type: "deepLink", url }); // in a webview, the app decides where links go
+    else if (config.navigate) config.navigate(url);
+    else location.assign(url);
+  }
+
+  // ---- deciding and rendering
+
+  function pageSurface() {
+    return config.surface ? config.surface(new URL(location.href)) : `web://${location.host}${location.pathname}`;
+  }
+
+  async function decide(event) {
+    const [compiled, snapshotText] = await Promise.all([engine, snapshotResource().get().catch(() => null)]);
+    const snap = snapshotText ? JSON.parse(snapshotText) : { profileId: profileId() };
+    profileConsent = snap.consent;
+    snap.consent = consent(profileConsent);
+    const input = {
+      snapshot: snap,
+      context,
+      state: state(),
+      now: now(),
+      request: { surfaces: [pageSurface(), ...(config.surfaces ?? [])], event: event ?? null },
+    };
+    const decision = JSON.parse(compiled.decide(JSON.stringify(input)));
+    saveState(applyStateChanges(JSON.stringify(store.get("state") ?? input.state), JSON.stringify(decision.stateChanges)));
+    return decision;
+  }
+
+  function withIds(decision, p) {
+    return { ...p, decisionId: decision.decisionId, variantId: p.variantId };
+  }
+
+  /** Applies a page decision; `applied` lists what an edge already did. */
+  async function render(decision, applied = []) {
+    const view = pageView;
+    const done = (p) => applied.some((a) => a.activityId === p.activityId && (!a.surface || a.surface === p.surface));
+    const work = [];
+    const cards = [];
+    for (const raw of decision.propositions) {
+      const p = withIds(decision, raw);
+      const content = p.content;
+      if (!content) {
+        display(p); // an experiment's control: the original page is what shows
+      } else if (content.channel === "web") {
+        if (done(p)) {
+          display(p);
+          continue;
+        }
+        const click = () => track("click", p);
+        const alive = () => view === pageView;
+        work.push(
+          Promise.all(content.actions.map((a) => applyAction(a, config.timeout, click, alive))).then((counts) => {
+            if (view === pageView && counts.some((n) => n > 0)) display(p);
+          }),
+        );
+      } else if (content.channel === "card") {
+        cards.push({ ...content, id: content.id ?? p.activityId, surface: p.surface, proposition: p });
+      } else if (content.channel === "inApp") {
+        showMessage(p);
+      }
+    }
+    feed.set(cards);
+    for (const placement of decision.offers ?? []) {
+      const selector = config.placements?.[placement.placementId];
+      for (const item of placement.items) {
+        const p = { ...item, placementId: placement.placementId, surface: placement.surface, decisionId: decision.decisionId };
+        const edgeDid = applied.some((a) => a.offerId === item.offerId || (a.placementId && a.placementId === placement.placementId));
+        if (!selector || item.format === "json" || edgeDid) {
+          if (edgeDid) display(p);
+          continue;
+        }
+        const action = item.format === "html"
+          ? { selector, type: "setHtml", content: item.content }
+          : { selector, type: "setText", content: String(item.content) };
+        work.push(applyAction(action, config.timeout, null, () => view === pageView).then((n) => n > 0 && view === pageView && display(p)));
+      }
+    }
+    await Promise.all(work.map((w) => Promise.race([w, new Promise((r) => setTimeout(r, 0))])));
+    unhide();
+    unhide = () => {};
+    lastDecision = decision;
+    emit("decision", decision);
+    return decision;
+  }
+
+  function showMessage(p) {
+    const shownNow = showInApp(p.content, (button) => {
+      track(button.dismiss ? "dismiss" : "click", p);
+      if (button.actionUrl) navigate(button.actionUrl);
+    });
+    if (shownNow) display(p);
+  }
+
+  let chain = Promise.resolve();
+  const serial = (fn) => (chain = chain.then(fn, fn).catch((error) => (report(error), null)));
+
+  /** A new page view: decides for the current URL and renders. */
+  function page() {
+    return serial(async () => {
+      pageView++;
+      if (edge) {
+        const { decision, applied } = edge;
+        edge = null;
+        await engine.catch(() => null); // the state functions need the wasm module
+        saveState(applyStateChanges(JSON.stringify(state()), JSON.stringify(decision.stateChanges ?? {})));
+        return render(decision, applied ?? []);
+      }
+      return render(await decide());
+    });
+  }
+
+  // ---- SPA navigations: History API hooks, no polling
+
+  function hookHistory() {
+    let last = location.pathname + location.search;
+    const changed = () => {
+      const here = location.pathname + location.search;
+      if (here === last) return;
+      last = here;
+      const reveal = hide(config.hide ?? []);
+      unhide = reveal;
+      setTimeout(reveal, config.timeout); // this navigation's, whatever happens to later ones
+      page();
+    };
+    for (const name of ["pushState", "replaceState"]) {
+      const original = history[name];
+      history[name] = function (...args) {
+        const result = original.apply(this, args);
+        changed();
+        return result;
+      };
+    }
+    addEventListener("popstate", changed);
+  }
+
+  function readEdge() {
+    const script = document.getElementById("waymark-edge-decision");
+    if (!script) return null;
+    try {
+      return JSON.parse(script.textContent);
+    } catch (error) {
+      report(error);
+      return null;
+    }
+  }
+
+  // ---- the public API
+
+  const api = {
+    /**
+     * Starts the SDK. Options: api, clientKey, signingKey ("fetch" or base64), surface(url),
+     * surfaces, hide, timeout, placements, cards (container selector), consent, storage,
+     * namespace, maxAge, context, now, navigate, spa.
+     */
+    configure(options) {
+      if (config) return report(new Error("waymark: configure was already called"));
+      config = { api: location.origin, timeout: 1000, maxAge: DAY, storage: "local", spa: true, ...options };
+      store = createStore(config.storage, config.namespace ?? "waymark");
+      native = nativePost();
+      const handed = nativeState();
+      identity = store.get("identity") ?? null;
+      const storedConsent = store.get("consent");
+      if (storedConsent) localConsent = storedConsent;
+      context = { ...(config.context ?? {}) };
+      if (handed) {
+        if (handed.profileId) identity = { profileId: handed.profileId, token: handed.token };
+        if (handed.consent) localConsent = consentOf(handed.consent);
+        if (handed.context) context = { ...context, ...handed.context };
+      }
+      edge = readEdge();
+      if (edge?.visitorId && !identity && !store.get("id") && /^anon-[\w-]{22,}$/.test(edge.visitorId)) {
+        store.set("id", edge.visitorId);
+      }
+      key =
+        config.signingKey === "fetch"
+          ? fetch(`${config.api}/v1/keys/signing`).then((r) => r.json()).then((k) => importKey(k.base64))
+          : config.signingKey
+            ? importKey(config.signingKey)
+            : null;
+      key?.catch(report);
+      const headers = { "x-waymark-key": config.clientKey };
+      bundle = cachedResource(store, "bundle", `${config.api}/v1/bundle`, headers, key, config.maxAge, report);
+      engine = Promise.all([init(config.wasmUrl ? { module_or_path: config.wasmUrl } : undefined), bundle.get()]).then(
+        ([, text]) => new Engine(text),
+      );
+      engine.catch(report);
+      queue = createQueue({ url: `${config.api}/v1/events`, headers, store, allowed: trackingAllowed, onError: report });
+      if (config.cards) {
+        const container = document.querySelector(config.cards);
+        if (container) renderCards(feed, container, (card) => display(card.proposition), navigate);
+      }
+      if (config.spa) hookHistory();
+      // The first page view waits for the commands queued with configure (identify, consent,
+      // context) so that it decides once, with all of them.
+      started = Promise.resolve().then(() => ((begun = true), page()));
+      return started;
+    },
+    /** Identifies the visitor: `{profileId, token}` (a visitor token from the site's backend), or null. */
+    identify(who) {
+      identity = who?.profileId ? { profileId: who.profileId, token: who.token } : null;
+      if (identity) store.set("identity", identity);
+      else store.remove("identity");
+      return api.refresh();
+    },
+    /** Sets consent: "in" | "out" | "pending", or `{personalize, track}`. "out" drops queued events. */
+    consent(value) {
+      const next = consentOf(value);
+      if (![next.personalize, next.track].every((v) => v === undefined || CONSENTS.includes(v))) {
+        return report(new Error(`waymark: bad consent ${JSON.stringify(value)}`));
+      }
+      localConsent = { ...localConsent, ...next };
+      store.set("consent", localConsent);
+      if (localConsent.track === "out") queue.clear();
+      else queue.flush();
+      return api.refresh();
+    },
+    /** Merges `values` into the decision context (e.g. `{cart: {total: 60}}`). */
+    context(values) {
+      context = { ...context, ...values };
+    },
+    /** Decides again for the current page (after identity, consent or context changes). */
+    refresh() {
+      return begun ? page() : started;
+    },
+    /**
+     * Sends a custom event `{name, data?}`: recorded in local state, tracked, and decided on
+     * (in-app messages it triggers are shown).
+     */
+    sendEvent({ name, data }) {
+      return serial(async () => {
+        const local = { type: name, timestamp: now(), ...(data && { data }) };
+        saveState(recordEvent(JSON.stringify(state()), JSON.stringify(local)));
+        send({ type: "custom", name, profileId: profileId(), timestamp: local.timestamp, ...(data && { data }) });
+        const decision = await decide(local);
+        for (const raw of decision.propositions) {
+          if (raw.content?.channel === "inApp") showMessage(withIds(decision, raw));
+        }
+        emit("decision", decision);
+        return decision;
+      });
+    },
+    /** The card feed: list(), markRead(id), dismiss(id), click(id), subscribe(fn). */
+    cards: feed,
+    /** Listens to "decision", "event" or "error"; returns the unsubscribe function. */
+    on(type, fn) {
+      if (!listeners.has(type)) listeners.set(type, new Set());
+      listeners.get(type).add(fn);
+      return () => listeners.get(type).delete(fn);
+    },
+    /** Sends queued events now (when consent allows). */
+    flush: () => queue.flush(),
+    /** The last page decision. */
+    get decision() {
+      return lastDecision;
+    },
+    /** Used by the loader: the snippet's unhide function. */
+    set unhide(fn) {
+      unhide = fn;
+    },
+  };
+  return api;
+}

@@ -1,0 +1,93 @@
+// The event queue: persisted, batched, sent only with consent, retried with backoff and jitter,
+// flushed when the page is hidden. Every event gets its id once, when queued, and keeps it
+// across retries and reloads: the API drops repeats by id, so each event counts once.
+
+const MAX_QUEUE = 1000;
+const BATCH = 100;
+
+/**
+ * @param {object} o
+ * @param {string} o.url the events endpoint
+ * @param {object} o.headers request headers (the client key)
+ * @param {ReturnType<import("./store.js").createStore>} o.store
+ * @param {() => boolean} o.allowed whether tracking consent is given
+ * @param {(error: Error) => void} o.onError
+ * @param {number} [o.delay] ms to gather a batch
+ */
+export function createQueue({ url, headers, store, allowed, onError, delay = 1000 }) {
+  let queue = store.get("queue") ?? [];
+  let timer = 0;
+  let failures = 0;
+  let sending = null;
+  const save = () => store.set("queue", queue);
+
+  const schedule = (ms) => {
+    if (!timer) timer = setTimeout(() => ((timer = 0), flush()), ms);
+  };
+
+  async function flush() {
+    if (sending || !queue.length || !allowed()) return sending;
+    const batch = queue.slice(0, BATCH);
+    sending = (async () => {
+      try {
+        const response = await fetch(url, {
+          method: "POST",
+          headers: { ...headers, "content-type": "application/json" },
+          body: JSON.stringify({ events: batch }),
+          keepalive: true,
+          credentials: "omit",
+        });
+        // 4xx other than 408/429 will never succeed: drop the batch rather than retry forever.
+        if (!response.ok && (response.status >= 500 || response.status === 408 || response.status === 429)) {
+          throw new Error(`events: HTTP ${response.status}`);
+        }
+        if (!response.ok) onError(new Error(`events: HTTP ${response.status}, batch dropped`));
+        const sent = new Set(batch.map((e) => e.id));
+        queue = store.get("queue")?.filter((e) => !sent.has(e.id)) ?? queue.filter((e) => !sent.has(e.id));
+        save();
+        failures = 0;
+      } catch (error) {
+        failures++;
+        onError(error);
+        // Exponential backoff with full jitter, 1 s to 60 s.
+        const cap = Math.min(60000, 1000 * 2 ** failures);
+        schedule(cap / 2 + (Math.random() * cap) / 2);
+      } finally {
+        sending = null;
+      }
+      if (queue.length && !failures) schedule(0);
+    })();
+    return sending;
+  }
+
+  // Flush while the page can still send: keepalive lets the request outlive the page.
+  const hidden = () => {
+    clearTimeout(timer);
+    timer = 0;
+    flush();
+  };
+  addEventListener("pagehide", hidden);
+  document.addEventListener("visibilitychange", () => document.visibilityState === "hidden" && hidden());
+  addEventListener("online", () => flush());
+
+  return {
+    /** Queues an event (given its id here) and schedules a flush. */
+    push(event) {
+      const stored = store.get("queue");
+      if (stored) queue = stored; // another tab may have sent or queued some
+      queue.push({ id: crypto.randomUUID(), ...event });
+      if (queue.length > MAX_QUEUE) queue.splice(0, queue.length - MAX_QUEUE);
+      save();
+      schedule(delay);
+    },
+    flush,
+    /** Drops every queued event (consent withdrawn). */
+    clear() {
+      queue = [];
+      save();
+    },
+    get size() {
+      return queue.length;
+    },
+  };
+}
