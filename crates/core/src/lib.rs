@@ -10,3 +10,4 @@ pub mod engine;
 pub mod expr;
 pub mod hash;
 pub mod template;
+mod zones;

@@ -340,7 +340,6 @@ fn numbers_and_currency_in_locales() {
     );
 }
 
-#[cfg(feature = "tzdb")] // uses named zones
 #[test]
 fn dates_in_locales_and_time_zones() {
     let d = json!({"ts": "2026-03-05T14:30:00Z", "ms": 1_772_721_000_000_i64, "day": "2026-12-25"});
@@ -838,22 +837,4 @@ fn if_expression_parse_errors_are_located_in_the_template() {
         "invalid condition: unknown function `nope`"
     );
     assert_eq!(e.column(), 7);
-}
-
-/// Built without the `tzdb` feature (`cargo test -p waymark-core --no-default-features`).
-#[cfg(not(feature = "tzdb"))]
-#[test]
-fn without_the_tz_database_zones_fall_back_to_utc() {
-    let o = RenderOptions {
-        time_zone: "Europe/Madrid".into(),
-        ..opts()
-    };
-    let r = full("{{formatDate (now) \"time\"}}", &json!({}), &o);
-    assert_eq!(r.text, "2:30 PM");
-    assert_eq!(r.diagnostics.len(), 1);
-    assert!(
-        r.diagnostics[0]
-            .to_string()
-            .contains("time zone `Europe/Madrid` is not available")
-    );
 }

@@ -20,9 +20,7 @@ pub(crate) struct Clock {
 impl Clock {
     /// `now_ms` in the IANA zone `tz` (UTC when absent or unknown).
     pub(crate) fn new(now_ms: i64, tz: Option<&str>) -> Clock {
-        let tz = tz
-            .and_then(|name| TimeZone::get(name).ok())
-            .unwrap_or(TimeZone::UTC);
+        let tz = tz.and_then(crate::zones::get).unwrap_or(TimeZone::UTC);
         let zoned = Timestamp::from_millisecond(now_ms)
             .unwrap_or(Timestamp::UNIX_EPOCH)
             .to_zoned_datetime(tz.clone());

@@ -40,25 +40,12 @@ pub(crate) fn lookup(name: &str) -> Option<HelperFn> {
 fn rfc3339(ms: i64) -> Result<Value, String> {
     Timestamp::from_millisecond(ms)
         .map(|t| Value::String(t.to_string()))
-        .map_err(|e| format!("timestamp out of range: {e}"))
+        .map_err(|_| "timestamp out of range".to_owned())
 }
 
-/// The IANA zone `name`. Built without the `tzdb` feature, the engine has no tz database: a
-/// zone other than UTC falls back to UTC with a warning (a diagnostic of the render).
-fn zone(env: &mut Env<'_>, name: &str) -> Result<TimeZone, String> {
-    if name.eq_ignore_ascii_case("UTC") {
-        return Ok(TimeZone::UTC);
-    }
-    match TimeZone::get(name) {
-        Ok(tz) => Ok(tz),
-        Err(_) if cfg!(feature = "tzdb") => Err(format!("unknown time zone `{name}`")),
-        Err(_) => {
-            env.warnings.push(format!(
-                "time zone `{name}` is not available (built without the tz database): using UTC"
-            ));
-            Ok(TimeZone::UTC)
-        }
-    }
+/// The IANA zone `name`, from the engine's table of zone rules (see `crate::zones`).
+fn zone(name: &str) -> Result<TimeZone, String> {
+    crate::zones::get(name).ok_or_else(|| format!("unknown time zone `{name}`"))
 }
 
 /// Unix milliseconds of a timestamp argument.
@@ -99,12 +86,12 @@ fn add(env: &mut Env<'_>, a: &Args<'_>, unit: i64) -> Result<Value, String> {
 fn zoned(ms: i64, tz: TimeZone) -> Result<ZonedDateTime, String> {
     Timestamp::from_millisecond(ms)
         .map(|t| t.to_zoned_datetime(tz))
-        .map_err(|e| format!("timestamp out of range: {e}"))
+        .map_err(|_| "timestamp out of range".to_owned())
 }
 
 fn days_until(env: &mut Env<'_>, a: &Args<'_>) -> Result<Value, String> {
     let tz_name = a.opt_str("timeZone", 1);
-    let tz = zone(env, tz_name.as_deref().unwrap_or(env.time_zone))?;
+    let tz = zone(tz_name.as_deref().unwrap_or(env.time_zone))?;
     let target = zoned(instant(a.get(0), &tz)?, tz.clone())?;
     let now = zoned(env.now_ms, tz)?;
     let days =
@@ -125,7 +112,7 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 
 fn format_date(env: &mut Env<'_>, a: &Args<'_>) -> Result<Value, String> {
     let tz_name = a.opt_str("timeZone", 3).map(|s| s.into_owned());
-    let tz = zone(env, tz_name.as_deref().unwrap_or(env.time_zone))?;
+    let tz = zone(tz_name.as_deref().unwrap_or(env.time_zone))?;
     if a.get(0).is_null() {
         return Ok(Value::Null); // a missing date renders empty, like any missing value
     }

@@ -1,0 +1,68 @@
+//! Time zones by IANA name, from a table generated at build time (build.rs): each zone's POSIX
+//! TZ rule, i.e. the rule the tz database gives for times after the zone's last listed change.
+//!
+//! The whole database would add about 85 KB (gzip) to every wasm build; the rules take a
+//! fraction of that and give the same offsets for the present and the future, which is what
+//! decisions, caps, quiet hours and date helpers are about. The price: a date before a zone's
+//! last rule change (for New York, 2007) is placed with today's rule, so it may be an hour off
+//! around that era's daylight-saving changes. Every runtime uses this same table, so native,
+//! browser and Worker decisions agree whatever the date.
+
+use jiff::tz::TimeZone;
+
+include!(concat!(env!("OUT_DIR"), "/zones.rs"));
+
+/// The zone called `name` (case-insensitive), if the table has it.
+pub(crate) fn get(name: &str) -> Option<TimeZone> {
+    if name.eq_ignore_ascii_case("UTC") {
+        return Some(TimeZone::UTC);
+    }
+    let lower = name.to_ascii_lowercase();
+    let at = ZONES
+        .binary_search_by(|(zone, _)| (*zone).cmp(lower.as_str()))
+        .ok()?;
+    let (_, rule) = ZONES.get(at)?;
+    TimeZone::posix(rule).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use jiff::Timestamp;
+
+    use super::*;
+
+    fn offset_hours(zone: &str, at: &str) -> i32 {
+        let tz = get(zone).unwrap();
+        let at: Timestamp = at.parse().unwrap();
+        tz.to_offset(at).seconds() / 3600
+    }
+
+    #[test]
+    fn the_table_has_the_world_and_its_rules() {
+        assert!(ZONES.len() > 500, "{}", ZONES.len());
+        assert!(ZONES.windows(2).all(|w| w[0].0 < w[1].0));
+        // Daylight saving in New York (second Sunday of March to first Sunday of November).
+        assert_eq!(offset_hours("America/New_York", "2026-01-15T12:00:00Z"), -5);
+        assert_eq!(offset_hours("America/New_York", "2026-07-15T12:00:00Z"), -4);
+        assert_eq!(offset_hours("america/new_york", "2026-03-08T06:59:59Z"), -5);
+        assert_eq!(offset_hours("America/New_York", "2026-03-08T07:00:00Z"), -4);
+        // The southern hemisphere, a zone without daylight saving, and half hours.
+        assert_eq!(offset_hours("Australia/Sydney", "2026-01-15T00:00:00Z"), 11);
+        assert_eq!(offset_hours("Asia/Tokyo", "2026-07-15T00:00:00Z"), 9);
+        let kolkata = get("Asia/Kolkata").unwrap();
+        let at: Timestamp = "2026-07-15T00:00:00Z".parse().unwrap();
+        assert_eq!(kolkata.to_offset(at).seconds(), 19_800);
+        // Links resolve like their targets.
+        assert_eq!(offset_hours("US/Eastern", "2026-07-15T12:00:00Z"), -4);
+        assert_eq!(offset_hours("UTC", "2026-07-15T12:00:00Z"), 0);
+    }
+
+    #[test]
+    fn unknown_names_are_none() {
+        assert!(get("Mars/Olympus_Mons").is_none());
+        assert!(get("").is_none());
+    }
+}
