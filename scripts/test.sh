@@ -47,7 +47,9 @@ native() {
   cargo fmt --all -- --check &&
     cargo clippy --workspace --all-targets -- -D warnings &&
     cargo clippy -p waymark-edge --target wasm32-unknown-unknown -- -D warnings &&
-    cargo test --workspace
+    cargo test --workspace &&
+    # The browser build's core (no `pointers`) decides the vectors too.
+    cargo test -p waymark-core --no-default-features --lib --test vectors
 }
 
 wasm_node() {
