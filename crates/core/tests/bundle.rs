@@ -158,3 +158,24 @@ fn pointers_escape_slashes_and_tildes() {
     let found = problems(bundle);
     assert_eq!(found[0].0, "/offers/0/representations/a~1b~0c");
 }
+
+#[test]
+fn app_schemes_that_could_run_script_are_refused() {
+    let mut bundle = shop();
+    bundle["settings"] = json!({"appSchemes": ["shopapp", "JavaScript", "data", "2fa", "my app"]});
+    let found = problems(bundle);
+    let pointers: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        pointers,
+        [
+            "/settings/appSchemes/1",
+            "/settings/appSchemes/2",
+            "/settings/appSchemes/3",
+            "/settings/appSchemes/4"
+        ]
+    );
+    assert!(
+        found[0].1.contains("`JavaScript` cannot be allowed"),
+        "{found:?}"
+    );
+}

@@ -79,6 +79,32 @@ pub struct Settings {
     pub channel_caps: Vec<ChannelCap>,
     /// How many cards a feed surface returns at most (default 10).
     pub card_feed_size: Option<u32>,
+    /// URL schemes of the brand's own apps (`shopapp` for `shopapp://product/42`) allowed in
+    /// rendered URLs besides http, https, mailto, tel and sms: deep links in cards, in-app
+    /// buttons and webviews. Any other scheme renders as `about:invalid#waymark`.
+    #[serde(default)]
+    pub app_schemes: Vec<String>,
+}
+
+/// Schemes a bundle may never allow: they run script, read files or embed documents.
+pub(crate) const FORBIDDEN_SCHEMES: [&str; 7] = [
+    "javascript",
+    "vbscript",
+    "data",
+    "file",
+    "blob",
+    "filesystem",
+    "about",
+];
+
+/// Whether `scheme` is a URL scheme a bundle may allow: RFC 3986 syntax, not forbidden.
+pub(crate) fn allowable_scheme(scheme: &str) -> bool {
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && !FORBIDDEN_SCHEMES
+            .iter()
+            .any(|f| f.eq_ignore_ascii_case(scheme))
 }
 
 /// A condition (or, for ranking formulas, any expression): the text language, JsonLogic, or a

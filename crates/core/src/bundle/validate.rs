@@ -162,6 +162,14 @@ fn check(bundle: &Bundle) -> Vec<Problem> {
         push_pointer(&mut at, name);
         checker.condition(&at, condition);
     }
+    for (index, scheme) in bundle.settings.app_schemes.iter().enumerate() {
+        if !super::allowable_scheme(scheme) {
+            checker.problem(
+                format!("/settings/appSchemes/{index}"),
+                format!("`{scheme}` cannot be allowed: a scheme is a letter then letters, digits, + - or ., and not one that runs script or reads files"),
+            );
+        }
+    }
     checker.problems
 }
 

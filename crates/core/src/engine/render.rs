@@ -258,11 +258,32 @@ impl Run<'_> {
             self.diagnostic(format!("{id}: {diagnostic}"));
         }
         let mut text = rendered.text;
-        if matches!(field, Field::Url) && !crate::template::url_is_safe(&text) {
+        if matches!(field, Field::Url)
+            && !crate::template::url_is_safe(&text)
+            && !self.is_app_link(&text)
+        {
             self.diagnostic(format!("{id}: unsafe URL replaced"));
             text = UNSAFE_URL.to_owned();
         }
         Ok(text)
+    }
+}
+
+impl Run<'_> {
+    /// Whether `url` starts with one of the bundle's app schemes and a colon, literally (no
+    /// entities, spaces or controls before it, which the syntax of a scheme excludes).
+    fn is_app_link(&self, url: &str) -> bool {
+        let Some((scheme, _)) = url.split_once(':') else {
+            return false;
+        };
+        crate::bundle::allowable_scheme(scheme)
+            && self
+                .engine
+                .bundle
+                .settings
+                .app_schemes
+                .iter()
+                .any(|allowed| allowed.eq_ignore_ascii_case(scheme))
     }
 }
 
