@@ -68,15 +68,30 @@ impl<'a> Scope<'a> {
                 walk(&frame.value, &p.segs)
             }
             PathBase::Stack => {
-                let first = p.segs.first()?;
+                // The innermost context that has the first name, walked from there (a miss
+                // below it is a miss: Mustache does not look further out).
+                let (first, rest) = p.segs.split_first()?;
                 let top = self.stack.len().checked_sub(up)?;
-                let frames = self.stack.get(..top)?;
-                let frame = frames.iter().rev().find(|f| {
-                    f.value
-                        .as_object()
-                        .is_some_and(|m| m.contains_key(first.as_ref()))
-                })?;
-                walk(&frame.value, &p.segs)
+                for frame in self.stack.get(..top)?.iter().rev() {
+                    match &frame.value {
+                        Cow::Borrowed(value) => {
+                            let value: &'a Value = value;
+                            if let Some(found) = value.as_object().and_then(|m| m.get(&**first)) {
+                                return walk(&Cow::Borrowed(found), rest);
+                            }
+                        }
+                        Cow::Owned(value) => {
+                            if let Some(found) = value.as_object().and_then(|m| m.get(&**first)) {
+                                let mut cur = found;
+                                for seg in rest {
+                                    cur = child(cur, seg)?;
+                                }
+                                return Some(Cow::Owned(cur.clone()));
+                            }
+                        }
+                    }
+                }
+                None
             }
             PathBase::Data => {
                 let lp = self
