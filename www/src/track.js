@@ -69,9 +69,13 @@ export function createQueue({ url, headers, beaconUrl, store, allowed, onError, 
   // them again by fetch and removes them when acknowledged; if the page is gone, the next page
   // load does. The API is idempotent by event id, so an event both beaconed and fetched counts
   // once: no loss, no duplicate. Without sendBeacon, or when it refuses (its 64 KB budget),
-  // fetch keepalive sends instead.
+  // fetch keepalive sends instead. Leaving a page fires both pagehide and visibilitychange: an
+  // unchanged queue is handed to sendBeacon once.
+  let handed = "";
   const hidden = () => {
     if (!queue.length || !allowed()) return;
+    const mark = `${queue.length}:${queue.at(-1).id}`;
+    if (mark === handed) return;
     let beaconed = 0;
     while (beaconUrl && navigator.sendBeacon && beaconed < queue.length) {
       const body = JSON.stringify({ events: queue.slice(beaconed, beaconed + BATCH) });
@@ -82,7 +86,10 @@ export function createQueue({ url, headers, beaconUrl, store, allowed, onError, 
       clearTimeout(timer);
       timer = 0;
       flush();
-    } else schedule(delay);
+    } else {
+      handed = mark;
+      schedule(delay);
+    }
   };
   addEventListener("pagehide", hidden);
   document.addEventListener("visibilitychange", () => document.visibilityState === "hidden" && hidden());
