@@ -195,3 +195,29 @@ test("events queued when the page is left go by sendBeacon and count once, also 
   assert.ok(all.size > left.length, "the second view's events arrived too");
   await context.close();
 });
+
+test("when sendBeacon refuses, the queue goes by fetch keepalive as the page is left", async () => {
+  const before = await counted("eve-new");
+  const { context, page } = await visit("eve-new");
+  // sendBeacon refuses (as over its budget), and the SDK's event fetches fail until the page is
+  // left. (Not with Playwright's routing: it drops keepalive requests of a page being left.)
+  await context.addInitScript(() => {
+    navigator.sendBeacon = () => false;
+    window.__failEvents = true;
+    const fetch = window.fetch;
+    window.fetch = (url, init) =>
+      window.__failEvents && String(url).endsWith("/v1/events") ? Promise.reject(new TypeError("down")) : fetch(url, init);
+  });
+  await page.goto(`${siteUrl}/shop.html`);
+  await page.waitForFunction(() => document.documentElement.dataset.decided === "yes");
+  await page.evaluate(() => waymark("sendEvent", { name: "wishlist" }));
+  const left = await queued(page);
+  assert.ok(left.length >= 2, `${left.length} queued`);
+  await page.waitForFunction(() => window.__errors.some((e) => e.includes("down"))); // tried, failed
+  assert.equal(await counted("eve-new"), before);
+  await page.evaluate(() => (window.__failEvents = false));
+  await page.goto("about:blank");
+  for (let i = 0; i < 100 && (await counted("eve-new")) - before < left.length; i++) await page.waitForTimeout(100);
+  assert.equal((await counted("eve-new")) - before, left.length, "each queued event counted once");
+  await context.close();
+});
