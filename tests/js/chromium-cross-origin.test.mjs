@@ -2,8 +2,8 @@
 // page and the SDK come from a small static server on one 127.0.0.1 port, the API is the real
 // `waymark demo` on another, allowing the site's origin with `--cors-origin`. The SDK syncs
 // (signatures verified, ETags revalidated), decides and sends events across origins, and a page
-// left with events queued sends them with sendBeacon, each counted once by the API, also when the
-// next page load sends them again.
+// left with events queued sends them with sendBeacon (or fetch keepalive when sendBeacon refuses),
+// each counted once by the API, also when the next page load sends them again.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
