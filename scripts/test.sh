@@ -58,7 +58,7 @@ wasm_node() {
 }
 
 browser() {
-  bash scripts/build.sh && cargo build --quiet -p waymark-cli && node --test --test-concurrency=1 tests/js/chromium.test.mjs tests/js/chromium-sdk.test.mjs
+  bash scripts/build.sh && cargo build --quiet -p waymark-cli && node --test --test-concurrency=1 tests/js/chromium.test.mjs tests/js/chromium-sdk.test.mjs tests/js/chromium-cross-origin.test.mjs
 }
 
 suite native native

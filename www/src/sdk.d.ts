@@ -4,9 +4,9 @@ export type ConsentValue = "in" | "out" | "pending";
 export type Consent = ConsentValue | { personalize?: ConsentValue; track?: ConsentValue };
 
 export interface WaymarkOptions {
-  /** The central API's origin (default: the page's). */
+  /** The central API's origin (default: the page's). Another origin must be allowed there with `waymark serve --cors-origin <the site's origin>`. */
   api?: string;
-  /** A client key (`wmc_…`). */
+  /** A client key (`wmc_…`), sent in `X-Waymark-Key`, and in `?key=` of the events URL for `navigator.sendBeacon` when the page is hidden or left. */
   clientKey: string;
   /** Ed25519 public key (base64) bundles and snapshots must be signed with, or "fetch" to read it once from /v1/keys/signing. Unset: no check. */
   signingKey?: string;

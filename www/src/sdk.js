@@ -319,7 +319,9 @@ export function createWaymark() {
         ([, text]) => new Engine(text),
       );
       engine.catch(report);
-      queue = createQueue({ url: `${config.api}/v1/events`, headers, store, allowed: trackingAllowed, onError: report });
+      const url = `${config.api}/v1/events`;
+      const beaconUrl = config.clientKey && `${url}?key=${encodeURIComponent(config.clientKey)}`;
+      queue = createQueue({ url, headers, beaconUrl, store, allowed: trackingAllowed, onError: report });
       if (config.cards) {
         const container = document.querySelector(config.cards);
         if (container) renderCards(feed, container, (card) => display(card.proposition), navigate);

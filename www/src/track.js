@@ -1,6 +1,7 @@
 // The event queue: persisted, batched, sent only with consent, retried with backoff and jitter,
-// flushed when the page is hidden. Every event gets its id once, when queued, and keeps it
-// across retries and reloads: the API drops repeats by id, so each event counts once.
+// flushed when the page is hidden (sendBeacon, fetch keepalive as fallback). Every event gets
+// its id once, when queued, and keeps it across retries, beacons and reloads: the API drops
+// repeats by (profile, id), so each event counts once however often it is sent.
 
 const MAX_QUEUE = 1000;
 const BATCH = 100;
@@ -9,12 +10,14 @@ const BATCH = 100;
  * @param {object} o
  * @param {string} o.url the events endpoint
  * @param {object} o.headers request headers (the client key)
+ * @param {string} [o.beaconUrl] the events endpoint with the client key in `?key=`, for
+ *   navigator.sendBeacon (which cannot set headers); without it, fetch keepalive only
  * @param {ReturnType<import("./store.js").createStore>} o.store
  * @param {() => boolean} o.allowed whether tracking consent is given
  * @param {(error: Error) => void} o.onError
  * @param {number} [o.delay] ms to gather a batch
  */
-export function createQueue({ url, headers, store, allowed, onError, delay = 1000 }) {
+export function createQueue({ url, headers, beaconUrl, store, allowed, onError, delay = 1000 }) {
   let queue = store.get("queue") ?? [];
   let timer = 0;
   let failures = 0;
@@ -60,15 +63,39 @@ export function createQueue({ url, headers, store, allowed, onError, delay = 100
     return sending;
   }
 
-  // Flush while the page can still send: keepalive lets the request outlive the page.
+  // Send while the page can still send. sendBeacon outlives the page and, its body being
+  // text/plain with the key in the URL, needs no CORS preflight. A beacon's answer is never
+  // seen, so its events stay queued: if the page lives on (only hidden), the next flush sends
+  // them again by fetch and removes them when acknowledged; if the page is gone, the next page
+  // load does. The API is idempotent by event id, so an event both beaconed and fetched counts
+  // once: no loss, no duplicate. Without sendBeacon, or when it refuses (its 64 KB budget),
+  // fetch keepalive sends instead. Leaving a page fires both pagehide and visibilitychange: an
+  // unchanged queue is handed to sendBeacon once.
+  let handed = "";
   const hidden = () => {
-    clearTimeout(timer);
-    timer = 0;
-    flush();
+    if (!queue.length || !allowed()) return;
+    const mark = `${queue.length}:${queue.at(-1).id}`;
+    if (mark === handed) return;
+    let beaconed = 0;
+    while (beaconUrl && navigator.sendBeacon && beaconed < queue.length) {
+      const body = JSON.stringify({ events: queue.slice(beaconed, beaconed + BATCH) });
+      if (!navigator.sendBeacon(beaconUrl, body)) break;
+      beaconed += BATCH;
+    }
+    if (beaconed < queue.length) {
+      clearTimeout(timer);
+      timer = 0;
+      flush();
+    } else {
+      handed = mark;
+      schedule(delay);
+    }
   };
   addEventListener("pagehide", hidden);
   document.addEventListener("visibilitychange", () => document.visibilityState === "hidden" && hidden());
   addEventListener("online", () => flush());
+  // Events left by an earlier page (unsent, or beaconed but never acknowledged) go again.
+  if (queue.length) schedule(delay);
 
   return {
     /** Queues an event (given its id here) and schedules a flush. */

@@ -23,6 +23,11 @@ pub struct DemoArgs {
     /// Folder holding the sample bundle.json and profiles.ndjson.
     #[arg(long, default_value = "tests/fixtures/shop")]
     fixtures: PathBuf,
+    /// Another origin whose pages may call the API's runtime routes from a browser; repeatable;
+    /// `*` for any. The demo's own origins (`http://ADDR`, and `http://localhost:PORT` on a
+    /// loopback address) are always allowed.
+    #[arg(long = "cors-origin", value_name = "ORIGIN", value_parser = waymark_server::cors::parse_origin)]
+    cors_origins: Vec<String>,
 }
 
 /// The surface the demo page plays: it pretends to be a product page of shop.example.
@@ -37,17 +42,21 @@ pub fn demo(args: DemoArgs) -> Result<(), String> {
     }
     let dir = std::env::temp_dir().join(format!("waymark-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    // Bound first: the allowed CORS origins name the port.
+    let listener = std::net::TcpListener::bind(&args.listen)
+        .and_then(|l| l.set_nonblocking(true).map(|()| l))
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let mut config = ServerConfig::new(dir.join("demo.db"));
     config.static_dir = Some(args.www.clone());
+    config.cors_origins = own_origins(addr);
+    config.cors_origins.extend(args.cors_origins);
     let state = AppState::open(config).map_err(|e| e.to_string())?;
     let page = setup(&state, &args.fixtures).map_err(|e| format!("setting up the demo: {e}"))?;
 
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("starting tokio: {e}"))?;
     let served = runtime.block_on(async {
-        let listener = TcpListener::bind(&args.listen)
-            .await
-            .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let listener = TcpListener::from_std(listener).map_err(|e| e.to_string())?;
         let index = Page {
             path: args.www.join("demo/index.html"),
             client_key: page["clientKey"].as_str().unwrap_or_default().to_owned(),
@@ -63,6 +72,15 @@ pub fn demo(args: DemoArgs) -> Result<(), String> {
     });
     let _ = std::fs::remove_dir_all(&dir);
     served
+}
+
+/// The origins a browser sees the demo at: its address, and `localhost` for a loopback one.
+fn own_origins(addr: std::net::SocketAddr) -> Vec<String> {
+    let mut origins = vec![format!("http://{addr}")];
+    if addr.ip().is_loopback() {
+        origins.push(format!("http://localhost:{}", addr.port()));
+    }
+    origins
 }
 
 /// The strict Content-Security-Policy of `/demo/strict`: no inline script but the page's own

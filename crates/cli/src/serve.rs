@@ -24,6 +24,10 @@ pub struct ServeArgs {
     /// Seconds a snapshot stays valid after it is issued.
     #[arg(long, default_value_t = 900)]
     pub snapshot_ttl: u64,
+    /// An origin (`https://shop.example`) whose pages may call the runtime routes (bundle,
+    /// snapshots, events, signing key) from a browser; repeatable; `*` for any. Default: none.
+    #[arg(long = "cors-origin", value_name = "ORIGIN", value_parser = waymark_server::cors::parse_origin)]
+    pub cors_origins: Vec<String>,
 }
 
 /// Runs the API until Ctrl-C.
@@ -33,6 +37,7 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
     config.token_secret = args.token_secret;
     config.bandit_interval = Duration::from_secs(args.bandit_interval.max(1));
     config.snapshot_ttl = Duration::from_secs(args.snapshot_ttl.max(1));
+    config.cors_origins = args.cors_origins;
     let state = AppState::open(config).map_err(|e| format!("{}: {e}", args.db.display()))?;
     let admins = state
         .db

@@ -137,3 +137,13 @@ fn schema_describes_bundles() {
     );
     assert!(schema["$defs"]["Activity"].is_object());
 }
+
+#[test]
+fn cors_origins_are_checked_before_serving() {
+    for command in ["serve", "demo"] {
+        let out = waymark(&[command, "--cors-origin", "https://shop.example/page"], "");
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        let err = text(&out.stderr);
+        assert!(err.contains("is not an origin"), "{command}: {err}");
+    }
+}

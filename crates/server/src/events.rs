@@ -2,7 +2,8 @@
 //! per-profile counters (snapshots) and the per-day aggregates (reports) in one transaction.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -19,6 +20,12 @@ const MAX_DATA: usize = 8 * 1024;
 const MAX_SKEW_MS: i64 = 24 * 3600 * 1000;
 /// Timestamps before 2000-01-01 are refused.
 const MIN_TS: i64 = 946_684_800_000;
+
+/// The query of `POST /v1/events`: `key`, a client key for requests that cannot set headers.
+#[derive(Debug, Deserialize)]
+pub struct KeyQuery {
+    key: Option<String>,
+}
 
 #[derive(Debug, Deserialize)]
 pub struct Batch {
@@ -140,13 +147,20 @@ pub fn validate(index: usize, value: &Value, now_ms: i64) -> Result<Event, Strin
     })
 }
 
-/// `POST /v1/events` (client or admin key)
+/// `POST /v1/events` (client or admin key in a header, or a client key in `?key=`).
+///
+/// The body is read as JSON whatever its `Content-Type`: `navigator.sendBeacon` sends
+/// `text/plain`, which needs no CORS preflight.
 pub async fn post(
     State(state): State<AppState>,
     headers: HeaderMap,
+    query: Result<Query<KeyQuery>, QueryRejection>,
     JsonBody(batch): JsonBody<Batch>,
 ) -> Result<Json<Value>, AppError> {
-    state.require_client(&headers).await?;
+    let Query(query) = query.map_err(|e| AppError::BadRequest(format!("bad query: {e}")))?;
+    state
+        .require_events_key(&headers, query.key.as_deref())
+        .await?;
     if batch.events.len() > MAX_BATCH {
         return Err(AppError::TooLarge(format!(
             "{} events in one batch; at most {MAX_BATCH}",

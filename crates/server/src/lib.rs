@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod bandit;
 pub mod bundles;
+pub mod cors;
 pub mod db;
 pub mod decide;
 pub mod error;
@@ -23,7 +24,7 @@ pub mod state;
 use std::path::PathBuf;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
+use axum::routing::{MethodRouter, get, post, put};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -34,13 +35,19 @@ pub use state::{AppState, ServerConfig};
 
 const MB: usize = 1024 * 1024;
 
-/// The API router.
+/// The API router. The runtime routes (bundle, snapshot, events, signing key) answer CORS
+/// requests from `config.cors_origins`; no other route does.
 pub fn app(state: AppState) -> Router {
+    let cors = cors::layer(&state.config.cors_origins);
+    let runtime = |route: MethodRouter<AppState>| match &cors {
+        Some(layer) => route.layer(layer.clone()),
+        None => route,
+    };
     let api = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::metrics))
         .route("/openapi.json", get(openapi::openapi))
-        .route("/v1/keys/signing", get(bundles::signing_key))
+        .route("/v1/keys/signing", runtime(get(bundles::signing_key)))
         .route(
             "/v1/bundles",
             post(bundles::publish)
@@ -48,7 +55,7 @@ pub fn app(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(16 * MB)),
         )
         .route("/v1/bundles/{revision}/rollback", post(bundles::rollback))
-        .route("/v1/bundle", get(bundles::current))
+        .route("/v1/bundle", runtime(get(bundles::current)))
         .route(
             "/v1/profiles/{id}",
             put(profiles::put)
@@ -57,10 +64,13 @@ pub fn app(state: AppState) -> Router {
                 .delete(profiles::delete)
                 .layer(DefaultBodyLimit::max(MB)),
         )
-        .route("/v1/profiles/{id}/snapshot", get(snapshot::snapshot))
+        .route(
+            "/v1/profiles/{id}/snapshot",
+            runtime(get(snapshot::snapshot)),
+        )
         .route(
             "/v1/events",
-            post(events::post).layer(DefaultBodyLimit::max(4 * MB)),
+            runtime(post(events::post).layer(DefaultBodyLimit::max(4 * MB))),
         )
         .route("/v1/reports", get(reports::get))
         .route("/v1/bandits/recompute", post(reports::recompute))

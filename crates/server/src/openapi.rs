@@ -82,7 +82,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, &str)] = &[
     (
         "post",
         "/v1/events",
-        "Ingest up to 1000 events, idempotent by (profileId, id)",
+        "Ingest up to 1000 events, idempotent by (profileId, id); the body is read as JSON whatever its Content-Type (sendBeacon sends text/plain), and a client key may come in `?key=` instead of a header",
         "client",
         "200",
     ),
@@ -133,6 +133,9 @@ fn parameters(path: &str, method: &str) -> Value {
         ] {
             params.push(json!({"name": name, "in": "query", "description": description, "schema": {"type": "string"}}));
         }
+    }
+    if path == "/v1/events" {
+        params.push(json!({"name": "key", "in": "query", "description": "A client key, for senders that cannot set headers (navigator.sendBeacon); admin keys are refused here", "schema": {"type": "string"}}));
     }
     if method == "get" && (path == "/v1/bundle" || path.ends_with("/snapshot")) {
         params.push(json!({"name": "If-None-Match", "in": "header", "schema": {"type": "string"}}));

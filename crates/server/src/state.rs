@@ -32,6 +32,9 @@ pub struct ServerConfig {
     pub snapshot_ttl: Duration,
     /// A folder served as static files for paths the API does not know.
     pub static_dir: Option<PathBuf>,
+    /// Origins whose pages may call the runtime routes (bundle, snapshots, events, signing key)
+    /// from a browser: values of [`crate::cors::parse_origin`], `*` for any. Empty: no CORS.
+    pub cors_origins: Vec<String>,
 }
 
 impl ServerConfig {
@@ -42,6 +45,7 @@ impl ServerConfig {
             bandit_interval: Duration::from_secs(600),
             snapshot_ttl: Duration::from_secs(15 * 60),
             static_dir: None,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -226,6 +230,28 @@ impl AppState {
     /// 401 without a valid key; admin keys pass too.
     pub async fn require_client(&self, headers: &HeaderMap) -> Result<KeyKind, AppError> {
         self.key_kind(headers).await
+    }
+
+    /// The events route's check: a key in the headers as on every route, or else a client key
+    /// in the `key` query parameter, which is what `navigator.sendBeacon` can send (it cannot
+    /// set headers). Admin keys are refused there (403): they belong in headers, never in URLs
+    /// that end up in logs and browser histories.
+    pub async fn require_events_key(
+        &self,
+        headers: &HeaderMap,
+        query_key: Option<&str>,
+    ) -> Result<KeyKind, AppError> {
+        let Some(key) = query_key.filter(|_| auth::credentials(headers).key.is_none()) else {
+            return self.require_client(headers).await;
+        };
+        match self.keys.kind(&self.db, key).await? {
+            Some(KeyKind::Client) => Ok(KeyKind::Client),
+            Some(KeyKind::Admin) => Err(AppError::Forbidden(
+                "an admin key is accepted only in a header (`X-Waymark-Key`), never in the URL"
+                    .into(),
+            )),
+            None => Err(AppError::Unauthorized("the API key is not valid".into())),
+        }
     }
 }
 
