@@ -103,7 +103,11 @@ async fn forward_or_keep(env: &Env, config: &Config, body: String) {
             None => break,
         }
     }
-    let key = format!("batch:{}:{}", Date::now().as_millis(), body.len());
+    let key = format!(
+        "batch:{}:{}",
+        Date::now().as_millis(),
+        crate::identity::random_id()
+    );
     let kept = match env.kv("OUTBOX") {
         Ok(kv) => crate::api::put(&kv, &key, &body, None).await,
         Err(e) => Err(e.to_string()),

@@ -41,7 +41,7 @@ impl Visitor {
             .and_then(|token| Some((token_profile(&token)?, token)));
         let new = existing.is_none();
         Visitor {
-            id: existing.unwrap_or_else(new_id),
+            id: existing.unwrap_or_else(random_id),
             new,
             token,
             consent,
@@ -91,7 +91,7 @@ fn token_profile(token: &str) -> Option<String> {
 }
 
 /// A fresh anonymous id from the runtime's CSPRNG (`crypto.randomUUID()`).
-fn new_id() -> String {
+pub fn random_id() -> String {
     let uuid = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))
         .and_then(|crypto| {
             let f: Function =
