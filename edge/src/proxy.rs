@@ -58,14 +58,36 @@ pub async fn handle(
         snapshot: None,
         now: None,
     };
-    let (origin, decision) = futures_util::join!(origin, decide(env, ctx, config, &visitor, body));
-    let mut origin = origin?;
-    let html = origin
+    let is_page = |response: &Response| {
+        response.status_code() == 200
+            && response
+                .headers()
+                .get("content-type")
+                .ok()
+                .flatten()
+                .is_some_and(|t| t.starts_with("text/html"))
+    };
+    // Navigations (`Accept: text/html`) decide while the origin answers; other requests only
+    // decide once the origin's answer turns out to be a page, so assets cost no decision.
+    let navigation = req
         .headers()
-        .get("content-type")?
-        .is_some_and(|t| t.starts_with("text/html"));
+        .get("accept")?
+        .is_some_and(|a| a.contains("text/html"));
+    let (origin, decision) = if navigation {
+        let (origin, decision) =
+            futures_util::join!(origin, decide(env, ctx, config, &visitor, body));
+        (origin?, decision)
+    } else {
+        let origin = origin.await?;
+        if !is_page(&origin) {
+            return Ok(origin);
+        }
+        let decision = decide(env, ctx, config, &visitor, body).await;
+        (origin, decision)
+    };
+    let mut origin = origin;
     let decision = match decision {
-        Ok(d) if origin.status_code() == 200 && html => d,
+        Ok(d) if is_page(&origin) => d,
         // Not a page, or no bundle: the origin's response as it is.
         _ => return Ok(origin),
     };
