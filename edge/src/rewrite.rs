@@ -230,3 +230,7 @@ where
         }
     })
 }
+
+#[cfg(test)]
+#[path = "rewrite_tests.rs"]
+mod tests;
