@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
+import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Miniflare } from "miniflare";
@@ -73,6 +74,10 @@ function originHandler(req, res) {
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
     res.write(PRODUCT.slice(0, 120));
     return setTimeout(() => res.end(PRODUCT.slice(120)), 1000);
+  }
+  if (req.url === "/product/gz") {
+    const headers = { "content-type": "text/html; charset=utf-8", "content-encoding": "gzip" };
+    return res.writeHead(200, headers).end(gzipSync(PRODUCT));
   }
   const body = req.url.startsWith("/product/") ? PRODUCT : req.url === "/" ? ABOUT : req.url === "/about" ? ABOUT : null;
   if (!body) return res.writeHead(404, { "content-type": "text/plain" }).end("no such page");
@@ -205,6 +210,14 @@ test("proxy mode personalises a targeted page and hands the rest to the SDK", as
   assert.match(html, /<a class="cta" style="margin: 0;color: red;" href="\/buy">/);
   assert.match(html, /<p id="promo">Original promo<\/p>/, "a proposition with a `move` is left to the SDK whole");
   assert.match(html, /<script src="\/sdk.js"><\/script>/);
+});
+
+test("proxy mode personalises a gzip-encoded origin page", async () => {
+  const response = await page("/product/gz", { headers: { cookie: "wm_consent=in", "accept-encoding": "gzip" } });
+  assert.equal(response.status, 200);
+  const html = await response.text(); // fetch decodes what the Worker encoded
+  assert.match(html, /^<!doctype html><html><head><script type="application\/json" id="waymark-edge-decision">/);
+  assert.match(html, /<h1>Hello <em>edge<\/em><\/h1>/);
 });
 
 test("proxy mode leaves non-targeted pages and other content byte-identical", async () => {
