@@ -6,17 +6,19 @@
 //! network. Each isolate compiles a revision once and keeps it; a revision that does not compile
 //! is refused and the last good engine keeps serving.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use waymark_core::engine::Engine;
-use worker::Env;
+use worker::{Date, Env};
 
 use crate::config::Config;
 
 thread_local! {
     /// The compiled engine of this isolate and the revision it was compiled from.
     static CURRENT: RefCell<Option<(String, Rc<Engine>)>> = const { RefCell::new(None) };
+    /// When this isolate last read the current revision from KV (unix ms).
+    static CHECKED: Cell<u64> = const { Cell::new(0) };
 }
 
 /// What a sync did.
@@ -31,10 +33,10 @@ pub enum Synced {
 /// The engine for the current revision, compiling it on first use; with no bundle in KV yet,
 /// syncs once from the central API.
 pub async fn current(env: &Env, config: &Config) -> Result<Rc<Engine>, String> {
-    match current_in_kv(env).await {
+    match current_in_kv(env, config).await {
         Err(message) if message == NONE_PUBLISHED && config.api().is_some() => {
             sync(env, config).await?;
-            current_in_kv(env).await
+            current_in_kv(env, config).await
         }
         other => other,
     }
@@ -42,12 +44,21 @@ pub async fn current(env: &Env, config: &Config) -> Result<Rc<Engine>, String> {
 
 const NONE_PUBLISHED: &str = "no bundle has been published";
 
-async fn current_in_kv(env: &Env) -> Result<Rc<Engine>, String> {
+async fn current_in_kv(env: &Env, config: &Config) -> Result<Rc<Engine>, String> {
+    let cached = CURRENT.with(|c| c.borrow().clone());
+    // KV is eventually consistent anyway: within `BUNDLE_CHECK_MS` of the last look, the
+    // isolate's engine is current enough (a sync in this isolate installs its bundle at once).
+    let now = Date::now().as_millis();
+    if let Some((_, engine)) = &cached
+        && now.saturating_sub(CHECKED.get()) < config.bundle_check_ms
+    {
+        return Ok(Rc::clone(engine));
+    }
     let kv = env
         .kv("BUNDLES")
         .map_err(|e| format!("no BUNDLES namespace: {e}"))?;
-    let cached = CURRENT.with(|c| c.borrow().clone());
     let revision = kv.get("revision").text().await.map_err(|e| e.to_string())?;
+    CHECKED.set(now);
     let Some(revision) = revision else {
         return cached
             .map(|(_, e)| e)

@@ -29,6 +29,9 @@ pub struct Config {
     pub public_key: Option<VerifyingKey>,
     /// `PROXY_ORIGINS`: a JSON array of [`ProxyOrigin`].
     pub proxy: Vec<ProxyOrigin>,
+    /// `BUNDLE_CHECK_MS`: how long an isolate keeps deciding with its engine before looking at
+    /// KV's current revision again (default 1000; 0 looks on every request).
+    pub bundle_check_ms: u64,
     /// `SNAPSHOT_TTL`: seconds a cached snapshot is fresh (then served stale while refreshed).
     pub snapshot_ttl_ms: u64,
     /// `SNAPSHOT_MAX_STALE`: seconds a cached snapshot may still be served while the API is down.
@@ -67,6 +70,7 @@ impl Config {
             proxy: text("PROXY_ORIGINS")
                 .and_then(|p| serde_json::from_str(&p).ok())
                 .unwrap_or_default(),
+            bundle_check_ms: number("BUNDLE_CHECK_MS", 1000),
             snapshot_ttl_ms: number("SNAPSHOT_TTL", 60).saturating_mul(1000),
             snapshot_max_stale_s: number("SNAPSHOT_MAX_STALE", 86_400).max(60),
             visitor_cookie: text("VISITOR_COOKIE").unwrap_or_else(|| "wm_vid".into()),

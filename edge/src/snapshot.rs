@@ -1,7 +1,11 @@
 //! Profile snapshots: fetched from the central API on a miss, verified, cached in KV
 //! (`SNAPSHOTS`) and served stale while they are revalidated. With the central API down, a
 //! cached snapshot keeps serving until `SNAPSHOT_MAX_STALE`; a visitor never seen gets the empty
-//! snapshot (anonymous, consent pending), so offers fall back rather than fail.
+//! snapshot (anonymous, consent pending), so offers fall back rather than fail. Fresh snapshots
+//! are also kept in the isolate's memory, so a warm isolate reads KV only once they go stale.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -44,13 +48,21 @@ async fn cached_or_fetched(
     config: &Config,
     visitor: &Visitor,
 ) -> Option<Snapshot> {
-    let kv = env.kv("SNAPSHOTS").ok()?;
     let key = cache_key(visitor);
-    let entry: Option<Entry> = kv.get(&key).json().await.ok().flatten();
     let now = Date::now().as_millis();
+    let fresh = |fetched: u64| now.saturating_sub(fetched) < config.snapshot_ttl_ms;
+    if let Some((fetched, snapshot)) = MEMO.with(|m| m.borrow().get(&key).cloned())
+        && fresh(fetched)
+    {
+        return Some(snapshot);
+    }
+    let kv = env.kv("SNAPSHOTS").ok()?;
+    let entry: Option<Entry> = kv.get(&key).json().await.ok().flatten();
     match entry {
-        Some(entry) if now.saturating_sub(entry.fetched) < config.snapshot_ttl_ms => {
-            serde_json::from_str(&entry.body).ok()
+        Some(entry) if fresh(entry.fetched) => {
+            let snapshot: Snapshot = serde_json::from_str(&entry.body).ok()?;
+            remember(&key, entry.fetched, &snapshot);
+            Some(snapshot)
         }
         Some(entry) => {
             let snapshot = serde_json::from_str(&entry.body).ok();
@@ -63,13 +75,35 @@ async fn cached_or_fetched(
             snapshot
         }
         None => match refresh(&kv, &key, config, visitor, None).await {
-            Ok(body) => serde_json::from_str(&body).ok(),
+            Ok(body) => {
+                let snapshot: Snapshot = serde_json::from_str(&body).ok()?;
+                remember(&key, now, &snapshot);
+                Some(snapshot)
+            }
             Err(e) => {
                 worker::console_warn!("snapshot fetch failed: {e}");
                 None
             }
         },
     }
+}
+
+/// Fresh snapshots this isolate has read, so a fresh one costs no KV read: (fetched, snapshot)
+/// by cache key, at most [`MEMO_SIZE`], then it starts over.
+const MEMO_SIZE: usize = 10_000;
+
+thread_local! {
+    static MEMO: RefCell<HashMap<String, (u64, Snapshot)>> = RefCell::new(HashMap::new());
+}
+
+fn remember(key: &str, fetched: u64, snapshot: &Snapshot) {
+    MEMO.with(|m| {
+        let mut memo = m.borrow_mut();
+        if memo.len() >= MEMO_SIZE {
+            memo.clear();
+        }
+        memo.insert(key.to_owned(), (fetched, snapshot.clone()));
+    });
 }
 
 /// Fetches (or revalidates) the snapshot and caches it; returns the body.

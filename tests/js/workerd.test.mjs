@@ -20,8 +20,9 @@ before(async () => {
     modulesRoot: join(root, "edge/build"),
     scriptPath: join(root, "edge/build/entry.mjs"),
     kvNamespaces: ["BUNDLES", "SNAPSHOTS", "OUTBOX"],
-    // The vectors carry the whole engine input: snapshot and "now" included.
-    bindings: { DECIDE_INLINE_INPUT: "trusted" },
+    // The vectors carry the whole engine input: snapshot and "now" included. The tests write
+    // KV directly and expect the next request to see it.
+    bindings: { DECIDE_INLINE_INPUT: "trusted", BUNDLE_CHECK_MS: "0" },
     modulesRules: [
       { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
       { type: "CompiledWasm", include: ["**/*.wasm"] },
