@@ -68,7 +68,11 @@ impl Config {
             client_key: text("WAYMARK_CLIENT_KEY"),
             public_key: text("WAYMARK_PUBLIC_KEY").and_then(|k| public_key(&k)),
             proxy: text("PROXY_ORIGINS")
-                .and_then(|p| serde_json::from_str(&p).ok())
+                .and_then(|p| {
+                    serde_json::from_str(&p)
+                        .map_err(|e| worker::console_error!("PROXY_ORIGINS ignored: {e}"))
+                        .ok()
+                })
                 .unwrap_or_default(),
             bundle_check_ms: number("BUNDLE_CHECK_MS", 1000),
             snapshot_ttl_ms: number("SNAPSHOT_TTL", 60).saturating_mul(1000),
