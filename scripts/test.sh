@@ -3,7 +3,8 @@
 #   native   cargo fmt --check, clippy -D warnings, cargo test (workspace)
 #   node     the core and bindings tests compiled to wasm32, in node (wasm-bindgen-test-runner)
 #   chromium the built browser package in headless Chromium, served by the real `waymark`
-#   workerd  the built Worker in workerd (Miniflare), over HTTP on 127.0.0.1
+#   workerd  the built Worker in workerd (Miniflare), over HTTP on 127.0.0.1, with the real
+#            central API and a local origin for sync, proxy and event tests
 # Prints one line per suite and a total; exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -64,7 +65,7 @@ browser() {
 suite native native
 suite node wasm_node
 suite chromium browser
-suite workerd "$node22" --test tests/js/workerd.test.mjs
+suite workerd "$node22" --test tests/js/workerd.test.mjs tests/js/edge.test.mjs
 
 echo "=== summary"
 printf '%s\n' "${summary[@]}"

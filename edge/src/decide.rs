@@ -1,70 +1,115 @@
-//! `POST /v1/decide`: decide with the current bundle from KV.
+//! `POST /v1/decide`: the same decision JSON as native, for the visitor of the request.
 //!
-//! KV namespace `BUNDLES` holds the bundle's revision under `revision` and its JSON under
-//! `bundle:<revision>`. Each isolate compiles a revision once and keeps it; a revision that does
-//! not compile is refused and the last good engine keeps serving.
+//! Body: `{"request": {"surfaces": [...], "event"?}, "context"?, "state"?}`. The snapshot comes
+//! from the visitor's identity (cookie or token, see `identity`); `now` is the Worker's clock.
+//! With `DECIDE_INLINE_INPUT = "trusted"` the body may also carry `snapshot` and `now`: the full
+//! engine input, as the decisioning vectors give it.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use serde::Deserialize;
+use serde_json::Value;
+use waymark_core::engine::{DecideInput, Decision, Request as DecideRequest, Snapshot, State};
+use worker::{Context, Date, Env, Headers, Request, Response, Result};
 
-use waymark_core::engine::{DecideInput, Engine};
-use worker::{Env, Headers, Request, Response, Result};
+use crate::config::Config;
+use crate::identity::Visitor;
 
-thread_local! {
-    /// The compiled engine of this isolate and the revision it was compiled from.
-    static CURRENT: RefCell<Option<(String, Rc<Engine>)>> = const { RefCell::new(None) };
+/// What a caller sends.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Body {
+    pub request: DecideRequest,
+    #[serde(default)]
+    pub context: Value,
+    #[serde(default)]
+    pub state: State,
+    pub snapshot: Option<Snapshot>,
+    pub now: Option<i64>,
 }
 
-pub async fn handle(mut req: Request, env: Env) -> Result<Response> {
-    let engine = match current(&env).await {
-        Ok(engine) => engine,
-        Err(message) => return Response::error(message, 503),
-    };
-    let body = req.text().await?;
-    let input: DecideInput = match serde_json::from_str(&body) {
-        Ok(input) => input,
+/// Why no decision could be made.
+#[derive(Debug)]
+pub enum Refused {
+    /// The caller's fault (400).
+    BadRequest(String),
+    /// No usable bundle (503).
+    Unavailable(String),
+}
+
+impl Refused {
+    pub fn into_response(self) -> Result<Response> {
+        match self {
+            Refused::BadRequest(message) => Response::error(message, 400),
+            Refused::Unavailable(message) => Response::error(message, 503),
+        }
+    }
+}
+
+pub async fn handle(
+    mut req: Request,
+    env: &Env,
+    ctx: &Context,
+    config: &Config,
+) -> Result<Response> {
+    let visitor = Visitor::from_headers(req.headers(), config);
+    let text = req.text().await?;
+    let body = match serde_json::from_str::<Body>(&text) {
+        Ok(body) => body,
         Err(e) => return Response::error(format!("bad decide request: {e}"), 400),
     };
-    let decision = serde_json::to_string(&engine.decide(&input))
-        .map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let decision = match decide(env, ctx, config, &visitor, body).await {
+        Ok(decision) => decision,
+        Err(refused) => return refused.into_response(),
+    };
+    let json =
+        serde_json::to_string(&decision).map_err(|e| worker::Error::RustError(e.to_string()))?;
     let headers = Headers::new();
     headers.set("content-type", "application/json")?;
-    Ok(Response::ok(decision)?.with_headers(headers))
+    if let Some(cookie) = visitor.set_cookie(config, &req.url()?) {
+        headers.set("set-cookie", &cookie)?;
+    }
+    Ok(Response::ok(json)?.with_headers(headers))
 }
 
-/// The engine for the current revision, compiling it on first use.
-async fn current(env: &Env) -> std::result::Result<Rc<Engine>, String> {
-    let kv = env
-        .kv("BUNDLES")
-        .map_err(|e| format!("no BUNDLES namespace: {e}"))?;
-    let cached = CURRENT.with(|c| c.borrow().clone());
-    let revision = kv.get("revision").text().await.map_err(|e| e.to_string())?;
-    let Some(revision) = revision else {
-        return cached
-            .map(|(_, e)| e)
-            .ok_or_else(|| "no bundle has been published".to_owned());
+/// Decides for `visitor`: the current engine, their snapshot, the Worker's clock.
+pub async fn decide(
+    env: &Env,
+    ctx: &Context,
+    config: &Config,
+    visitor: &Visitor,
+    body: Body,
+) -> std::result::Result<Decision, Refused> {
+    if !config.inline_input && (body.snapshot.is_some() || body.now.is_some()) {
+        return Err(Refused::BadRequest(
+            "`snapshot` and `now` are only accepted with DECIDE_INLINE_INPUT = \"trusted\"".into(),
+        ));
+    }
+    let engine = async {
+        crate::bundle::current(env, config)
+            .await
+            .map_err(Refused::Unavailable)
     };
-    if let Some((cached_revision, engine)) = &cached
-        && *cached_revision == revision
-    {
-        return Ok(Rc::clone(engine));
-    }
-    let text = kv
-        .get(&format!("bundle:{revision}"))
-        .text()
-        .await
-        .map_err(|e| e.to_string())?;
-    let compiled = text
-        .ok_or_else(|| format!("bundle revision {revision} is missing"))
-        .and_then(|text| Engine::from_json(&text).map_err(|e| e.to_string()));
-    match (compiled, cached) {
-        (Ok(engine), _) => {
-            let engine = Rc::new(engine);
-            CURRENT.with(|c| *c.borrow_mut() = Some((revision, Rc::clone(&engine))));
-            Ok(engine)
+    let inline = body.snapshot.is_some();
+    let snapshot = async {
+        match body.snapshot {
+            Some(snapshot) => snapshot,
+            None => crate::snapshot::load(env, ctx, config, visitor).await,
         }
-        // Keep serving the last good bundle.
-        (Err(_), Some((_, engine))) => Ok(engine),
-        (Err(message), None) => Err(format!("bundle revision {revision} is unusable: {message}")),
+    };
+    let (engine, snapshot) = futures_util::join!(engine, snapshot);
+    let engine = engine?;
+    let mut state = body.state;
+    // An inline input is decided exactly as given; otherwise the visitor id buckets.
+    if !inline && state.visitor_id.is_empty() {
+        state.visitor_id.clone_from(&visitor.id);
     }
+    let input = DecideInput {
+        snapshot,
+        context: body.context,
+        state,
+        now: body
+            .now
+            .unwrap_or_else(|| i64::try_from(Date::now().as_millis()).unwrap_or(i64::MAX)),
+        request: body.request,
+    };
+    Ok(engine.decide(&input))
 }

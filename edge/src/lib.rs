@@ -1,36 +1,47 @@
-//! The Waymark Worker: routes requests to the engine.
+//! The Waymark Worker: decisions, card feeds, event forwarding and streaming HTML
+//! personalisation at the edge, with the bundle synced from the central API (edge/README.md).
 
+mod api;
+mod bundle;
+mod cards;
+mod config;
 mod decide;
+mod events;
+mod identity;
+mod proxy;
+mod rewrite;
+mod snapshot;
+mod sync;
+mod verify;
 
-use serde_json::json;
-use worker::{Context, Env, Request, Response, Result, Router, event};
+use config::Config;
+use worker::{
+    Context, Env, Method, Request, Response, Result, ScheduleContext, ScheduledEvent, event,
+};
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    Router::new()
-        .get("/healthz", |_, _| {
-            Response::from_json(&json!({ "status": "ok" }))
-        })
-        .get("/v1/bucket", |req, _| bucket(&req))
-        .post_async("/v1/decide", |req, ctx| decide::handle(req, ctx.env))
-        .run(req, env)
-        .await
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    let config = Config::from_env(&env);
+    match (req.method(), req.path().as_str()) {
+        (Method::Get, "/healthz") => Response::from_json(&serde_json::json!({ "status": "ok" })),
+        (Method::Get, "/v1/bucket") => sync::bucket(&req),
+        (Method::Post, "/v1/decide") => decide::handle(req, &env, &ctx, &config).await,
+        (Method::Get, "/v1/cards") => cards::handle(req, &env, &ctx, &config).await,
+        (Method::Post, "/v1/events") => events::handle(req, &env, &ctx, &config).await,
+        (Method::Post, "/v1/sync") => sync::handle(&req, &env, &config).await,
+        _ => match proxy::entry(&config, &req.url()?) {
+            Some(entry) => {
+                let entry = entry.clone();
+                proxy::handle(req, &entry, &env, &ctx, &config).await
+            }
+            None => Response::error("not found", 404),
+        },
+    }
 }
 
-/// `GET /v1/bucket?seed=S&unit=U`: the experiment bucket of a unit, as the browser computes it.
-fn bucket(req: &Request) -> Result<Response> {
-    let url = req.url()?;
-    let param = |name: &str| {
-        url.query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    };
-    match (param("seed"), param("unit")) {
-        (Some(seed), Some(unit)) => Response::from_json(&json!({
-            "seed": seed,
-            "unit": unit,
-            "bucket": waymark_core::hash::bucket(&seed, &unit),
-        })),
-        _ => Response::error("query parameters `seed` and `unit` are required", 400),
-    }
+/// The cron trigger: sync the bundle and send the events kept in the outbox.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let config = Config::from_env(&env);
+    sync::run(&env, &config).await;
 }

@@ -19,7 +19,10 @@ before(async () => {
     modules: true,
     modulesRoot: join(root, "edge/build"),
     scriptPath: join(root, "edge/build/entry.mjs"),
-    kvNamespaces: ["BUNDLES"],
+    kvNamespaces: ["BUNDLES", "SNAPSHOTS", "OUTBOX"],
+    // The vectors carry the whole engine input: snapshot and "now" included. The tests write
+    // KV directly and expect the next request to see it.
+    bindings: { DECIDE_INLINE_INPUT: "trusted", BUNDLE_CHECK_MS: "0" },
     modulesRules: [
       { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
       { type: "CompiledWasm", include: ["**/*.wasm"] },
@@ -55,7 +58,8 @@ test("the Worker rejects a bucket request without a unit", async () => {
 });
 
 test("without a published bundle the Worker says so", async () => {
-  const response = await fetch(new URL("/v1/decide", base), { method: "POST", body: "{}" });
+  const body = JSON.stringify({ request: { surfaces: ["web://shop.example/"] } });
+  const response = await fetch(new URL("/v1/decide", base), { method: "POST", body });
   assert.equal(response.status, 503);
   assert.match(await response.text(), /no bundle has been published/);
 });

@@ -1,0 +1,105 @@
+//! Who the visitor is: the visitor-id cookie (an anonymous profile id, `anon-…`), a visitor token
+//! (`Authorization: Bearer wmt.…`, minted by the site's backend), and the consent cookie.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use waymark_core::engine::ConsentState;
+use worker::js_sys::{self, Function, Reflect};
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::{Headers, Url};
+
+use crate::config::Config;
+
+/// The visitor of one request.
+#[derive(Debug, Clone)]
+pub struct Visitor {
+    /// The visitor id: the cookie's, or a new one.
+    pub id: String,
+    /// Whether the id is new (no valid cookie came with the request).
+    pub new: bool,
+    /// A visitor token and the profile id it names (checked by the central API, which alone
+    /// holds the token secret).
+    pub token: Option<(String, String)>,
+    /// What the consent cookie says, if anything.
+    pub consent: Option<ConsentState>,
+}
+
+impl Visitor {
+    pub fn from_headers(headers: &Headers, config: &Config) -> Visitor {
+        let cookies = headers.get("cookie").ok().flatten().unwrap_or_default();
+        let existing = cookie(&cookies, &config.visitor_cookie).filter(|id| is_anonymous(id));
+        let consent = match cookie(&cookies, &config.consent_cookie).as_deref() {
+            Some("in") => Some(ConsentState::In),
+            Some("out") => Some(ConsentState::Out),
+            _ => None,
+        };
+        let token = headers
+            .get("authorization")
+            .ok()
+            .flatten()
+            .and_then(|v| v.strip_prefix("Bearer ").map(str::to_owned))
+            .and_then(|token| Some((token_profile(&token)?, token)));
+        let new = existing.is_none();
+        Visitor {
+            id: existing.unwrap_or_else(random_id),
+            new,
+            token,
+            consent,
+        }
+    }
+
+    /// The `Set-Cookie` value for a new visitor id, when consent allows storing it.
+    pub fn set_cookie(&self, config: &Config, url: &Url) -> Option<String> {
+        let allowed = !config.cookie_needs_consent || self.consent == Some(ConsentState::In);
+        (self.new && allowed).then(|| {
+            let secure = if url.scheme() == "https" {
+                "; Secure"
+            } else {
+                ""
+            };
+            format!(
+                "{}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}",
+                config.visitor_cookie, self.id
+            )
+        })
+    }
+}
+
+/// The value of cookie `name` in a `Cookie` header.
+fn cookie(header: &str, name: &str) -> Option<String> {
+    header.split(';').find_map(|pair| {
+        let (key, value) = pair.trim().split_once('=')?;
+        (key == name).then(|| value.trim_matches('"').to_owned())
+    })
+}
+
+/// The central API's anonymous-id rule: `anon-` and at least 22 URL-safe characters.
+pub fn is_anonymous(id: &str) -> bool {
+    id.strip_prefix("anon-").is_some_and(|rest| {
+        (22..=120).contains(&rest.len())
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
+}
+
+/// The profile id a visitor token names (`wmt.<base64url {"p": id, "exp": s}>.<mac>`), unchecked.
+fn token_profile(token: &str) -> Option<String> {
+    let payload = token.strip_prefix("wmt.")?.split('.').next()?;
+    let json: serde_json::Value = serde_json::from_slice(&B64URL.decode(payload).ok()?).ok()?;
+    json.get("p")?.as_str().map(str::to_owned)
+}
+
+/// A fresh anonymous id from the runtime's CSPRNG (`crypto.randomUUID()`).
+pub fn random_id() -> String {
+    let uuid = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))
+        .and_then(|crypto| {
+            let f: Function =
+                Reflect::get(&crypto, &JsValue::from_str("randomUUID"))?.dyn_into()?;
+            f.call0(&crypto)
+        })
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    format!("anon-{}", uuid.replace('-', ""))
+}

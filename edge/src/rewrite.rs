@@ -1,0 +1,236 @@
+//! Applying a decision's web actions to a page while it streams, with lol_html.
+//!
+//! A proposition is applied at the edge only when every one of its actions can be: a selector
+//! lol_html parses (no `>>>` shadow piercing), and an action that is a plain edit of the markup
+//! (`setHtml`, `setText`, `setAttribute`, `setImageSource`, `setStyle`, insertions, `replaceHtml`,
+//! `remove`). Anything else (`move`, `resize`, `rearrange`, `trackClicks`, unsupported
+//! selectors) leaves the whole proposition to the browser SDK, so no proposition is half-applied.
+
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use futures_util::{Stream, StreamExt};
+use lol_html::html_content::{ContentType, Element};
+use lol_html::{
+    DocumentContentHandlers, ElementContentHandlers, HtmlRewriter, MemorySettings, Selector,
+    Settings,
+};
+use serde_json::{Value, json};
+use waymark_core::bundle::WebActionKind;
+use waymark_core::engine::{Decision, Rendered, RenderedAction};
+
+/// The most memory the rewriter may use for one page (lol_html buffers only what a selector
+/// needs; past this the page fails rather than the isolate).
+const MAX_MEMORY: usize = 8 * 1024 * 1024;
+
+/// The actions to apply at the edge and the propositions they come from.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// `{"surface", "activityId", "variantId"?, "token"}` per proposition applied here.
+    pub applied: Vec<Value>,
+    actions: Vec<(Selector, RenderedAction)>,
+}
+
+impl Plan {
+    pub fn new(decision: &Decision) -> Plan {
+        let mut plan = Plan::default();
+        for proposition in &decision.propositions {
+            let Some(Rendered::Web { actions }) = &proposition.content else {
+                continue;
+            };
+            let parsed: Option<Vec<_>> = actions.iter().map(edge_action).collect();
+            let Some(parsed) = parsed.filter(|p| !p.is_empty()) else {
+                continue;
+            };
+            plan.actions.extend(parsed);
+            let mut applied = json!({
+                "surface": proposition.surface,
+                "activityId": proposition.activity_id,
+                "token": proposition.token,
+            });
+            if let Some(variant) = &proposition.variant_id {
+                applied["variantId"] = json!(variant);
+            }
+            plan.applied.push(applied);
+        }
+        plan
+    }
+}
+
+/// The action with its parsed selector, when the edge can apply it.
+fn edge_action(action: &RenderedAction) -> Option<(Selector, RenderedAction)> {
+    use WebActionKind as K;
+    let supported = match &action.kind {
+        K::SetHtml { .. }
+        | K::SetText { .. }
+        | K::SetImageSource { .. }
+        | K::InsertBefore { .. }
+        | K::InsertAfter { .. }
+        | K::AppendHtml { .. }
+        | K::PrependHtml { .. }
+        | K::ReplaceHtml { .. }
+        | K::Remove => true,
+        K::SetAttribute { attributes } => attributes.keys().all(|name| attribute_name(name)),
+        K::SetStyle { properties, .. } => properties
+            .iter()
+            .all(|(name, value)| css_safe(name) && css_safe(value)),
+        K::Move { .. } | K::Resize { .. } | K::Rearrange { .. } | K::TrackClicks => false,
+    };
+    if !supported || action.selector.contains(">>>") {
+        return None;
+    }
+    let selector = action.selector.parse().ok()?;
+    Some((selector, action.clone()))
+}
+
+fn attribute_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.'))
+}
+
+/// A CSS name or value that cannot end its declaration or the attribute.
+fn css_safe(text: &str) -> bool {
+    !text.is_empty() && !text.contains([';', '{', '}', '"', '<', '\\'])
+}
+
+/// `value` as it may stand inside a double-quoted attribute (lol_html escapes only quotes and
+/// keeps entities, while the engine renders attribute values unescaped, for `setAttribute`).
+fn attribute_value(value: &str) -> String {
+    value.replace('&', "&amp;").replace('"', "&quot;")
+}
+
+fn apply(el: &mut Element, kind: &WebActionKind) -> lol_html::HandlerResult {
+    use WebActionKind as K;
+    match kind {
+        K::SetHtml { content } => el.set_inner_content(content, ContentType::Html),
+        K::SetText { content } => el.set_inner_content(content, ContentType::Text),
+        K::InsertBefore { content } => el.before(content, ContentType::Html),
+        K::InsertAfter { content } => el.after(content, ContentType::Html),
+        K::AppendHtml { content } => el.append(content, ContentType::Html),
+        K::PrependHtml { content } => el.prepend(content, ContentType::Html),
+        K::ReplaceHtml { content } => el.replace(content, ContentType::Html),
+        K::Remove => el.remove(),
+        K::SetImageSource { src } => el.set_attribute("src", &attribute_value(src))?,
+        K::SetAttribute { attributes } => {
+            for (name, value) in attributes {
+                el.set_attribute(name, &attribute_value(value))?;
+            }
+        }
+        K::SetStyle {
+            properties,
+            important,
+        } => {
+            let mut style = el.get_attribute("style").unwrap_or_default();
+            let suffix = if *important { " !important" } else { "" };
+            for (name, value) in properties {
+                if !style.is_empty() && !style.trim_end().ends_with(';') {
+                    style.push(';');
+                }
+                style.push_str(&format!("{name}: {value}{suffix};"));
+            }
+            el.set_attribute("style", &attribute_value(&style))?;
+        }
+        K::Move { .. } | K::Resize { .. } | K::Rearrange { .. } | K::TrackClicks => {}
+    }
+    Ok(())
+}
+
+/// The `<script>` the SDK reads (see edge/README.md): the decision exactly as the engine
+/// returned it, what was applied here, and the visitor id; `<` escaped so it cannot close the
+/// script element.
+pub fn head_script(decision_json: &str, applied: &[Value], visitor_id: &str) -> String {
+    let applied = serde_json::to_string(applied).unwrap_or_else(|_| "[]".into());
+    let visitor = serde_json::to_string(visitor_id).unwrap_or_else(|_| "\"\"".into());
+    let json =
+        format!(r#"{{"decision":{decision_json},"applied":{applied},"visitorId":{visitor}}}"#);
+    format!(
+        r#"<script type="application/json" id="waymark-edge-decision">{}</script>"#,
+        json.replace('<', "\\u003c")
+    )
+}
+
+/// Rewrites `input` (the origin's body chunks) chunk by chunk: the script goes first into
+/// `<head>` (else before `<body>`, else at the end), then the plan's actions.
+pub fn stream<S>(
+    input: S,
+    plan: Plan,
+    script: String,
+) -> impl Stream<Item = worker::Result<Vec<u8>>>
+where
+    S: Stream<Item = worker::Result<Vec<u8>>> + Unpin + 'static,
+{
+    let inserted = Rc::new(Cell::new(false));
+    let script = Rc::new(script);
+    let mut settings = Settings::new()
+        .with_memory_settings(MemorySettings::new().with_max_allowed_memory_usage(MAX_MEMORY));
+    let (head_done, head_script) = (Rc::clone(&inserted), Rc::clone(&script));
+    settings = settings.append_element_content_handler(lol_html::element!("head", move |el| {
+        if !head_done.replace(true) {
+            el.prepend(&head_script, ContentType::Html);
+        }
+        Ok(())
+    }));
+    let (body_done, body_script) = (Rc::clone(&inserted), Rc::clone(&script));
+    settings = settings.append_element_content_handler(lol_html::element!("body", move |el| {
+        if !body_done.replace(true) {
+            el.before(&body_script, ContentType::Html);
+        }
+        Ok(())
+    }));
+    for (selector, action) in plan.actions {
+        let kind = action.kind;
+        settings = settings.append_element_content_handler((
+            Cow::Owned(selector),
+            ElementContentHandlers::default().element(move |el: &mut Element| apply(el, &kind)),
+        ));
+    }
+    settings = settings.append_document_content_handler(DocumentContentHandlers::default().end(
+        move |end: &mut lol_html::html_content::DocumentEnd| {
+            if !inserted.replace(true) {
+                end.append(&script, ContentType::Html);
+            }
+            Ok(())
+        },
+    ));
+
+    let out = Rc::new(RefCell::new(Vec::new()));
+    let sink = {
+        let out = Rc::clone(&out);
+        move |chunk: &[u8]| out.borrow_mut().extend_from_slice(chunk)
+    };
+    let rewriter = HtmlRewriter::new(settings, sink);
+    let error = |e: lol_html::errors::RewritingError| {
+        worker::Error::RustError(format!("rewriting the page: {e}"))
+    };
+    futures_util::stream::unfold(Some((rewriter, input, out)), move |state| async move {
+        let (mut rewriter, mut input, out) = state?;
+        loop {
+            match input.next().await {
+                Some(Ok(chunk)) => {
+                    if let Err(e) = rewriter.write(&chunk) {
+                        return Some((Err(error(e)), None));
+                    }
+                    let ready = std::mem::take(&mut *out.borrow_mut());
+                    if !ready.is_empty() {
+                        return Some((Ok(ready), Some((rewriter, input, out))));
+                    }
+                }
+                Some(Err(e)) => return Some((Err(e), None)),
+                None => {
+                    if let Err(e) = rewriter.end() {
+                        return Some((Err(error(e)), None));
+                    }
+                    let rest = std::mem::take(&mut *out.borrow_mut());
+                    return Some((Ok(rest), None));
+                }
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+#[path = "rewrite_tests.rs"]
+mod tests;

@@ -1,0 +1,141 @@
+//! The rewriter on its own (native): what the edge applies, where the script goes, and that the
+//! output does not depend on how the page is split into chunks.
+
+use futures_util::{FutureExt, StreamExt, stream};
+use serde_json::{Value, json};
+use waymark_core::engine::Decision;
+
+use super::{Plan, head_script, stream as rewrite};
+
+fn decision(actions: Value) -> Decision {
+    let value = json!({
+        "decisionId": "d1",
+        "bundleRevision": 3,
+        "propositions": [
+            {
+                "surface": "web://shop.example/p#hero", "activityId": "hero", "channel": "web",
+                "priority": 50, "token": "d1:hero:", "variantId": "b",
+                "content": { "channel": "web", "actions": actions }
+            },
+            {
+                "surface": "web://shop.example/p#promo", "activityId": "promo", "channel": "web",
+                "priority": 40, "token": "d1:promo:",
+                "content": { "channel": "web", "actions": [
+                    { "selector": "#promo", "type": "setText", "content": "x" },
+                    { "selector": "#promo", "type": "rearrange", "from": 0, "to": 1 }
+                ] }
+            },
+            {
+                "surface": "web://shop.example/p#shadow", "activityId": "shadow", "channel": "web",
+                "priority": 30, "token": "d1:shadow:",
+                "content": { "channel": "web", "actions": [
+                    { "selector": "shop-header >>> .banner", "type": "remove" }
+                ] }
+            }
+        ],
+        "offers": [], "reasons": [], "stateChanges": {}
+    });
+    match serde_json::from_value(value) {
+        Ok(decision) => decision,
+        Err(e) => unreachable!("test decision: {e}"),
+    }
+}
+
+fn hero() -> Decision {
+    decision(json!([
+        { "selector": "#hero h1", "type": "setHtml", "content": "Hi <em>Ada</em>" },
+        { "selector": "#hero", "type": "setAttribute", "attributes": { "data-x": "a & \"b\"" } },
+        { "selector": "#hero p", "type": "setText", "content": "1 < 2 & 3" },
+        { "selector": "img", "type": "setImageSource", "src": "/new.png" },
+        { "selector": "#hero", "type": "setStyle", "properties": { "color": "red" }, "important": true },
+        { "selector": ".gone", "type": "remove" },
+        { "selector": "#hero", "type": "insertAfter", "content": "<hr>" }
+    ]))
+}
+
+/// Rewrites `page` fed in chunks of `size` bytes.
+fn run(page: &str, decision: &Decision, size: usize) -> String {
+    let plan = Plan::new(decision);
+    let chunks: Vec<worker::Result<Vec<u8>>> = page
+        .as_bytes()
+        .chunks(size)
+        .map(|c| Ok(c.to_vec()))
+        .collect();
+    let out = rewrite(stream::iter(chunks), plan, "<script>S</script>".into())
+        .collect::<Vec<_>>()
+        .now_or_never();
+    let Some(out) = out else {
+        unreachable!("an always-ready input finishes at once")
+    };
+    let bytes: Vec<u8> = out
+        .into_iter()
+        .flat_map(|c| c.unwrap_or_default())
+        .collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+const PAGE: &str = "<!doctype html><html><head><title>T</title></head><body>\
+<div id=\"hero\" style=\"margin: 0\"><h1>Old</h1><p>old</p><img src=\"/old.png\"></div>\
+<p class=\"gone\">bye</p><p id=\"promo\">promo</p></body></html>";
+
+#[test]
+fn only_whole_propositions_the_edge_can_apply_are_listed() {
+    let plan = Plan::new(&hero());
+    assert_eq!(
+        plan.applied,
+        vec![
+            json!({ "surface": "web://shop.example/p#hero", "activityId": "hero", "variantId": "b", "token": "d1:hero:" })
+        ]
+    );
+}
+
+#[test]
+fn actions_are_applied_and_the_script_leads_the_head() {
+    let out = run(PAGE, &hero(), PAGE.len());
+    assert_eq!(
+        out,
+        "<!doctype html><html><head><script>S</script><title>T</title></head><body>\
+<div id=\"hero\" style=\"margin: 0;color: red !important;\" data-x=\"a &amp; &quot;b&quot;\"><h1>Hi <em>Ada</em></h1>\
+<p>1 &lt; 2 &amp; 3</p><img src=\"/new.png\"></div><hr>\
+<p id=\"promo\">promo</p></body></html>"
+    );
+}
+
+#[test]
+fn the_output_does_not_depend_on_chunk_boundaries() {
+    let whole = run(PAGE, &hero(), PAGE.len());
+    for size in [1, 2, 3, 7, 16, 64] {
+        assert_eq!(run(PAGE, &hero(), size), whole, "chunks of {size} bytes");
+    }
+}
+
+#[test]
+fn without_a_head_the_script_goes_before_the_body_or_at_the_end() {
+    let d = hero();
+    assert_eq!(
+        run("<body><p>x</p></body>", &d, 4),
+        "<script>S</script><body><p>x</p></body>"
+    );
+    assert_eq!(run("<p>x</p>", &d, 4), "<p>x</p><script>S</script>");
+}
+
+#[test]
+fn the_head_script_escapes_every_angle_bracket() {
+    let script = head_script(
+        r#"{"c":"</script><b>"}"#,
+        &[json!({"activityId": "a<"})],
+        "anon-1",
+    );
+    let inner = script
+        .strip_prefix(r#"<script type="application/json" id="waymark-edge-decision">"#)
+        .and_then(|s| s.strip_suffix("</script>"));
+    let Some(inner) = inner else {
+        unreachable!("{script}")
+    };
+    assert!(!inner.contains('<'), "{inner}");
+    let parsed: Value = serde_json::from_str(inner).unwrap_or_default();
+    assert_eq!(
+        parsed,
+        json!({ "decision": { "c": "</script><b>" }, "applied": [{ "activityId": "a<" }], "visitorId": "anon-1" })
+    );
+}

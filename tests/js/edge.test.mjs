@@ -1,0 +1,357 @@
+// The built Worker in workerd (Miniflare) against the real central API (`waymark serve`) and a
+// local origin, all on 127.0.0.1: sync and signature checks, decisions for a visitor, proxy
+// personalisation, the central API going down, and event forwarding.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { gzipSync } from "node:zlib";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Miniflare } from "miniflare";
+import { root, startWaymark, waymarkBin } from "./harness.mjs";
+
+const bundle = JSON.parse(readFileSync(join(root, "tests/fixtures/edge/bundle.json"), "utf8"));
+const SYNC = "sync-secret";
+const ANN = { attributes: { firstName: "Ann", loyalty: { tier: "gold" } }, consent: { personalize: "in", track: "in" } };
+
+let dir, db, admin, client, apiPort, api, apiUrl, relay, origin, mf, base, annToken;
+let tamper = false;
+
+const waymark = (...args) => execFileSync(waymarkBin, [...args, "--db", db], { encoding: "utf8" }).trim();
+
+/** Resolves with a free loopback port. */
+function freePort() {
+  return new Promise((done) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+/** Starts an HTTP server on 127.0.0.1; resolves with its URL and a close(). */
+function serve(handler) {
+  return new Promise((done) => {
+    const server = createServer(handler).listen(0, "127.0.0.1", () =>
+      done({ url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() }),
+    );
+  });
+}
+
+async function startApi() {
+  api = await startWaymark(["serve", "--db", db, "--listen", `127.0.0.1:${apiPort}`]);
+}
+
+async function publish(body) {
+  const response = await fetch(`${apiUrl}/v1/bundles`, {
+    method: "POST",
+    headers: { "x-waymark-key": admin },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  assert.equal(response.status, 201, text);
+  return JSON.parse(text).revision;
+}
+
+const page = (path, init = {}) => fetch(new URL(path, base), { redirect: "manual", ...init });
+const decide = (surfaces, headers = {}) =>
+  page("/v1/decide", { method: "POST", headers, body: JSON.stringify({ request: { surfaces } }) });
+const sync = () => page("/v1/sync", { method: "POST", headers: { authorization: `Bearer ${SYNC}` } });
+const cron = async () => (await mf.getWorker()).scheduled({ cron: "*/5 * * * *" });
+
+/** The origin's pages. `/product/slow` sends its head, then the rest a second later. */
+const PRODUCT = `<!doctype html><html><head><title>Product</title><script src="/sdk.js"></script></head>
+<body><div id="hero"><h1>Original title</h1><a class="cta" style="margin: 0" href="/buy">Buy</a></div>
+<p id="promo">Original promo</p><p id="banner">Original banner</p></body></html>`;
+const ABOUT = `<!doctype html><html><head><title>About</title></head><body><h1 id="hero">About us</h1>\n<p>Ünïcödé &amp; entities, <b>as sent</b>.</p></body></html>\n`;
+
+function originHandler(req, res) {
+  if (req.url === "/style.css") return res.writeHead(200, { "content-type": "text/css" }).end("h1{color:blue}");
+  if (req.url === "/product/slow") {
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.write(PRODUCT.slice(0, 120));
+    return setTimeout(() => res.end(PRODUCT.slice(120)), 1000);
+  }
+  if (req.url === "/product/gz") {
+    const headers = { "content-type": "text/html; charset=utf-8", "content-encoding": "gzip" };
+    return res.writeHead(200, headers).end(gzipSync(PRODUCT));
+  }
+  const body = req.url.startsWith("/product/") ? PRODUCT : req.url === "/" ? ABOUT : req.url === "/about" ? ABOUT : null;
+  if (!body) return res.writeHead(404, { "content-type": "text/plain" }).end("no such page");
+  res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(body);
+}
+
+/** Between the Worker and the central API: passes everything on, optionally altering bundles. */
+async function relayHandler(req, res) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  const headers = { ...req.headers };
+  delete headers.host;
+  try {
+    const upstream = await fetch(`${apiUrl}${req.url}`, {
+      method: req.method,
+      headers,
+      body: chunks.length ? Buffer.concat(chunks) : undefined,
+    });
+    let body = Buffer.from(await upstream.arrayBuffer());
+    if (tamper && req.url === "/v1/bundle" && upstream.status === 200) {
+      body = Buffer.from(body.toString("utf8").replace("Hello", "Hacked"));
+    }
+    const out = Object.fromEntries([...upstream.headers].filter(([k]) => !["content-length", "content-encoding", "transfer-encoding"].includes(k)));
+    res.writeHead(upstream.status, out).end(body);
+  } catch {
+    res.destroy(); // the central API is down: so is the connection
+  }
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "waymark-edge-"));
+  db = join(dir, "waymark.db");
+  admin = waymark("keys", "create", "--admin");
+  client = waymark("keys", "create", "--client");
+  apiPort = await freePort();
+  apiUrl = `http://127.0.0.1:${apiPort}`;
+  await startApi();
+  const signing = await (await fetch(`${apiUrl}/v1/keys/signing`)).json();
+  await publish(bundle);
+  const put = await fetch(`${apiUrl}/v1/profiles/ann`, {
+    method: "PUT",
+    headers: { "x-waymark-key": admin, "content-type": "application/json" },
+    body: JSON.stringify(ANN),
+  });
+  assert.ok(put.ok, await put.text());
+  annToken = waymark("token", "--profile", "ann", "--ttl", "1h");
+  relay = await serve(relayHandler);
+  origin = await serve(originHandler);
+  mf = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
+    cf: false,
+    compatibilityDate: "2026-07-01",
+    modules: true,
+    modulesRoot: join(root, "edge/build"),
+    scriptPath: join(root, "edge/build/entry.mjs"),
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    kvNamespaces: ["BUNDLES", "SNAPSHOTS", "OUTBOX"],
+    bindings: {
+      WAYMARK_API_URL: relay.url,
+      WAYMARK_CLIENT_KEY: client,
+      WAYMARK_PUBLIC_KEY: signing.base64,
+      PROXY_ORIGINS: JSON.stringify([{ host: "*", origin: origin.url, site: "shop.example" }]),
+      SYNC_TOKEN: SYNC,
+      SNAPSHOT_TTL: "1",
+      EVENT_RETRY_MS: "500,500,500,500,500,500",
+    },
+  });
+  base = await mf.ready;
+});
+
+after(async () => {
+  await mf?.dispose();
+  relay?.close();
+  origin?.close();
+  await api?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test("the first decision syncs the bundle from the central API and verifies it", async () => {
+  const response = await decide(["web://shop.example/product/1"]);
+  assert.equal(response.status, 200, await response.clone().text());
+  const decision = await response.json();
+  assert.equal(decision.bundleRevision, 1);
+  assert.deepEqual(decision.propositions.map((p) => p.activityId).sort(), []); // consent pending
+  const consenting = await (await decide(["web://shop.example/product/1"], { cookie: "wm_consent=in" })).json();
+  assert.deepEqual(consenting.propositions.map((p) => p.activityId).sort(), ["card-hello", "hero-all", "promo-move"]);
+});
+
+test("a visitor token decides with that profile's signed snapshot", async () => {
+  const response = await decide(["web://shop.example/product/1#banner"], { authorization: `Bearer ${annToken}` });
+  const decision = await response.json();
+  assert.equal(decision.propositions.length, 1, JSON.stringify(decision.reasons));
+  assert.equal(decision.propositions[0].content.actions[0].content, "Gold perks for Ann <3");
+  const forged = annToken.replace(/\.[^.]+$/, ".AAAA");
+  const other = await (await decide(["web://shop.example/product/1#banner"], { authorization: `Bearer ${forged}` })).json();
+  assert.equal(other.propositions.length, 0, "a forged token gets no profile");
+});
+
+test("the card feed lists a surface's cards, and a new visitor gets a cookie only with consent", async () => {
+  const response = await page(`/v1/cards?surface=${encodeURIComponent("web://shop.example/product/1#cards")}`, {
+    headers: { cookie: "wm_consent=in" },
+  });
+  const feed = await response.json();
+  assert.deepEqual(feed.cards.map((c) => c.activityId), ["card-hello"]);
+  assert.equal(feed.cards[0].content.title, "Hello");
+  assert.match(response.headers.get("set-cookie"), /^wm_vid=anon-[0-9a-f]{32}; Path=\/;/);
+  const without = await page(`/v1/cards?surface=${encodeURIComponent("web://shop.example/product/1#cards")}`);
+  assert.equal(without.headers.get("set-cookie"), null);
+});
+
+test("proxy mode personalises a targeted page and hands the rest to the SDK", async () => {
+  const response = await page("/product/42", { headers: { cookie: "wm_consent=in; wm_vid=anon-0123456789abcdef0123456789" } });
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("set-cookie"), null, "the visitor already has an id");
+  const html = await response.text();
+  const head = html.match(/<head>(<script type="application\/json" id="waymark-edge-decision">(.*?)<\/script>)<title>/);
+  assert.ok(head, "the decision is the first child of <head>");
+  assert.ok(!head[2].includes("<"), "`<` is escaped inside the JSON");
+  const data = JSON.parse(head[2]);
+  assert.equal(data.visitorId, "anon-0123456789abcdef0123456789");
+  assert.deepEqual(Object.keys(data), ["decision", "applied", "visitorId"]);
+  assert.deepEqual(data.decision.propositions.map((p) => p.activityId).sort(), ["card-hello", "hero-all", "promo-move"]);
+  const hero = data.decision.propositions.find((p) => p.activityId === "hero-all");
+  assert.deepEqual(data.applied, [{ surface: hero.surface, activityId: "hero-all", token: hero.token }]);
+  assert.match(html, /<div id="hero" data-edge="a &amp; &quot;b&quot;"><h1>Hello <em>edge<\/em><\/h1>/);
+  assert.match(html, /<a class="cta" style="margin: 0;color: red;" href="\/buy">/);
+  assert.match(html, /<p id="promo">Original promo<\/p>/, "a proposition with a `move` is left to the SDK whole");
+  assert.match(html, /<script src="\/sdk.js"><\/script>/);
+});
+
+test("proxy mode personalises a gzip-encoded origin page", async () => {
+  const response = await page("/product/gz", { headers: { cookie: "wm_consent=in", "accept-encoding": "gzip" } });
+  assert.equal(response.status, 200);
+  const html = await response.text(); // fetch decodes what the Worker encoded
+  assert.match(html, /^<!doctype html><html><head><script type="application\/json" id="waymark-edge-decision">/);
+  assert.match(html, /<h1>Hello <em>edge<\/em><\/h1>/);
+});
+
+test("proxy mode leaves non-targeted pages and other content byte-identical", async () => {
+  for (const path of ["/about", "/style.css", "/missing"]) {
+    const direct = await fetch(origin.url + path);
+    const proxied = await page(path, { headers: { cookie: "wm_consent=in" } });
+    assert.equal(proxied.status, direct.status, path);
+    assert.deepEqual(Buffer.from(await proxied.arrayBuffer()), Buffer.from(await direct.arrayBuffer()), path);
+  }
+});
+
+test("proxy mode streams: the head arrives before the origin has finished", async () => {
+  const started = Date.now();
+  // Without compression: workerd gzips text/html for clients that accept it, which buffers.
+  const headers = { cookie: "wm_consent=in", "accept-encoding": "identity" };
+  const response = await page("/product/slow", { headers });
+  const reader = response.body.getReader();
+  const first = await reader.read();
+  const firstAt = Date.now() - started;
+  let rest = "";
+  for (let r = await reader.read(); !r.done; r = await reader.read()) rest += Buffer.from(r.value).toString();
+  const total = Date.now() - started;
+  assert.match(Buffer.from(first.value).toString(), /waymark-edge-decision/);
+  assert.ok(firstAt < 800 && total >= 1000, `first chunk after ${firstAt} ms, all after ${total} ms`);
+  assert.match(rest, /Original banner/);
+});
+
+test("a bundle update propagates through the cron trigger", async () => {
+  const updated = structuredClone(bundle);
+  updated.activities[0].content.actions[0].content = "Hello <em>v2</em>";
+  const revision = await publish(updated);
+  await cron();
+  const html = await (await page("/product/1", { headers: { cookie: "wm_consent=in" } })).text();
+  assert.match(html, /<h1>Hello <em>v2<\/em><\/h1>/);
+  assert.match(html, new RegExp(`"bundleRevision":${revision}`));
+});
+
+test("a tampered bundle is refused and the previous one keeps serving", async () => {
+  const updated = structuredClone(bundle);
+  updated.activities[0].content.actions[0].content = "Hello <em>v3</em>";
+  await publish(updated);
+  tamper = true;
+  try {
+    const response = await sync();
+    assert.equal(response.status, 502);
+    assert.match((await response.json()).bundle.error, /Signature does not verify/);
+  } finally {
+    tamper = false;
+  }
+  const html = await (await page("/product/1", { headers: { cookie: "wm_consent=in" } })).text();
+  assert.match(html, /<h1>Hello <em>v2<\/em><\/h1>/, "still the last good bundle");
+  const response = await sync();
+  assert.equal(response.status, 200);
+  assert.equal((await response.json()).bundle.status, "updated");
+  const fresh = await (await page("/product/1", { headers: { cookie: "wm_consent=in" } })).text();
+  assert.match(fresh, /<h1>Hello <em>v3<\/em><\/h1>/);
+});
+
+test("with the central API down the Worker still serves: last bundle, cached snapshots, offers falling back", async () => {
+  const gold = { authorization: `Bearer ${annToken}` };
+  const home = ["web://shop.example/"];
+  const before = await (await decide(home, gold)).json(); // caches Ann's snapshot
+  assert.equal(before.offers[0].items[0].offerId, "offer-gold");
+  await api.stop();
+  try {
+    await whileDown(gold, home);
+  } finally {
+    await startApi();
+  }
+});
+
+async function whileDown(gold, home) {
+  await sleep(1100); // past SNAPSHOT_TTL: cached snapshots are stale now
+  const cached = await (await decide(home, gold)).json();
+  assert.equal(cached.offers[0].items[0].offerId, "offer-gold", "Ann's cached snapshot still serves");
+  const stranger = await decide(home, { authorization: "Bearer wmt.eyJwIjoiem9lIiwiZXhwIjo5OTk5OTk5OTk5fQ.AAAA" });
+  assert.equal(stranger.status, 200);
+  assert.equal((await stranger.json()).offers[0].items[0].offerId, "offer-fallback");
+  const html = await (await page("/product/1", { headers: { cookie: "wm_consent=in" } })).text();
+  assert.match(html, /<h1>Hello <em>v3<\/em><\/h1>/);
+  assert.equal((await sync()).status, 502);
+}
+
+/** Displays of `activityId` in the central API's report. */
+async function displays(activityId) {
+  const response = await fetch(`${apiUrl}/v1/reports`, { headers: { "x-waymark-key": admin } });
+  const report = await response.json();
+  return report.rows.filter((r) => r.activityId === activityId).reduce((n, r) => n + r.displays, 0);
+}
+
+const events = (ids) => ({
+  events: ids.map((id) => ({ id, type: "display", timestamp: Date.now(), activityId: "hero-all", profileId: "ann" })),
+});
+
+async function postEvents(body) {
+  const response = await page("/v1/events", { method: "POST", body: JSON.stringify(body) });
+  assert.equal(response.status, 202, await response.clone().text());
+  return response.json();
+}
+
+async function until(check, ms = 5000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
+test("events are validated and forwarded exactly once, through retries and the outbox", async () => {
+  const rejected = await page("/v1/events", { method: "POST", body: JSON.stringify({ events: [{ type: "display" }] }) });
+  assert.equal(rejected.status, 422);
+
+  // Down for the first attempts: the retries deliver.
+  await api.stop();
+  assert.equal((await postEvents(events(["e1", "e2", "e3"]))).accepted, 3);
+  await sleep(600);
+  await startApi();
+  assert.ok(await until(async () => (await displays("hero-all")) === 3), "the retried batch arrived");
+
+  // The same ids again (a client retrying), with two new ones: counted once each.
+  await postEvents(events(["e1", "e2", "e3", "e4", "e5"]));
+  assert.ok(await until(async () => (await displays("hero-all")) === 5));
+
+  // Down for longer than every retry: the batch waits in the outbox for the cron trigger.
+  await api.stop();
+  await postEvents(events(["e6", "e7"]));
+  const outbox = await mf.getKVNamespace("OUTBOX");
+  assert.ok(await until(async () => (await outbox.list()).keys.length === 1, 8000), "the batch is in the outbox");
+  await startApi();
+  assert.equal(await displays("hero-all"), 5);
+  await cron();
+  assert.equal(await displays("hero-all"), 7);
+  await cron(); // an empty outbox sends nothing twice
+  await sleep(200);
+  assert.equal(await displays("hero-all"), 7);
+});
