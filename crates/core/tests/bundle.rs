@@ -179,3 +179,18 @@ fn app_schemes_that_could_run_script_are_refused() {
         "{found:?}"
     );
 }
+
+#[test]
+fn event_handler_attributes_are_refused() {
+    let mut bundle = shop();
+    bundle["activities"][0]["content"] = json!({"channel": "web", "actions": [
+        {"selector": "#a", "type": "setAttribute", "attributes": {"title": "ok", "onClick": "go()", "on": "x"}}
+    ]});
+    let found = problems(bundle);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        found[0].0,
+        "/activities/0/content/actions/0/attributes/onClick"
+    );
+    assert!(found[0].1.contains("event handler"), "{found:?}");
+}

@@ -297,6 +297,18 @@ impl Checker<'_> {
                         "must not be empty",
                     );
                 }
+                if let super::WebActionKind::SetAttribute { attributes } = &action.kind {
+                    for name in attributes.keys() {
+                        if name.len() > 2 && name[..2].eq_ignore_ascii_case("on") {
+                            let mut pointer = format!("{at}/actions/{index}/attributes");
+                            push_pointer(&mut pointer, name);
+                            self.problem(
+                                pointer,
+                                format!("`{name}` is an event handler: attributes cannot carry script (use trackClicks for clicks)"),
+                            );
+                        }
+                    }
+                }
             }
         }
     }

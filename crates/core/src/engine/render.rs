@@ -128,8 +128,16 @@ impl Run<'_> {
             K::SetAttribute { attributes } => {
                 let mut out = attributes.clone();
                 for (name, value) in out.iter_mut() {
-                    let url = URL_ATTRIBUTES.contains(&name.to_ascii_lowercase().as_str());
-                    *value = self.field(id, value, if url { Field::Url } else { Field::Text })?;
+                    let name = name.to_ascii_lowercase();
+                    let field = if URL_ATTRIBUTES.contains(&name.as_str()) {
+                        Field::Url
+                    } else if name == "srcdoc" {
+                        // An iframe's document: HTML, so data in it is escaped.
+                        Field::Html
+                    } else {
+                        Field::Text
+                    };
+                    *value = self.field(id, value, field)?;
                 }
                 K::SetAttribute { attributes: out }
             }
