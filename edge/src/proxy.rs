@@ -67,25 +67,13 @@ pub async fn handle(
                 .flatten()
                 .is_some_and(|t| t.starts_with("text/html"))
     };
-    // Navigations (`Accept: text/html`) decide while the origin answers; other requests only
-    // decide once the origin's answer turns out to be a page, so assets cost no decision.
-    let navigation = req
-        .headers()
-        .get("accept")?
-        .is_some_and(|a| a.contains("text/html"));
-    let (origin, decision) = if navigation {
-        let (origin, decision) =
-            futures_util::join!(origin, decide(env, ctx, config, &visitor, body));
-        (origin?, decision)
-    } else {
-        let origin = origin.await?;
-        if !is_page(&origin) {
-            return Ok(origin);
-        }
-        let decision = decide(env, ctx, config, &visitor, body).await;
-        (origin, decision)
-    };
-    let mut origin = origin;
+    // Only navigations are personalised (decided while the origin answers): fetches, htmx or
+    // Turbo partials, iframes and assets pass through untouched and cost no decision.
+    if !is_navigation(req.headers()) {
+        return origin.await;
+    }
+    let (origin, decision) = futures_util::join!(origin, decide(env, ctx, config, &visitor, body));
+    let mut origin = origin?;
     let decision = match decision {
         Ok(d) if is_page(&origin) => d,
         // Not a page, or no bundle: the origin's response as it is.
@@ -113,6 +101,19 @@ pub async fn handle(
     Ok(Response::from_stream(body)?
         .with_status(status)
         .with_headers(headers))
+}
+
+/// A top-level navigation: `Sec-Fetch-Dest: document`, or, from a browser that does not send it,
+/// `Accept` naming `text/html`.
+fn is_navigation(headers: &Headers) -> bool {
+    match headers.get("sec-fetch-dest").ok().flatten() {
+        Some(dest) => dest == "document",
+        None => headers
+            .get("accept")
+            .ok()
+            .flatten()
+            .is_some_and(|a| a.contains("text/html")),
+    }
 }
 
 /// The same request, sent to the origin; redirects are passed on, not followed.
