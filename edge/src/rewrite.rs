@@ -152,8 +152,9 @@ pub fn head_script(decision_json: &str, applied: &[Value], visitor_id: &str) -> 
 }
 
 /// Rewrites `input` (the origin's body chunks) chunk by chunk: the script goes last into
-/// `<head>`, then the plan's actions. A page without a `<head>` tag (a fragment: htmx or Turbo
-/// partials) is left exactly as it is.
+/// `<head>` (before `</head>`, or before `<body>` when the head has no end tag), then the plan's
+/// actions. A page without a `<head>` tag (a fragment: htmx or Turbo partials) is left exactly as
+/// it is, and so is a page where the script found no place in the head.
 pub fn stream<S>(
     input: S,
     plan: Plan,
@@ -162,23 +163,49 @@ pub fn stream<S>(
 where
     S: Stream<Item = worker::Result<Vec<u8>>> + Unpin + 'static,
 {
+    let script = Rc::new(script);
+    // `<head>` seen; the script placed (inside the head, where the SDK looks for it).
     let head_seen = Rc::new(Cell::new(false));
+    let placed = Rc::new(Cell::new(false));
     let mut settings = Settings::new()
         .with_memory_settings(MemorySettings::new().with_max_allowed_memory_usage(MAX_MEMORY));
-    let seen = Rc::clone(&head_seen);
+    let (seen, done, text) = (
+        Rc::clone(&head_seen),
+        Rc::clone(&placed),
+        Rc::clone(&script),
+    );
     settings = settings.append_element_content_handler(lol_html::element!("head", move |el| {
-        if !seen.replace(true) {
-            el.append(&script, ContentType::Html);
+        if seen.replace(true) {
+            return Ok(());
+        }
+        let (done, text) = (Rc::clone(&done), Rc::clone(&text));
+        let before_end: lol_html::EndTagHandler<'static> = Box::new(move |end| {
+            if !done.replace(true) {
+                end.before(&text, ContentType::Html);
+            }
+            Ok(())
+        });
+        el.on_end_tag(before_end)
+    }));
+    // Without `</head>`, a script just before `<body>` still parses into the head.
+    let (seen, done, text) = (
+        Rc::clone(&head_seen),
+        Rc::clone(&placed),
+        Rc::clone(&script),
+    );
+    settings = settings.append_element_content_handler(lol_html::element!("body", move |el| {
+        if seen.get() && !done.replace(true) {
+            el.before(&text, ContentType::Html);
         }
         Ok(())
     }));
     for (selector, action) in plan.actions {
         let kind = action.kind;
-        let seen = Rc::clone(&head_seen);
+        let placed = Rc::clone(&placed);
         settings = settings.append_element_content_handler((
             Cow::Owned(selector),
             ElementContentHandlers::default().element(move |el: &mut Element| {
-                if seen.get() {
+                if placed.get() {
                     apply(el, &kind)?;
                 }
                 Ok(())

@@ -154,3 +154,17 @@ fn the_head_script_escapes_every_angle_bracket() {
         json!({ "decision": { "c": "</script><b>" }, "applied": [{ "activityId": "a<" }], "visitorId": "anon-1" })
     );
 }
+
+#[test]
+fn a_head_without_an_end_tag_gets_the_script_before_the_body() {
+    let page = "<html><head><title>T</title><body><div id=\"hero\"><h1>x</h1></div></body></html>";
+    let out = run(page, &hero(), 5);
+    assert!(
+        out.starts_with("<html><head><title>T</title><script>S</script><body><div id=\"hero\""),
+        "{out}"
+    );
+    assert!(out.contains("<h1>Hi <em>Ada</em></h1>"), "{out}");
+    // Neither `</head>` nor `<body>`: no safe place for the script, so nothing is applied.
+    let bare = "<html><head><title>T</title><div id=\"hero\"><h1>x</h1></div>";
+    assert_eq!(run(bare, &hero(), 5), bare);
+}
