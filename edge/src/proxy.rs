@@ -5,7 +5,7 @@
 //! actions are applied (see `rewrite`).
 
 use serde_json::json;
-use waymark_core::engine::Request as DecideRequest;
+use waymark_core::engine::{ConsentState, Request as DecideRequest};
 use worker::{
     Context, Env, Headers, Method, Request, RequestInit, RequestRedirect, Response, Result, Url,
 };
@@ -77,10 +77,10 @@ pub async fn handle(
     let decision = match decision {
         Ok(d) if is_page(&origin) => d,
         // Not a page, or no bundle: the origin's response as it is.
-        _ => return Ok(origin),
+        _ => return untouched(origin, &visitor, config, &url),
     };
     if decision.propositions.is_empty() && decision.offers.is_empty() {
-        return Ok(origin);
+        return untouched(origin, &visitor, config, &url);
     }
     let plan = Plan::new(&decision);
     let decision_json =
@@ -101,6 +101,23 @@ pub async fn handle(
     Ok(Response::from_stream(body)?
         .with_status(status)
         .with_headers(headers))
+}
+
+/// The origin's response as it is, except that a visitor who opted out has their id cookie
+/// expired.
+fn untouched(origin: Response, visitor: &Visitor, config: &Config, url: &Url) -> Result<Response> {
+    let expire = visitor
+        .set_cookie(config, url)
+        .filter(|_| visitor.consent == Some(ConsentState::Out));
+    let Some(cookie) = expire else {
+        return Ok(origin);
+    };
+    let headers = Headers::new();
+    for (name, value) in origin.headers().entries() {
+        headers.append(&name, &value)?;
+    }
+    headers.append("set-cookie", &cookie)?;
+    Ok(origin.with_headers(headers))
 }
 
 /// A top-level navigation: `Sec-Fetch-Dest: document`, or, from a browser that does not send it,

@@ -276,6 +276,10 @@ test("a consent cookie saying out wins over the profile: no personalisation, and
   assert.equal(response.status, 200);
   assert.equal((await response.json()).propositions.length, 0, "Ann's profile says in, her cookie says out");
   assert.match(response.headers.get("set-cookie"), /^wm_vid=; Path=\/; Max-Age=0;/);
+  const about = await navigate("/about", { cookie: `wm_consent=out; ${vid}` });
+  assert.match(about.headers.get("set-cookie"), /^wm_vid=; Path=\/; Max-Age=0;/, "also on pages left untouched");
+  const direct = Buffer.from(await (await fetch(`${origin.url}/about`)).arrayBuffer());
+  assert.deepEqual(Buffer.from(await about.arrayBuffer()), direct);
   const fresh = await decide(["web://shop.example/product/1"], { cookie: "wm_consent=out" });
   assert.equal(fresh.headers.get("set-cookie"), null, "no id is set for a visitor who opted out");
   const consenting = await decide(["web://shop.example/product/1"], { cookie: "wm_consent=in" });
