@@ -21,6 +21,8 @@ let dir, db, admin, client, apiPort, api, apiUrl, relay, origin, mf, base, annTo
 let tamper = false;
 /** While set, the relay holds snapshot requests unanswered (a hanging central API). */
 let hang = false;
+/** While set, the relay answers snapshot requests 401 (the token is refused). */
+let refuse = false;
 const held = [];
 
 const waymark = (...args) => execFileSync(waymarkBin, [...args, "--db", db], { encoding: "utf8" }).trim();
@@ -93,6 +95,7 @@ function originHandler(req, res) {
 /** Between the Worker and the central API: passes everything on, optionally altering bundles. */
 async function relayHandler(req, res) {
   if (hang && req.url.startsWith("/v1/profiles/")) return held.push(res);
+  if (refuse && req.url.startsWith("/v1/profiles/")) return res.writeHead(401).end("refused");
   const chunks = [];
   for await (const chunk of req) chunks.push(chunk);
   const headers = { ...req.headers };
@@ -294,6 +297,20 @@ test("a token's cached snapshot is not served past the token's expiry", async ()
   await sleep(2100);
   const expired = await (await decide(home, { authorization: `Bearer ${short}` })).json();
   assert.equal(expired.offers[0].items[0].offerId, "offer-fallback");
+});
+
+test("a token the central API refuses stops being served from the cache", async () => {
+  const token = waymark("token", "--profile", "ann", "--ttl", "3h"); // its own cache entry
+  const home = ["web://shop.example/"];
+  const offer = async () => (await (await decide(home, { authorization: `Bearer ${token}` })).json()).offers[0].items[0].offerId;
+  assert.equal(await offer(), "offer-gold");
+  await sleep(1100); // stale now: the next request revalidates
+  refuse = true;
+  try {
+    assert.ok(await until(async () => (await offer()) === "offer-fallback"), "the refused token's snapshot is dropped");
+  } finally {
+    refuse = false;
+  }
 });
 
 test("a bundle update propagates through the cron trigger", async () => {
