@@ -8,9 +8,12 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::time::Duration;
+
+use futures_util::future::{Either, select};
 
 use waymark_core::engine::Engine;
-use worker::{Date, Env};
+use worker::{Context, Date, Delay, Env};
 
 use crate::config::Config;
 
@@ -31,11 +34,31 @@ pub enum Synced {
 }
 
 /// The engine for the current revision, compiling it on first use; with no bundle in KV yet,
-/// syncs once from the central API.
-pub async fn current(env: &Env, config: &Config) -> Result<Rc<Engine>, String> {
+/// syncs once from the central API, waiting at most `API_TIMEOUT_MS` (the sync then carries on in
+/// `waitUntil`, and this request has no bundle).
+pub async fn current(env: &Env, ctx: &Context, config: &Config) -> Result<Rc<Engine>, String> {
     match current_in_kv(env, config).await {
         Err(message) if message == NONE_PUBLISHED && config.api().is_some() => {
-            sync(env, config).await?;
+            let syncing = {
+                let (env, config) = (env.clone(), config.clone());
+                Box::pin(async move { sync(&env, &config).await })
+            };
+            let timeout = Delay::from(Duration::from_millis(config.api_timeout_ms));
+            match select(syncing, timeout).await {
+                Either::Left((synced, _)) => {
+                    synced?;
+                }
+                Either::Right(((), syncing)) => {
+                    ctx.wait_until(async move {
+                        if let Err(e) = syncing.await {
+                            worker::console_warn!("bundle sync failed: {e}");
+                        }
+                    });
+                    return Err(format!(
+                        "{NONE_PUBLISHED} (the central API is slow to answer)"
+                    ));
+                }
+            }
             current_in_kv(env, config).await
         }
         other => other,

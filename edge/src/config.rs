@@ -36,6 +36,10 @@ pub struct Config {
     pub snapshot_ttl_ms: u64,
     /// `SNAPSHOT_MAX_STALE`: seconds a cached snapshot may still be served while the API is down.
     pub snapshot_max_stale_s: u64,
+    /// `API_TIMEOUT_MS`: how long a request waits for the central API (a snapshot fetch, the
+    /// first bundle sync) before deciding without it (default 300); the fetch carries on in
+    /// `waitUntil`.
+    pub api_timeout_ms: u64,
     /// `VISITOR_COOKIE`, `CONSENT_COOKIE`: cookie names.
     pub visitor_cookie: String,
     pub consent_cookie: String,
@@ -77,6 +81,7 @@ impl Config {
             bundle_check_ms: number("BUNDLE_CHECK_MS", 1000),
             snapshot_ttl_ms: number("SNAPSHOT_TTL", 60).saturating_mul(1000),
             snapshot_max_stale_s: number("SNAPSHOT_MAX_STALE", 86_400).max(60),
+            api_timeout_ms: number("API_TIMEOUT_MS", 300),
             visitor_cookie: text("VISITOR_COOKIE").unwrap_or_else(|| "wm_vid".into()),
             consent_cookie: text("CONSENT_COOKIE").unwrap_or_else(|| "wm_consent".into()),
             cookie_needs_consent: text("COOKIE_CONSENT").as_deref() != Some("not-required"),

@@ -84,7 +84,7 @@ pub async fn decide(
         ));
     }
     let engine = async {
-        crate::bundle::current(env, config)
+        crate::bundle::current(env, ctx, config)
             .await
             .map_err(Refused::Unavailable)
     };

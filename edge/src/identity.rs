@@ -48,20 +48,33 @@ impl Visitor {
         }
     }
 
-    /// The `Set-Cookie` value for a new visitor id, when consent allows storing it.
+    /// The `Set-Cookie` value for this response, if any: a new visitor id when consent allows
+    /// storing it; with the consent cookie saying `out`, never an id, and an existing one expired.
+    /// `HttpOnly`: the SDK reads the visitor id from the decision script, not from the cookie.
     pub fn set_cookie(&self, config: &Config, url: &Url) -> Option<String> {
+        let secure = if url.scheme() == "https" {
+            "; Secure"
+        } else {
+            ""
+        };
+        let name = &config.visitor_cookie;
+        if self.consent == Some(ConsentState::Out) {
+            return (!self.new)
+                .then(|| format!("{name}=; Path=/; Max-Age=0; SameSite=Lax; HttpOnly{secure}"));
+        }
         let allowed = !config.cookie_needs_consent || self.consent == Some(ConsentState::In);
         (self.new && allowed).then(|| {
-            let secure = if url.scheme() == "https" {
-                "; Secure"
-            } else {
-                ""
-            };
             format!(
-                "{}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}",
-                config.visitor_cookie, self.id
+                "{name}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}",
+                self.id
             )
         })
+    }
+
+    /// The token's `exp` (unix seconds), if it carries one (unchecked, like [`Visitor::token`]).
+    pub fn token_expiry(&self) -> Option<u64> {
+        let (_, token) = self.token.as_ref()?;
+        token_payload(token)?.get("exp")?.as_u64()
     }
 }
 
@@ -85,9 +98,12 @@ pub fn is_anonymous(id: &str) -> bool {
 
 /// The profile id a visitor token names (`wmt.<base64url {"p": id, "exp": s}>.<mac>`), unchecked.
 fn token_profile(token: &str) -> Option<String> {
+    token_payload(token)?.get("p")?.as_str().map(str::to_owned)
+}
+
+fn token_payload(token: &str) -> Option<serde_json::Value> {
     let payload = token.strip_prefix("wmt.")?.split('.').next()?;
-    let json: serde_json::Value = serde_json::from_slice(&B64URL.decode(payload).ok()?).ok()?;
-    json.get("p")?.as_str().map(str::to_owned)
+    serde_json::from_slice(&B64URL.decode(payload).ok()?).ok()
 }
 
 /// A fresh anonymous id from the runtime's CSPRNG (`crypto.randomUUID()`).

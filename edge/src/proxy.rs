@@ -5,7 +5,7 @@
 //! actions are applied (see `rewrite`).
 
 use serde_json::json;
-use waymark_core::engine::Request as DecideRequest;
+use waymark_core::engine::{ConsentState, Request as DecideRequest};
 use worker::{
     Context, Env, Headers, Method, Request, RequestInit, RequestRedirect, Response, Result, Url,
 };
@@ -67,32 +67,20 @@ pub async fn handle(
                 .flatten()
                 .is_some_and(|t| t.starts_with("text/html"))
     };
-    // Navigations (`Accept: text/html`) decide while the origin answers; other requests only
-    // decide once the origin's answer turns out to be a page, so assets cost no decision.
-    let navigation = req
-        .headers()
-        .get("accept")?
-        .is_some_and(|a| a.contains("text/html"));
-    let (origin, decision) = if navigation {
-        let (origin, decision) =
-            futures_util::join!(origin, decide(env, ctx, config, &visitor, body));
-        (origin?, decision)
-    } else {
-        let origin = origin.await?;
-        if !is_page(&origin) {
-            return Ok(origin);
-        }
-        let decision = decide(env, ctx, config, &visitor, body).await;
-        (origin, decision)
-    };
-    let mut origin = origin;
+    // Only navigations are personalised (decided while the origin answers): fetches, htmx or
+    // Turbo partials, iframes and assets pass through untouched and cost no decision.
+    if !is_navigation(req.headers()) {
+        return origin.await;
+    }
+    let (origin, decision) = futures_util::join!(origin, decide(env, ctx, config, &visitor, body));
+    let mut origin = origin?;
     let decision = match decision {
         Ok(d) if is_page(&origin) => d,
         // Not a page, or no bundle: the origin's response as it is.
-        _ => return Ok(origin),
+        _ => return untouched(origin, &visitor, config, &url),
     };
     if decision.propositions.is_empty() && decision.offers.is_empty() {
-        return Ok(origin);
+        return untouched(origin, &visitor, config, &url);
     }
     let plan = Plan::new(&decision);
     let decision_json =
@@ -113,6 +101,36 @@ pub async fn handle(
     Ok(Response::from_stream(body)?
         .with_status(status)
         .with_headers(headers))
+}
+
+/// The origin's response as it is, except that a visitor who opted out has their id cookie
+/// expired.
+fn untouched(origin: Response, visitor: &Visitor, config: &Config, url: &Url) -> Result<Response> {
+    let expire = visitor
+        .set_cookie(config, url)
+        .filter(|_| visitor.consent == Some(ConsentState::Out));
+    let Some(cookie) = expire else {
+        return Ok(origin);
+    };
+    let headers = Headers::new();
+    for (name, value) in origin.headers().entries() {
+        headers.append(&name, &value)?;
+    }
+    headers.append("set-cookie", &cookie)?;
+    Ok(origin.with_headers(headers))
+}
+
+/// A top-level navigation: `Sec-Fetch-Dest: document`, or, from a browser that does not send it,
+/// `Accept` naming `text/html`.
+fn is_navigation(headers: &Headers) -> bool {
+    match headers.get("sec-fetch-dest").ok().flatten() {
+        Some(dest) => dest == "document",
+        None => headers
+            .get("accept")
+            .ok()
+            .flatten()
+            .is_some_and(|a| a.contains("text/html")),
+    }
 }
 
 /// The same request, sent to the origin; redirects are passed on, not followed.

@@ -12,10 +12,7 @@ use std::rc::Rc;
 
 use futures_util::{Stream, StreamExt};
 use lol_html::html_content::{ContentType, Element};
-use lol_html::{
-    DocumentContentHandlers, ElementContentHandlers, HtmlRewriter, MemorySettings, Selector,
-    Settings,
-};
+use lol_html::{ElementContentHandlers, HtmlRewriter, MemorySettings, Selector, Settings};
 use serde_json::{Value, json};
 use waymark_core::bundle::WebActionKind;
 use waymark_core::engine::{Decision, Rendered, RenderedAction};
@@ -123,15 +120,17 @@ fn apply(el: &mut Element, kind: &WebActionKind) -> lol_html::HandlerResult {
             properties,
             important,
         } => {
+            // lol_html hands the attribute value over as it stands in the markup (entities
+            // kept), so only the declarations added here are escaped.
             let mut style = el.get_attribute("style").unwrap_or_default();
             let suffix = if *important { " !important" } else { "" };
             for (name, value) in properties {
                 if !style.is_empty() && !style.trim_end().ends_with(';') {
                     style.push(';');
                 }
-                style.push_str(&format!("{name}: {value}{suffix};"));
+                style.push_str(&attribute_value(&format!("{name}: {value}{suffix};")));
             }
-            el.set_attribute("style", &attribute_value(&style))?;
+            el.set_attribute("style", &style)?;
         }
         K::Move { .. } | K::Resize { .. } | K::Rearrange { .. } | K::TrackClicks => {}
     }
@@ -152,8 +151,10 @@ pub fn head_script(decision_json: &str, applied: &[Value], visitor_id: &str) -> 
     )
 }
 
-/// Rewrites `input` (the origin's body chunks) chunk by chunk: the script goes first into
-/// `<head>` (else before `<body>`, else at the end), then the plan's actions.
+/// Rewrites `input` (the origin's body chunks) chunk by chunk: the script goes last into
+/// `<head>` (before `</head>`, or before `<body>` when the head has no end tag), then the plan's
+/// actions. A page without a `<head>` tag (a fragment: htmx or Turbo partials) is left exactly as
+/// it is, and so is a page where the script found no place in the head.
 pub fn stream<S>(
     input: S,
     plan: Plan,
@@ -162,39 +163,55 @@ pub fn stream<S>(
 where
     S: Stream<Item = worker::Result<Vec<u8>>> + Unpin + 'static,
 {
-    let inserted = Rc::new(Cell::new(false));
     let script = Rc::new(script);
+    // `<head>` seen; the script placed (inside the head, where the SDK looks for it).
+    let head_seen = Rc::new(Cell::new(false));
+    let placed = Rc::new(Cell::new(false));
     let mut settings = Settings::new()
         .with_memory_settings(MemorySettings::new().with_max_allowed_memory_usage(MAX_MEMORY));
-    let (head_done, head_script) = (Rc::clone(&inserted), Rc::clone(&script));
+    let (seen, done, text) = (
+        Rc::clone(&head_seen),
+        Rc::clone(&placed),
+        Rc::clone(&script),
+    );
     settings = settings.append_element_content_handler(lol_html::element!("head", move |el| {
-        if !head_done.replace(true) {
-            el.prepend(&head_script, ContentType::Html);
+        if seen.replace(true) {
+            return Ok(());
         }
-        Ok(())
+        let (done, text) = (Rc::clone(&done), Rc::clone(&text));
+        let before_end: lol_html::EndTagHandler<'static> = Box::new(move |end| {
+            if !done.replace(true) {
+                end.before(&text, ContentType::Html);
+            }
+            Ok(())
+        });
+        el.on_end_tag(before_end)
     }));
-    let (body_done, body_script) = (Rc::clone(&inserted), Rc::clone(&script));
+    // Without `</head>`, a script just before `<body>` still parses into the head.
+    let (seen, done, text) = (
+        Rc::clone(&head_seen),
+        Rc::clone(&placed),
+        Rc::clone(&script),
+    );
     settings = settings.append_element_content_handler(lol_html::element!("body", move |el| {
-        if !body_done.replace(true) {
-            el.before(&body_script, ContentType::Html);
+        if seen.get() && !done.replace(true) {
+            el.before(&text, ContentType::Html);
         }
         Ok(())
     }));
     for (selector, action) in plan.actions {
         let kind = action.kind;
+        let placed = Rc::clone(&placed);
         settings = settings.append_element_content_handler((
             Cow::Owned(selector),
-            ElementContentHandlers::default().element(move |el: &mut Element| apply(el, &kind)),
+            ElementContentHandlers::default().element(move |el: &mut Element| {
+                if placed.get() {
+                    apply(el, &kind)?;
+                }
+                Ok(())
+            }),
         ));
     }
-    settings = settings.append_document_content_handler(DocumentContentHandlers::default().end(
-        move |end: &mut lol_html::html_content::DocumentEnd| {
-            if !inserted.replace(true) {
-                end.append(&script, ContentType::Html);
-            }
-            Ok(())
-        },
-    ));
 
     let out = Rc::new(RefCell::new(Vec::new()));
     let sink = {

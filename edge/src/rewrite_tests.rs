@@ -90,11 +90,11 @@ fn only_whole_propositions_the_edge_can_apply_are_listed() {
 }
 
 #[test]
-fn actions_are_applied_and_the_script_leads_the_head() {
+fn actions_are_applied_and_the_script_ends_the_head() {
     let out = run(PAGE, &hero(), PAGE.len());
     assert_eq!(
         out,
-        "<!doctype html><html><head><script>S</script><title>T</title></head><body>\
+        "<!doctype html><html><head><title>T</title><script>S</script></head><body>\
 <div id=\"hero\" style=\"margin: 0;color: red !important;\" data-x=\"a &amp; &quot;b&quot;\"><h1>Hi <em>Ada</em></h1>\
 <p>1 &lt; 2 &amp; 3</p><img src=\"/new.png\"></div><hr>\
 <p id=\"promo\">promo</p></body></html>"
@@ -110,13 +110,28 @@ fn the_output_does_not_depend_on_chunk_boundaries() {
 }
 
 #[test]
-fn without_a_head_the_script_goes_before_the_body_or_at_the_end() {
+fn a_page_without_a_head_is_left_as_it_is() {
     let d = hero();
+    for page in [
+        "<body><div id=\"hero\"><h1>x</h1></div></body>",
+        "<div id=\"hero\"><h1>x</h1></div>",
+    ] {
+        assert_eq!(run(page, &d, 4), page);
+    }
+}
+
+#[test]
+fn set_style_keeps_the_existing_value_as_written() {
+    let page = "<html><head></head><body>\
+<div id=\"hero\" style=\"font-family: &quot;A B&quot;, serif\"></div></body></html>";
+    let d = decision(json!([
+        { "selector": "#hero", "type": "setStyle", "properties": { "color": "red" } }
+    ]));
     assert_eq!(
-        run("<body><p>x</p></body>", &d, 4),
-        "<script>S</script><body><p>x</p></body>"
+        run(page, &d, page.len()),
+        "<html><head><script>S</script></head><body>\
+<div id=\"hero\" style=\"font-family: &quot;A B&quot;, serif;color: red;\"></div></body></html>"
     );
-    assert_eq!(run("<p>x</p>", &d, 4), "<p>x</p><script>S</script>");
 }
 
 #[test]
@@ -138,4 +153,18 @@ fn the_head_script_escapes_every_angle_bracket() {
         parsed,
         json!({ "decision": { "c": "</script><b>" }, "applied": [{ "activityId": "a<" }], "visitorId": "anon-1" })
     );
+}
+
+#[test]
+fn a_head_without_an_end_tag_gets_the_script_before_the_body() {
+    let page = "<html><head><title>T</title><body><div id=\"hero\"><h1>x</h1></div></body></html>";
+    let out = run(page, &hero(), 5);
+    assert!(
+        out.starts_with("<html><head><title>T</title><script>S</script><body><div id=\"hero\""),
+        "{out}"
+    );
+    assert!(out.contains("<h1>Hi <em>Ada</em></h1>"), "{out}");
+    // Neither `</head>` nor `<body>`: no safe place for the script, so nothing is applied.
+    let bare = "<html><head><title>T</title><div id=\"hero\"><h1>x</h1></div>";
+    assert_eq!(run(bare, &hero(), 5), bare);
 }

@@ -6,11 +6,14 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::time::Duration;
+
+use futures_util::future::{Either, select};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use waymark_core::engine::{ConsentState, Snapshot};
-use worker::{Context, Date, Env, KvStore};
+use worker::{Context, Date, Delay, Env, KvStore};
 
 use crate::config::Config;
 use crate::identity::Visitor;
@@ -23,9 +26,14 @@ struct Entry {
     body: String,
 }
 
-/// The snapshot to decide with for `visitor`, with the consent cookie applied while the central
-/// profile's consent is still pending.
+/// The snapshot to decide with for `visitor`. A consent cookie saying `out` always wins (the
+/// profile is not even looked up); `in` applies while the central profile's consent is pending.
 pub async fn load(env: &Env, ctx: &Context, config: &Config, visitor: &Visitor) -> Snapshot {
+    if visitor.consent == Some(ConsentState::Out) {
+        let mut snapshot = Snapshot::default();
+        snapshot.consent.personalize = ConsentState::Out;
+        return snapshot;
+    }
     // A visitor id minted for this request is unknown to the central API: no need to ask.
     let known = visitor.token.is_some() || !visitor.new;
     let fetched = if known {
@@ -50,6 +58,13 @@ async fn cached_or_fetched(
 ) -> Option<Snapshot> {
     let key = cache_key(visitor);
     let now = Date::now().as_millis();
+    // A token's snapshot is not served past the token's own expiry.
+    if visitor
+        .token_expiry()
+        .is_some_and(|exp| exp.saturating_mul(1000) <= now)
+    {
+        return None;
+    }
     let fresh = |fetched: u64| now.saturating_sub(fetched) < config.snapshot_ttl_ms;
     if let Some((fetched, snapshot)) = MEMO.with(|m| m.borrow().get(&key).cloned())
         && fresh(fetched)
@@ -74,17 +89,35 @@ async fn cached_or_fetched(
             });
             snapshot
         }
-        None => match refresh(&kv, &key, config, visitor, None).await {
-            Ok(body) => {
-                let snapshot: Snapshot = serde_json::from_str(&body).ok()?;
-                remember(&key, now, &snapshot);
-                Some(snapshot)
+        None => {
+            // The central API gets `API_TIMEOUT_MS`; past that the visitor decides with the empty
+            // snapshot and the fetch carries on in `waitUntil`, filling the cache.
+            let fetch = {
+                let (config, visitor, key) = (config.clone(), visitor.clone(), key.clone());
+                Box::pin(async move { refresh(&kv, &key, &config, &visitor, None).await })
+            };
+            let timeout = Delay::from(Duration::from_millis(config.api_timeout_ms));
+            match select(fetch, timeout).await {
+                Either::Left((Ok(body), _)) => {
+                    let snapshot: Snapshot = serde_json::from_str(&body).ok()?;
+                    remember(&key, now, &snapshot);
+                    Some(snapshot)
+                }
+                Either::Left((Err(e), _)) => {
+                    worker::console_warn!("snapshot fetch failed: {e}");
+                    None
+                }
+                Either::Right(((), fetch)) => {
+                    worker::console_warn!("snapshot fetch timed out; deciding without it");
+                    ctx.wait_until(async move {
+                        if let Err(e) = fetch.await {
+                            worker::console_warn!("snapshot fetch failed: {e}");
+                        }
+                    });
+                    None
+                }
             }
-            Err(e) => {
-                worker::console_warn!("snapshot fetch failed: {e}");
-                None
-            }
-        },
+        }
     }
 }
 
@@ -94,6 +127,10 @@ const MEMO_SIZE: usize = 10_000;
 
 thread_local! {
     static MEMO: RefCell<HashMap<String, (u64, Snapshot)>> = RefCell::new(HashMap::new());
+}
+
+fn forget(key: &str) {
+    MEMO.with(|m| m.borrow_mut().remove(key));
 }
 
 fn remember(key: &str, fetched: u64, snapshot: &Snapshot) {
@@ -140,7 +177,15 @@ async fn refresh(
                 body: String::from_utf8(body).map_err(|e| e.to_string())?,
             }
         }
-        (status, _) => return Err(format!("the central API answered {status} for {path}")),
+        // The credential is refused: what was cached under it is not served any more.
+        (status @ (401 | 403), _) => {
+            forget(key);
+            kv.delete(key).await.map_err(|e| e.to_string())?;
+            return Err(format!(
+                "the central API refused the snapshot request ({status})"
+            ));
+        }
+        (status, _) => return Err(format!("the central API answered {status} for a snapshot")),
     };
     let text = serde_json::to_string(&entry).map_err(|e| e.to_string())?;
     crate::api::put(kv, key, &text, Some(config.snapshot_max_stale_s)).await?;

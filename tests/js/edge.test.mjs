@@ -19,6 +19,11 @@ const ANN = { attributes: { firstName: "Ann", loyalty: { tier: "gold" } }, conse
 
 let dir, db, admin, client, apiPort, api, apiUrl, relay, origin, mf, base, annToken;
 let tamper = false;
+/** While set, the relay holds snapshot requests unanswered (a hanging central API). */
+let hang = false;
+/** While set, the relay answers snapshot requests 401 (the token is refused). */
+let refuse = false;
+const held = [];
 
 const waymark = (...args) => execFileSync(waymarkBin, [...args, "--db", db], { encoding: "utf8" }).trim();
 
@@ -57,6 +62,9 @@ async function publish(body) {
 }
 
 const page = (path, init = {}) => fetch(new URL(path, base), { redirect: "manual", ...init });
+/** A browser navigation to `path` (only navigations are personalised). */
+const navigate = (path, headers = {}) =>
+  page(path, { headers: { accept: "text/html,*/*;q=0.8", "sec-fetch-dest": "document", ...headers } });
 const decide = (surfaces, headers = {}) =>
   page("/v1/decide", { method: "POST", headers, body: JSON.stringify({ request: { surfaces } }) });
 const sync = () => page("/v1/sync", { method: "POST", headers: { authorization: `Bearer ${SYNC}` } });
@@ -86,6 +94,8 @@ function originHandler(req, res) {
 
 /** Between the Worker and the central API: passes everything on, optionally altering bundles. */
 async function relayHandler(req, res) {
+  if (hang && req.url.startsWith("/v1/profiles/")) return held.push(res);
+  if (refuse && req.url.startsWith("/v1/profiles/")) return res.writeHead(401).end("refused");
   const chunks = [];
   for await (const chunk of req) chunks.push(chunk);
   const headers = { ...req.headers };
@@ -147,6 +157,8 @@ before(async () => {
       SYNC_TOKEN: SYNC,
       SNAPSHOT_TTL: "1",
       EVENT_RETRY_MS: "500,500,500,500,500,500",
+      // Generous, so a loaded machine does not time out the central API by accident.
+      API_TIMEOUT_MS: "1500",
     },
   });
   base = await mf.ready;
@@ -187,18 +199,18 @@ test("the card feed lists a surface's cards, and a new visitor gets a cookie onl
   const feed = await response.json();
   assert.deepEqual(feed.cards.map((c) => c.activityId), ["card-hello"]);
   assert.equal(feed.cards[0].content.title, "Hello");
-  assert.match(response.headers.get("set-cookie"), /^wm_vid=anon-[0-9a-f]{32}; Path=\/;/);
+  assert.match(response.headers.get("set-cookie"), /^wm_vid=anon-[0-9a-f]{32}; Path=\/;.*; HttpOnly/);
   const without = await page(`/v1/cards?surface=${encodeURIComponent("web://shop.example/product/1#cards")}`);
   assert.equal(without.headers.get("set-cookie"), null);
 });
 
 test("proxy mode personalises a targeted page and hands the rest to the SDK", async () => {
-  const response = await page("/product/42", { headers: { cookie: "wm_consent=in; wm_vid=anon-0123456789abcdef0123456789" } });
+  const response = await navigate("/product/42", { cookie: "wm_consent=in; wm_vid=anon-0123456789abcdef0123456789" });
   assert.equal(response.status, 200);
   assert.equal(response.headers.get("set-cookie"), null, "the visitor already has an id");
   const html = await response.text();
-  const head = html.match(/<head>(<script type="application\/json" id="waymark-edge-decision">(.*?)<\/script>)<title>/);
-  assert.ok(head, "the decision is the first child of <head>");
+  const head = html.match(/<script src="\/sdk.js"><\/script>(<script type="application\/json" id="waymark-edge-decision">(.*?)<\/script>)<\/head>/);
+  assert.ok(head, "the decision is the last child of <head>");
   assert.ok(!head[2].includes("<"), "`<` is escaped inside the JSON");
   const data = JSON.parse(head[2]);
   assert.equal(data.visitorId, "anon-0123456789abcdef0123456789");
@@ -213,19 +225,34 @@ test("proxy mode personalises a targeted page and hands the rest to the SDK", as
 });
 
 test("proxy mode personalises a gzip-encoded origin page", async () => {
-  const response = await page("/product/gz", { headers: { cookie: "wm_consent=in", "accept-encoding": "gzip" } });
+  const response = await navigate("/product/gz", { cookie: "wm_consent=in", "accept-encoding": "gzip" });
   assert.equal(response.status, 200);
   const html = await response.text(); // fetch decodes what the Worker encoded
-  assert.match(html, /^<!doctype html><html><head><script type="application\/json" id="waymark-edge-decision">/);
+  assert.match(html, /^<!doctype html><html><head><title>Product<\/title>.*<script type="application\/json" id="waymark-edge-decision">.*<\/script><\/head>/s);
   assert.match(html, /<h1>Hello <em>edge<\/em><\/h1>/);
 });
 
 test("proxy mode leaves non-targeted pages and other content byte-identical", async () => {
   for (const path of ["/about", "/style.css", "/missing"]) {
     const direct = await fetch(origin.url + path);
-    const proxied = await page(path, { headers: { cookie: "wm_consent=in" } });
+    const proxied = await navigate(path, { cookie: "wm_consent=in" });
     assert.equal(proxied.status, direct.status, path);
     assert.deepEqual(Buffer.from(await proxied.arrayBuffer()), Buffer.from(await direct.arrayBuffer()), path);
+  }
+});
+
+test("requests that are not navigations pass through untouched, even to a targeted page", async () => {
+  const direct = Buffer.from(await (await fetch(`${origin.url}/product/42`)).arrayBuffer());
+  const cookie = "wm_consent=in; wm_vid=anon-0123456789abcdef0123456789";
+  for (const headers of [
+    { "sec-fetch-dest": "empty", accept: "text/html", "hx-request": "true" },
+    { "sec-fetch-dest": "iframe", accept: "text/html" },
+    { accept: "*/*" },
+  ]) {
+    const response = await page("/product/42", { headers: { cookie, ...headers } });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("cache-control"), null, JSON.stringify(headers));
+    assert.deepEqual(Buffer.from(await response.arrayBuffer()), direct, JSON.stringify(headers));
   }
 });
 
@@ -233,7 +260,7 @@ test("proxy mode streams: the head arrives before the origin has finished", asyn
   const started = Date.now();
   // Without compression: workerd gzips text/html for clients that accept it, which buffers.
   const headers = { cookie: "wm_consent=in", "accept-encoding": "identity" };
-  const response = await page("/product/slow", { headers });
+  const response = await navigate("/product/slow", headers);
   const reader = response.body.getReader();
   const first = await reader.read();
   const firstAt = Date.now() - started;
@@ -245,12 +272,53 @@ test("proxy mode streams: the head arrives before the origin has finished", asyn
   assert.match(rest, /Original banner/);
 });
 
+test("a consent cookie saying out wins over the profile: no personalisation, and the visitor id is expired", async () => {
+  const vid = "wm_vid=anon-0123456789abcdef0123456789";
+  const headers = { authorization: `Bearer ${annToken}`, cookie: `wm_consent=out; ${vid}` };
+  const response = await decide(["web://shop.example/product/1#banner"], headers);
+  assert.equal(response.status, 200);
+  assert.equal((await response.json()).propositions.length, 0, "Ann's profile says in, her cookie says out");
+  assert.match(response.headers.get("set-cookie"), /^wm_vid=; Path=\/; Max-Age=0;/);
+  const about = await navigate("/about", { cookie: `wm_consent=out; ${vid}` });
+  assert.match(about.headers.get("set-cookie"), /^wm_vid=; Path=\/; Max-Age=0;/, "also on pages left untouched");
+  const direct = Buffer.from(await (await fetch(`${origin.url}/about`)).arrayBuffer());
+  assert.deepEqual(Buffer.from(await about.arrayBuffer()), direct);
+  const fresh = await decide(["web://shop.example/product/1"], { cookie: "wm_consent=out" });
+  assert.equal(fresh.headers.get("set-cookie"), null, "no id is set for a visitor who opted out");
+  const consenting = await decide(["web://shop.example/product/1"], { cookie: "wm_consent=in" });
+  assert.match(consenting.headers.get("set-cookie"), /^wm_vid=anon-/);
+});
+
+test("a token's cached snapshot is not served past the token's expiry", async () => {
+  const short = waymark("token", "--profile", "ann", "--ttl", "2s");
+  const home = ["web://shop.example/"];
+  const first = await (await decide(home, { authorization: `Bearer ${short}` })).json();
+  assert.equal(first.offers[0].items[0].offerId, "offer-gold");
+  await sleep(2100);
+  const expired = await (await decide(home, { authorization: `Bearer ${short}` })).json();
+  assert.equal(expired.offers[0].items[0].offerId, "offer-fallback");
+});
+
+test("a token the central API refuses stops being served from the cache", async () => {
+  const token = waymark("token", "--profile", "ann", "--ttl", "3h"); // its own cache entry
+  const home = ["web://shop.example/"];
+  const offer = async () => (await (await decide(home, { authorization: `Bearer ${token}` })).json()).offers[0].items[0].offerId;
+  assert.equal(await offer(), "offer-gold");
+  await sleep(1100); // stale now: the next request revalidates
+  refuse = true;
+  try {
+    assert.ok(await until(async () => (await offer()) === "offer-fallback"), "the refused token's snapshot is dropped");
+  } finally {
+    refuse = false;
+  }
+});
+
 test("a bundle update propagates through the cron trigger", async () => {
   const updated = structuredClone(bundle);
   updated.activities[0].content.actions[0].content = "Hello <em>v2</em>";
   const revision = await publish(updated);
   await cron();
-  const html = await (await page("/product/1", { headers: { cookie: "wm_consent=in" } })).text();
+  const html = await (await navigate("/product/1", { cookie: "wm_consent=in" })).text();
   assert.match(html, /<h1>Hello <em>v2<\/em><\/h1>/);
   assert.match(html, new RegExp(`"bundleRevision":${revision}`));
 });
@@ -267,12 +335,12 @@ test("a tampered bundle is refused and the previous one keeps serving", async ()
   } finally {
     tamper = false;
   }
-  const html = await (await page("/product/1", { headers: { cookie: "wm_consent=in" } })).text();
+  const html = await (await navigate("/product/1", { cookie: "wm_consent=in" })).text();
   assert.match(html, /<h1>Hello <em>v2<\/em><\/h1>/, "still the last good bundle");
   const response = await sync();
   assert.equal(response.status, 200);
   assert.equal((await response.json()).bundle.status, "updated");
-  const fresh = await (await page("/product/1", { headers: { cookie: "wm_consent=in" } })).text();
+  const fresh = await (await navigate("/product/1", { cookie: "wm_consent=in" })).text();
   assert.match(fresh, /<h1>Hello <em>v3<\/em><\/h1>/);
 });
 
@@ -296,10 +364,67 @@ async function whileDown(gold, home) {
   const stranger = await decide(home, { authorization: "Bearer wmt.eyJwIjoiem9lIiwiZXhwIjo5OTk5OTk5OTk5fQ.AAAA" });
   assert.equal(stranger.status, 200);
   assert.equal((await stranger.json()).offers[0].items[0].offerId, "offer-fallback");
-  const html = await (await page("/product/1", { headers: { cookie: "wm_consent=in" } })).text();
+  const html = await (await navigate("/product/1", { cookie: "wm_consent=in" })).text();
   assert.match(html, /<h1>Hello <em>v3<\/em><\/h1>/);
   assert.equal((await sync()).status, 502);
 }
+
+test("a hanging central API does not hold pages: the visitor decides without a snapshot", async () => {
+  const fresh = waymark("token", "--profile", "ann", "--ttl", "2h"); // not cached yet
+  hang = true;
+  try {
+    const response = await decide(["web://shop.example/"], { authorization: `Bearer ${fresh}` });
+    assert.equal(response.status, 200);
+    assert.equal((await response.json()).offers[0].items[0].offerId, "offer-fallback");
+    const cookie = "wm_consent=in; wm_vid=anon-fedcba9876543210fedcba9876"; // an id never looked up
+    const html = await (await navigate("/product/1", { cookie })).text();
+    assert.match(html, /waymark-edge-decision/);
+    assert.match(html, /<h1>Hello <em>v3<\/em><\/h1>/);
+    assert.ok(held.length >= 2, `${held.length} snapshot requests held`);
+  } finally {
+    hang = false;
+    for (const res of held.splice(0)) res.destroy();
+  }
+});
+
+test("a Worker without a bundle does not wait for a hanging central API", async () => {
+  const hanging = [];
+  const api = await serve((_req, res) => hanging.push(res));
+  const worker = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
+    cf: false,
+    compatibilityDate: "2026-07-01",
+    modules: true,
+    modulesRoot: join(root, "edge/build"),
+    scriptPath: join(root, "edge/build/entry.mjs"),
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    kvNamespaces: ["BUNDLES", "SNAPSHOTS", "OUTBOX"],
+    bindings: {
+      WAYMARK_API_URL: api.url,
+      WAYMARK_CLIENT_KEY: client,
+      PROXY_ORIGINS: JSON.stringify([{ host: "*", origin: origin.url, site: "shop.example" }]),
+    },
+  });
+  try {
+    const url = await worker.ready;
+    const body = JSON.stringify({ request: { surfaces: ["web://shop.example/"] } });
+    const decided = await fetch(new URL("/v1/decide", url), { method: "POST", body });
+    assert.equal(decided.status, 503);
+    const headers = { accept: "text/html", "sec-fetch-dest": "document" };
+    const proxied = await fetch(new URL("/product/42", url), { headers });
+    assert.equal(proxied.status, 200);
+    const direct = await (await fetch(`${origin.url}/product/42`)).text();
+    assert.equal(await proxied.text(), direct, "the origin's page, as it is");
+  } finally {
+    for (const res of hanging.splice(0)) res.destroy();
+    await worker.dispose();
+    api.close();
+  }
+});
 
 /** Displays of `activityId` in the central API's report. */
 async function displays(activityId) {
