@@ -187,7 +187,11 @@ test("an in-app message with frequency once appears once, also across a reload",
 });
 
 test("nothing is sent before tracking consent; then the queued events are", async () => {
-  const init = () => localStorage.setItem("waymark:consent", JSON.stringify({ personalize: "in", track: "pending" }));
+  const init = () => {
+    localStorage.setItem("waymark:consent", JSON.stringify({ personalize: "in", track: "pending" }));
+    window.__queued = 0;
+    document.addEventListener("waymark:event", () => window.__queued++);
+  };
   const { context, page } = await visit(server, { init });
   const posts = [];
   page.on("request", (r) => r.url().endsWith("/v1/events") && posts.push(r.postDataJSON()));
@@ -195,8 +199,9 @@ test("nothing is sent before tracking consent; then the queued events are", asyn
   await ready(page);
   await page.waitForTimeout(1500); // longer than the batching delay
   assert.equal(posts.length, 0);
-  const queued = await page.evaluate(() => JSON.parse(localStorage.getItem("waymark:queue")).length);
+  const queued = await page.evaluate(() => window.__queued); // kept in memory, not stored
   assert.ok(queued > 0);
+  assert.equal(await page.evaluate(() => localStorage.getItem("waymark:queue")), null);
   const sent = page.waitForResponse((r) => r.url().endsWith("/v1/events") && r.ok());
   await page.evaluate(() => waymark("consent", "in"));
   await sent;
@@ -471,6 +476,21 @@ test("a cached bundle is verified when read: a tampered copy is discarded and a 
   assert.equal(await page.textContent("#hero h1"), "Hi Ann, your gold perks are waiting");
   assert.ok((await page.evaluate(() => window.__errors)).some((e) => /cached copy's signature does not verify/.test(e)));
   await page.waitForFunction(() => !localStorage.getItem("waymark:bundle")?.includes("hacked") && localStorage.getItem("waymark:bundle"));
+  await context.close();
+});
+
+test("nothing is stored before consent; what consent out refuses is removed", async () => {
+  const stored = (page) => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("waymark:")).sort());
+  const { context, page } = await visitPage(server, (html) => html.replace('consent: "in",', 'consent: "pending",'));
+  await page.evaluate(() => waymark("sendEvent", { name: "wishlist" }));
+  assert.deepEqual(await stored(page), []);
+  await page.evaluate(() => waymark("consent", "in"));
+  const kept = await stored(page);
+  for (const k of ["waymark:id", "waymark:state", "waymark:consent"]) assert.ok(kept.includes(k), kept.join());
+  assert.ok(kept.some((k) => k.startsWith("waymark:snapshot:")), kept.join());
+  await page.evaluate(() => waymark("consent", "out"));
+  const left = await stored(page);
+  assert.ok(!left.some((k) => /^waymark:(id|state|queue|snapshot:.*)$/.test(k)), left.join());
   await context.close();
 });
 

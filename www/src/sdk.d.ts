@@ -26,7 +26,12 @@ export interface WaymarkOptions {
   placements?: Record<string, string>;
   /** Container selector for the default card UI. */
   cards?: string;
-  /** Consent until the site or the profile says otherwise (default "pending"). */
+  /**
+   * Consent until the site or the profile says otherwise (default "pending"). Nothing is stored
+   * before consent (the event queue needs `track`, the rest `personalize`): it is kept in memory.
+   * "out" removes the visitor id, state, cached snapshots and the queue; consent set in another
+   * tab applies here too (local storage).
+   */
   consent?: Consent;
   /** Where the SDK keeps its state (default "local"). */
   storage?: "local" | "session" | "memory";

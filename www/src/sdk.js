@@ -1,7 +1,7 @@
 // The Waymark browser SDK: decides in the page with the wasm engine, applies the decision to the
 // DOM, renders cards and in-app messages, and tracks what was shown. See sdk.d.ts for the API.
 import init, { Engine, applyStateChanges, recordEvent } from "./wasm/waymark.js";
-import { createStore } from "./store.js";
+import { createStore, gatedStore } from "./store.js";
 import { cachedResource, importKey } from "./sync.js";
 import { applyAction, hide } from "./dom.js";
 import { createQueue } from "./track.js";
@@ -75,6 +75,25 @@ export function createWaymark() {
   }
   let profileConsent; // the consent in the visitor's latest snapshot
   const trackingAllowed = () => consent(profileConsent).track === "in";
+  // What may be persisted: the site's own choices always; the event queue with tracking consent;
+  // the rest (visitor id, state, snapshots, the bundle, card marks) with personalisation consent.
+  const persistable = (k) =>
+    k === "consent" || k === "identity" || consent(profileConsent)[k === "queue" ? "track" : "personalize"] === "in";
+
+  // After a consent change (here or in another tab): persist what is now allowed, forget what
+  // was refused.
+  function consentChanged() {
+    const c = consent(profileConsent);
+    if (c.personalize === "out") {
+      for (const k of store.keys()) if (/^(id|state|seen|snapshot:.*)$/.test(k)) store.remove(k);
+      snapshot = null;
+    }
+    if (c.track === "out") {
+      queue.clear();
+      store.remove("queue");
+    }
+    store.persist();
+  }
 
   function state() {
     const saved = store.get("state") ?? {};
@@ -149,6 +168,7 @@ export function createWaymark() {
     const [compiled, snapshotText] = await Promise.all([engine, snapshotResource().get().catch(() => null)]);
     const snap = snapshotText ? JSON.parse(snapshotText) : { profileId: profileId() };
     profileConsent = snap.consent;
+    store.persist(); // the profile's consent may allow it
     snap.consent = consent(profileConsent);
     const input = {
       snapshot: snap,
@@ -317,7 +337,15 @@ export function createWaymark() {
     configure(options) {
       if (config) return report(new Error("waymark: configure was already called"));
       config = { api: location.origin, timeout: 1000, fetchTimeout: 3000, maxAge: DAY, storage: "local", spa: true, ...options };
-      store = createStore(config.storage, config.namespace ?? "waymark");
+      const namespace = config.namespace ?? "waymark";
+      store = gatedStore(createStore(config.storage, namespace), persistable);
+      if (config.storage === "local") {
+        addEventListener("storage", (e) => {
+          if (e.key !== `${namespace}:consent`) return;
+          localConsent = store.get("consent");
+          consentChanged();
+        });
+      }
       native = nativePost();
       const handed = nativeState();
       identity = store.get("identity") ?? null;
@@ -365,6 +393,7 @@ export function createWaymark() {
       identity = who?.profileId ? { profileId: who.profileId, token: who.token } : null;
       if (identity) store.set("identity", identity);
       else store.remove("identity");
+      if (before && !identity) store.remove(`snapshot:${before.profileId}`); // signed out
       if (before?.profileId === identity?.profileId) return begun ? chain : started; // the same visitor
       return api.refresh();
     },
@@ -377,8 +406,8 @@ export function createWaymark() {
       const before = JSON.stringify(consent(profileConsent));
       localConsent = { ...localConsent, ...next };
       store.set("consent", localConsent);
-      if (localConsent.track === "out") queue.clear();
-      else queue.flush();
+      consentChanged();
+      if (localConsent.track !== "out") queue.flush();
       if (JSON.stringify(consent(profileConsent)) === before) return begun ? chain : started; // nothing changed
       return api.refresh();
     },
