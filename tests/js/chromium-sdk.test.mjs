@@ -494,6 +494,39 @@ test("nothing is stored before consent; what consent out refuses is removed", as
   await context.close();
 });
 
+test("on an edge page, an in-app message shown once is not shown again: local state decides", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "waymark-sdk-edge-once-"));
+  const bundle = JSON.parse(readFileSync(join(root, "tests/fixtures/shop/bundle.json"), "utf8"));
+  const inapp = bundle.activities.find((a) => a.id === "inapp-cart");
+  inapp.content.trigger = { on: "pageView" };
+  inapp.content.frequency = { show: "once" };
+  writeFileSync(join(dir, "bundle.json"), JSON.stringify(bundle));
+  copyFileSync(join(root, "tests/fixtures/shop/profiles.ndjson"), join(dir, "profiles.ndjson"));
+  const s = await startWaymark(["demo", "--listen", "127.0.0.1:0", "--fixtures", dir]);
+  try {
+    const key = { "x-waymark-key": (await (await fetch(new URL("config.json", s.url))).json()).clientKey };
+    const text = await (await fetch(new URL("/v1/bundle", s.url), { headers: key })).text();
+    // The edge decides without this browser's state: the message is in its decision every time.
+    const wasm = await import(join(root, "www/dist/wasm/waymark.js"));
+    wasm.initSync({ module: readFileSync(join(root, "www/dist/wasm/waymark_bg.wasm")) });
+    const request = { surfaces: ["web://shop.example/product/42", "web://shop.example/#offer"], event: null };
+    const input = { snapshot: { profileId: "anon-edgeEdgeEdgeEdgeEdgeEdge", consent: { personalize: "in", track: "in" } }, context: { cart: { total: 60 } }, state: {}, now: NOW, request };
+    const decision = JSON.parse(new wasm.Engine(text).decide(JSON.stringify(input)));
+    assert.ok(decision.propositions.some((p) => p.content?.channel === "inApp"), "the edge decided the message");
+    const edit = (html) => html.replace('consent: "in",', 'edge: true, consent: "in",').replace("</head>", `${edgeScript(decision)}</head>`);
+    const { context, page } = await visitPage(s, edit);
+    await page.waitForSelector("iframe.waymark-inapp");
+    await page.reload();
+    await ready(page);
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator("iframe.waymark-inapp").count(), 0);
+    await context.close();
+  } finally {
+    await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("DOM actions: late elements within the timeout, open shadow roots, never applied twice", async () => {
   const { context, page } = await visit(server);
   await page.goto(at(server));

@@ -183,7 +183,7 @@ export function createWaymark() {
   }
 
   function withIds(decision, p) {
-    return { ...p, decisionId: decision.decisionId, variantId: p.variantId };
+    return { ...p, decisionId: p.decisionId ?? decision.decisionId, variantId: p.variantId };
   }
 
   // An action that throws (an invalid selector) changes nothing; the rest of the decision renders.
@@ -260,6 +260,17 @@ export function createWaymark() {
   let chain = Promise.resolve();
   const serial = (fn) => (chain = chain.then(fn, fn).catch((error) => (report(error), null)));
 
+  // In-app messages and cards follow this browser's own state (frequency, dismissals), which the
+  // edge does not see: on an edge page they come from a local decision (none if it fails).
+  const local = (p) => p.content?.channel === "inApp" || p.content?.channel === "card";
+  async function withLocalMessages(decision) {
+    const mine = await decide().then(
+      (d) => d.propositions.filter(local).map((p) => ({ ...p, decisionId: d.decisionId })),
+      (error) => (report(error), []),
+    );
+    return { ...decision, propositions: [...decision.propositions.filter((p) => !local(p)), ...mine] };
+  }
+
   /**
    * Decides for the current URL and renders: a new page view when `navigation`, else the same
    * one decided again (what it already displayed is not counted again). Whatever fails, the
@@ -274,7 +285,7 @@ export function createWaymark() {
           edge = null;
           await engine.catch(() => null); // the state functions need the wasm module
           saveState(applyStateChanges(JSON.stringify(state()), JSON.stringify(decision.stateChanges ?? {})));
-          return await render(decision, applied ?? []);
+          return await render(await withLocalMessages(decision), applied ?? []);
         }
         return await render(await decide());
       } catch (error) {
