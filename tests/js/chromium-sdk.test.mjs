@@ -527,6 +527,19 @@ test("on an edge page, an in-app message shown once is not shown again: local st
   }
 });
 
+test("an API that does not answer times out: the error is reported and the page shows its defaults", async () => {
+  const edit = (html) => html.replace('consent: "in",', 'fetchTimeout: 300, consent: "in",');
+  const html = edit(await (await fetch(server.url)).text());
+  const { context, page } = await visit(server, { init: errorsAndEvents });
+  await page.route("**/v1/bundle", () => {}); // never answered
+  await page.route("**/demo/page*", (route) => route.fulfill({ status: 200, headers: { "content-type": "text/html" }, body: html }));
+  await page.goto(at(server, "page"));
+  await page.waitForFunction(() => window.__errors.some((e) => /timed out/i.test(e)), null, { timeout: 5000 });
+  await page.waitForFunction(() => getComputedStyle(document.querySelector("#hero h1")).visibility === "visible");
+  assert.equal(await page.textContent("#hero h1"), "Autumn collection");
+  await context.close();
+});
+
 test("DOM actions: late elements within the timeout, open shadow roots, never applied twice", async () => {
   const { context, page } = await visit(server);
   await page.goto(at(server));
