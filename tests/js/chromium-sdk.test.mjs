@@ -476,6 +476,13 @@ test("a cached bundle is verified when read: a tampered copy is discarded and a 
   assert.equal(await page.textContent("#hero h1"), "Hi Ann, your gold perks are waiting");
   assert.ok((await page.evaluate(() => window.__errors)).some((e) => /cached copy's signature does not verify/.test(e)));
   await page.waitForFunction(() => !localStorage.getItem("waymark:bundle")?.includes("hacked") && localStorage.getItem("waymark:bundle"));
+  // Revalidated (304) copies keep their signature: later reads still verify.
+  for (let i = 0; i < 2; i++) {
+    await page.reload();
+    await ready(page);
+    await page.waitForTimeout(200);
+    assert.deepEqual((await page.evaluate(() => window.__errors)).filter((e) => /cached copy/.test(e)), []);
+  }
   await context.close();
 });
 
