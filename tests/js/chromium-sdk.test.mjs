@@ -547,6 +547,21 @@ test("an API that does not answer times out: the error is reported and the page 
   await context.close();
 });
 
+test("consent out in one tab applies in the others: they store nothing more", async () => {
+  const { context, page } = await visit(server);
+  await page.goto(at(server));
+  await ready(page);
+  const other = await context.newPage();
+  await other.goto(at(server));
+  await ready(other);
+  await other.evaluate(() => waymark("consent", "out"));
+  await page.waitForTimeout(100); // the storage event
+  await page.evaluate(() => waymark("sendEvent", { name: "wishlist" }));
+  const keys = await page.evaluate(() => Object.keys(localStorage).filter((k) => /^waymark:(id|state|queue|snapshot:)/.test(k)));
+  assert.deepEqual(keys, []);
+  await context.close();
+});
+
 test("DOM actions: late elements within the timeout, open shadow roots, never applied twice", async () => {
   const { context, page } = await visit(server);
   await page.goto(at(server));
