@@ -187,7 +187,11 @@ test("an in-app message with frequency once appears once, also across a reload",
 });
 
 test("nothing is sent before tracking consent; then the queued events are", async () => {
-  const init = () => localStorage.setItem("waymark:consent", JSON.stringify({ personalize: "in", track: "pending" }));
+  const init = () => {
+    localStorage.setItem("waymark:consent", JSON.stringify({ personalize: "in", track: "pending" }));
+    window.__queued = 0;
+    document.addEventListener("waymark:event", () => window.__queued++);
+  };
   const { context, page } = await visit(server, { init });
   const posts = [];
   page.on("request", (r) => r.url().endsWith("/v1/events") && posts.push(r.postDataJSON()));
@@ -195,8 +199,9 @@ test("nothing is sent before tracking consent; then the queued events are", asyn
   await ready(page);
   await page.waitForTimeout(1500); // longer than the batching delay
   assert.equal(posts.length, 0);
-  const queued = await page.evaluate(() => JSON.parse(localStorage.getItem("waymark:queue")).length);
+  const queued = await page.evaluate(() => window.__queued); // kept in memory, not stored
   assert.ok(queued > 0);
+  assert.equal(await page.evaluate(() => localStorage.getItem("waymark:queue")), null);
   const sent = page.waitForResponse((r) => r.url().endsWith("/v1/events") && r.ok());
   await page.evaluate(() => waymark("consent", "in"));
   await sent;
@@ -338,6 +343,7 @@ test("an edge decision in the page is used for the first view, then the SDK deci
   const html = (await (await fetch(server.url)).text())
     .replace("<h1>Autumn collection</h1>", "<h1>Hi Ann (rendered at the edge)</h1>")
     .replace('class="hero"', 'class="hero" data-tier="gold"')
+    .replace('consent: "in",', 'edge: true, consent: "in",') // the site opts in
     .replace("</head>", `${script}\n</head>`);
   const init = () => {
     window.__events = [];
@@ -364,6 +370,195 @@ test("an edge decision in the page is used for the first view, then the SDK deci
   await page.waitForFunction((n) => Number(document.documentElement.dataset.decisions) > n, n);
   await page.waitForFunction(() => document.querySelector("#hero h1").textContent === "Hi Ann, your gold perks are waiting");
   assert.notEqual(await page.evaluate(() => waymark.sdk.decision.decisionId), JSON.parse(decision).decisionId);
+  await context.close();
+});
+
+/** An edge decision (`{decision, ...}`) as JSON text safe inside HTML. */
+const edgeJson = (decision) => JSON.stringify({ decision: { stateChanges: {}, offers: [], reasons: [], ...decision } }).replace(/</g, "\\u003c");
+const edgeScript = (decision) => `<script type="application/json" id="waymark-edge-decision">${edgeJson(decision)}</script>`;
+const webProposition = (activityId, actions) => ({ activityId, surface: "web://shop.example/product/42#hero", content: { channel: "web", actions } });
+const errorsAndEvents = () => {
+  window.__errors = [];
+  window.__events = [];
+  document.addEventListener("waymark:error", (e) => window.__errors.push(String(e.detail?.message ?? e.detail)));
+  document.addEventListener("waymark:event", (e) => window.__events.push(e.detail));
+};
+
+/** Visits the demo page `edit(html)` returns, served at /demo/page. */
+async function visitPage(s, edit, opts = {}) {
+  const html = edit(await (await fetch(s.url)).text());
+  const visited = await visit(s, { init: errorsAndEvents, ...opts });
+  await visited.page.route("**/demo/page*", (route) =>
+    route.fulfill({ status: 200, headers: { "content-type": "text/html" }, body: html }),
+  );
+  await visited.page.goto(at(s, "page"));
+  await ready(visited.page);
+  return visited;
+}
+
+test("an edge decision is read only from a JSON script in <head>, and only when the site opts in", async () => {
+  const fake = edgeJson({
+    decisionId: "fake",
+    propositions: [webProposition("fake", [{ selector: "#hero h1", type: "setHtml", content: '<img src="x" onerror="window.__xss = 1">' }])],
+  });
+  const optIn = (html) => html.replace('consent: "in",', 'edge: true, consent: "in",');
+  const cases = {
+    "a <div> and a <script> in the body": (html) =>
+      optIn(html).replace(
+        "<main>",
+        `<main><div id="waymark-edge-decision">${fake}</div><script type="application/json" id="waymark-edge-decision">${fake}</script>`,
+      ),
+    "a <script> in <head> without edge: true": (html) => html.replace("</head>", `${edgeScript({ decisionId: "fake", propositions: JSON.parse(fake).decision.propositions })}</head>`),
+  };
+  for (const [name, edit] of Object.entries(cases)) {
+    const { context, page } = await visitPage(server, edit, { profileId: "ann-gold" });
+    assert.notEqual(await page.evaluate(() => waymark.sdk.decision.decisionId), "fake", name);
+    assert.equal(await page.textContent("#hero h1"), "Hi Ann, your gold perks are waiting", name);
+    assert.equal(await page.evaluate(() => window.__xss), undefined, name);
+    await context.close();
+  }
+});
+
+test("an action with an invalid selector is reported; the rest renders, the page unhides", async () => {
+  const decision = {
+    decisionId: "edge-bad-selector",
+    propositions: [
+      webProposition("bad", [{ selector: "#hero h1[[", type: "setText", content: "never" }]),
+      webProposition("good", [{ selector: "#offer", type: "setText", content: "from the edge" }]),
+    ],
+  };
+  const edit = (html) => html.replace('consent: "in",', 'edge: true, consent: "in",').replace("</head>", `${edgeScript(decision)}</head>`);
+  const { context, page } = await visitPage(server, edit);
+  assert.equal(await page.evaluate(() => waymark.sdk.decision.decisionId), "edge-bad-selector");
+  assert.equal(await page.textContent("#offer"), "from the edge");
+  assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector("#hero h1")).visibility), "visible");
+  assert.ok((await page.evaluate(() => window.__errors)).some((e) => /#hero h1\[\[/.test(e)));
+  assert.equal(await page.locator("#waymark-edge-decision").count(), 0); // read once, removed
+  await context.close();
+});
+
+test("refreshes, repeated consent and identify, and a stripped query string do not count displays again", async () => {
+  const { token } = config.profiles.find((p) => p.id === "ann-gold");
+  const { context, page } = await visit(server, { profileId: "ann-gold", init: errorsAndEvents });
+  await page.goto(`${at(server)}&utm_source=news`);
+  await ready(page);
+  await page.waitForTimeout(300);
+  const displays = () => page.evaluate(() => window.__events.filter((e) => e.type === "display").length);
+  const shown = await displays();
+  const n = await decisions(page);
+  assert.ok(shown > 0);
+  await page.evaluate(() => history.replaceState(null, "", location.href.replace(/&utm_source=news/, "")));
+  await page.evaluate(() => waymark("consent", "in"));
+  await page.evaluate((token) => waymark("identify", { profileId: "ann-gold", token }), token);
+  await page.waitForTimeout(300);
+  assert.equal(await decisions(page), n, "no decision again");
+  await page.evaluate(() => waymark("refresh")); // decides again, the same page view
+  assert.equal(await decisions(page), n + 1);
+  assert.equal(await displays(), shown, "nothing counted again");
+  await page.click("a[href='?view=collection']"); // a navigation: a new page view
+  await page.waitForFunction((n) => Number(document.documentElement.dataset.decisions) > n + 1, n);
+  await page.waitForTimeout(300);
+  assert.ok((await displays()) > shown);
+  await context.close();
+});
+
+test("a cached bundle is verified when read: a tampered copy is discarded and a fresh one fetched", async () => {
+  const { context, page } = await visit(server, { profileId: "ann-gold", init: errorsAndEvents });
+  await page.goto(at(server));
+  await ready(page);
+  await page.evaluate(() => {
+    const cached = JSON.parse(localStorage.getItem("waymark:bundle"));
+    cached.body = cached.body.replace("your gold perks are waiting", "you have been hacked");
+    localStorage.setItem("waymark:bundle", JSON.stringify(cached)); // young: used at once unless checked
+  });
+  await page.reload();
+  await ready(page);
+  assert.equal(await page.textContent("#hero h1"), "Hi Ann, your gold perks are waiting");
+  assert.ok((await page.evaluate(() => window.__errors)).some((e) => /cached copy's signature does not verify/.test(e)));
+  await page.waitForFunction(() => !localStorage.getItem("waymark:bundle")?.includes("hacked") && localStorage.getItem("waymark:bundle"));
+  // Revalidated (304) copies keep their signature: later reads still verify.
+  for (let i = 0; i < 2; i++) {
+    await page.reload();
+    await ready(page);
+    await page.waitForTimeout(200);
+    assert.deepEqual((await page.evaluate(() => window.__errors)).filter((e) => /cached copy/.test(e)), []);
+  }
+  await context.close();
+});
+
+test("nothing is stored before consent; what consent out refuses is removed", async () => {
+  const stored = (page) => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("waymark:")).sort());
+  const { context, page } = await visitPage(server, (html) => html.replace('consent: "in",', 'consent: "pending",'));
+  await page.evaluate(() => waymark("sendEvent", { name: "wishlist" }));
+  assert.deepEqual(await stored(page), []);
+  await page.evaluate(() => waymark("consent", "in"));
+  const kept = await stored(page);
+  for (const k of ["waymark:id", "waymark:state", "waymark:consent"]) assert.ok(kept.includes(k), kept.join());
+  assert.ok(kept.some((k) => k.startsWith("waymark:snapshot:")), kept.join());
+  await page.evaluate(() => waymark("consent", "out"));
+  const left = await stored(page);
+  assert.ok(!left.some((k) => /^waymark:(id|state|queue|snapshot:.*)$/.test(k)), left.join());
+  await context.close();
+});
+
+test("on an edge page, an in-app message shown once is not shown again: local state decides", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "waymark-sdk-edge-once-"));
+  const bundle = JSON.parse(readFileSync(join(root, "tests/fixtures/shop/bundle.json"), "utf8"));
+  const inapp = bundle.activities.find((a) => a.id === "inapp-cart");
+  inapp.content.trigger = { on: "pageView" };
+  inapp.content.frequency = { show: "once" };
+  writeFileSync(join(dir, "bundle.json"), JSON.stringify(bundle));
+  copyFileSync(join(root, "tests/fixtures/shop/profiles.ndjson"), join(dir, "profiles.ndjson"));
+  const s = await startWaymark(["demo", "--listen", "127.0.0.1:0", "--fixtures", dir]);
+  try {
+    const key = { "x-waymark-key": (await (await fetch(new URL("config.json", s.url))).json()).clientKey };
+    const text = await (await fetch(new URL("/v1/bundle", s.url), { headers: key })).text();
+    // The edge decides without this browser's state: the message is in its decision every time.
+    const wasm = await import(join(root, "www/dist/wasm/waymark.js"));
+    wasm.initSync({ module: readFileSync(join(root, "www/dist/wasm/waymark_bg.wasm")) });
+    const request = { surfaces: ["web://shop.example/product/42", "web://shop.example/#offer"], event: null };
+    const input = { snapshot: { profileId: "anon-edgeEdgeEdgeEdgeEdgeEdge", consent: { personalize: "in", track: "in" } }, context: { cart: { total: 60 } }, state: {}, now: NOW, request };
+    const decision = JSON.parse(new wasm.Engine(text).decide(JSON.stringify(input)));
+    assert.ok(decision.propositions.some((p) => p.content?.channel === "inApp"), "the edge decided the message");
+    const edit = (html) => html.replace('consent: "in",', 'edge: true, consent: "in",').replace("</head>", `${edgeScript(decision)}</head>`);
+    const { context, page } = await visitPage(s, edit);
+    await page.waitForSelector("iframe.waymark-inapp");
+    await page.reload();
+    await ready(page);
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator("iframe.waymark-inapp").count(), 0);
+    await context.close();
+  } finally {
+    await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("an API that does not answer times out: the error is reported and the page shows its defaults", async () => {
+  const edit = (html) => html.replace('consent: "in",', 'fetchTimeout: 300, consent: "in",');
+  const html = edit(await (await fetch(server.url)).text());
+  const { context, page } = await visit(server, { init: errorsAndEvents });
+  await page.route("**/v1/bundle", () => {}); // never answered
+  await page.route("**/demo/page*", (route) => route.fulfill({ status: 200, headers: { "content-type": "text/html" }, body: html }));
+  await page.goto(at(server, "page"));
+  await page.waitForFunction(() => window.__errors.some((e) => /timed out/i.test(e)), null, { timeout: 5000 });
+  await page.waitForFunction(() => getComputedStyle(document.querySelector("#hero h1")).visibility === "visible");
+  assert.equal(await page.textContent("#hero h1"), "Autumn collection");
+  await context.close();
+});
+
+test("consent out in one tab applies in the others: they store nothing more", async () => {
+  const { context, page } = await visit(server);
+  await page.goto(at(server));
+  await ready(page);
+  const other = await context.newPage();
+  await other.goto(at(server));
+  await ready(other);
+  await other.evaluate(() => waymark("consent", "out"));
+  await page.waitForTimeout(100); // the storage event
+  await page.evaluate(() => waymark("sendEvent", { name: "wishlist" }));
+  const keys = await page.evaluate(() => Object.keys(localStorage).filter((k) => /^waymark:(id|state|queue|snapshot:)/.test(k)));
+  assert.deepEqual(keys, []);
   await context.close();
 });
 

@@ -8,7 +8,11 @@ export interface WaymarkOptions {
   api?: string;
   /** A client key (`wmc_…`), sent in `X-Waymark-Key`, and in `?key=` of the events URL for `navigator.sendBeacon` when the page is hidden or left. */
   clientKey: string;
-  /** Ed25519 public key (base64) bundles and snapshots must be signed with, or "fetch" to read it once from /v1/keys/signing. Unset: no check. */
+  /**
+   * Ed25519 public key (base64) bundles and snapshots must be signed with, or "fetch" to read it
+   * once from /v1/keys/signing: that trusts the API's TLS certificate (no pinning). Fetched and
+   * cached copies are both verified. Unset: no check.
+   */
   signingKey?: string;
   /** The page surface for a URL (default `web://<host><path>`). */
   surface?: (url: URL) => string;
@@ -22,7 +26,12 @@ export interface WaymarkOptions {
   placements?: Record<string, string>;
   /** Container selector for the default card UI. */
   cards?: string;
-  /** Consent until the site or the profile says otherwise (default "pending"). */
+  /**
+   * Consent until the site or the profile says otherwise (default "pending"). Nothing is stored
+   * before consent (the event queue needs `track`, the rest `personalize`): it is kept in memory.
+   * "out" removes the visitor id, state, cached snapshots and the queue; consent set in another
+   * tab applies here too (local storage).
+   */
   consent?: Consent;
   /** Where the SDK keeps its state (default "local"). */
   storage?: "local" | "session" | "memory";
@@ -38,6 +47,14 @@ export interface WaymarkOptions {
   navigate?: (url: string) => void;
   /** Hook the History API to decide again on SPA navigations (default true). */
   spa?: boolean;
+  /**
+   * Use the edge Worker's decision for the first view (default false): a
+   * `<script type="application/json" id="waymark-edge-decision">` in `<head>`, read once and
+   * removed. Elements with that id elsewhere are ignored.
+   */
+  edge?: boolean;
+  /** How long to wait for the API (bundle, snapshot, signing key), in ms, before using the cached copy or the page's defaults (default 3000). */
+  fetchTimeout?: number;
   /** Where the engine's .wasm is (default beside wasm/waymark.js). */
   wasmUrl?: string | URL;
 }

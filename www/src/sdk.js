@@ -1,7 +1,7 @@
 // The Waymark browser SDK: decides in the page with the wasm engine, applies the decision to the
 // DOM, renders cards and in-app messages, and tracks what was shown. See sdk.d.ts for the API.
 import init, { Engine, applyStateChanges, recordEvent } from "./wasm/waymark.js";
-import { createStore } from "./store.js";
+import { createStore, gatedStore } from "./store.js";
 import { cachedResource, importKey } from "./sync.js";
 import { applyAction, hide } from "./dom.js";
 import { createQueue } from "./track.js";
@@ -28,7 +28,8 @@ export function createWaymark() {
   let localConsent; // what the site or the native app said, or undefined
   let context = {};
   let snapshot; // {resource, id}
-  let pageView = 0;
+  let pageView = 0; // page views: what displays are counted by
+  let renders = 0; // decisions rendered: a new one ends the watching of the previous one's actions
   let unhide = () => {};
   let edge; // the edge's decision for the first page view, if any
   let native = null;
@@ -74,6 +75,25 @@ export function createWaymark() {
   }
   let profileConsent; // the consent in the visitor's latest snapshot
   const trackingAllowed = () => consent(profileConsent).track === "in";
+  // What may be persisted: the site's own choices always; the event queue with tracking consent;
+  // the rest (visitor id, state, snapshots, the bundle, card marks) with personalisation consent.
+  const persistable = (k) =>
+    k === "consent" || k === "identity" || consent(profileConsent)[k === "queue" ? "track" : "personalize"] === "in";
+
+  // After a consent change (here or in another tab): persist what is now allowed, forget what
+  // was refused.
+  function consentChanged() {
+    const c = consent(profileConsent);
+    if (c.personalize === "out") {
+      for (const k of store.keys()) if (/^(id|state|seen|snapshot:.*)$/.test(k)) store.remove(k);
+      snapshot = null;
+    }
+    if (c.track === "out") {
+      queue.clear();
+      store.remove("queue");
+    }
+    store.persist();
+  }
 
   function state() {
     const saved = store.get("state") ?? {};
@@ -91,7 +111,7 @@ export function createWaymark() {
     const headers = { "x-waymark-key": config.clientKey };
     if (identity?.token) headers.authorization = `Bearer ${identity.token}`;
     const url = `${config.api}/v1/profiles/${encodeURIComponent(id)}/snapshot`;
-    snapshot = { id, resource: cachedResource(store, `snapshot:${id}`, url, headers, key, config.maxAge, report) };
+    snapshot = { id, resource: cachedResource(store, `snapshot:${id}`, url, headers, key, config.maxAge, report, config.fetchTimeout) };
     return snapshot.resource;
   }
 
@@ -148,6 +168,7 @@ export function createWaymark() {
     const [compiled, snapshotText] = await Promise.all([engine, snapshotResource().get().catch(() => null)]);
     const snap = snapshotText ? JSON.parse(snapshotText) : { profileId: profileId() };
     profileConsent = snap.consent;
+    store.persist(); // the profile's consent may allow it
     snap.consent = consent(profileConsent);
     const input = {
       snapshot: snap,
@@ -162,12 +183,22 @@ export function createWaymark() {
   }
 
   function withIds(decision, p) {
-    return { ...p, decisionId: decision.decisionId, variantId: p.variantId };
+    return { ...p, decisionId: p.decisionId ?? decision.decisionId, variantId: p.variantId };
+  }
+
+  // An action that throws (an invalid selector) changes nothing; the rest of the decision renders.
+  function apply(action, onClick, alive) {
+    const failed = (error) => (report(error), 0);
+    try {
+      return applyAction(action, config.timeout, onClick, alive).catch(failed);
+    } catch (error) {
+      return Promise.resolve(failed(error));
+    }
   }
 
   /** Applies a page decision; `applied` lists what an edge already did. */
   async function render(decision, applied = []) {
-    const view = pageView;
+    const view = ++renders;
     const done = (p) => applied.some((a) => a.activityId === p.activityId && (!a.surface || a.surface === p.surface));
     const work = [];
     const cards = [];
@@ -182,10 +213,10 @@ export function createWaymark() {
           continue;
         }
         const click = () => track("click", p);
-        const alive = () => view === pageView;
+        const alive = () => view === renders;
         work.push(
-          Promise.all(content.actions.map((a) => applyAction(a, config.timeout, click, alive))).then((counts) => {
-            if (view === pageView && counts.some((n) => n > 0)) display(p);
+          Promise.all(content.actions.map((a) => apply(a, click, alive))).then((counts) => {
+            if (alive() && counts.some((n) => n > 0)) display(p);
           }),
         );
       } else if (content.channel === "card") {
@@ -207,7 +238,7 @@ export function createWaymark() {
         const action = item.format === "html"
           ? { selector, type: "setHtml", content: item.content }
           : { selector, type: "setText", content: String(item.content) };
-        work.push(applyAction(action, config.timeout, null, () => view === pageView).then((n) => n > 0 && view === pageView && display(p)));
+        work.push(apply(action, null, () => view === renders).then((n) => n > 0 && view === renders && display(p)));
       }
     }
     await Promise.all(work.map((w) => Promise.race([w, new Promise((r) => setTimeout(r, 0))])));
@@ -229,27 +260,50 @@ export function createWaymark() {
   let chain = Promise.resolve();
   const serial = (fn) => (chain = chain.then(fn, fn).catch((error) => (report(error), null)));
 
-  /** A new page view: decides for the current URL and renders. */
-  function page() {
+  // In-app messages and cards follow this browser's own state (frequency, dismissals), which the
+  // edge does not see: on an edge page they come from a local decision (none if it fails).
+  const local = (p) => p.content?.channel === "inApp" || p.content?.channel === "card";
+  async function withLocalMessages(decision) {
+    const mine = await decide().then(
+      (d) => d.propositions.filter(local).map((p) => ({ ...p, decisionId: d.decisionId })),
+      (error) => (report(error), []),
+    );
+    return { ...decision, propositions: [...decision.propositions.filter((p) => !local(p)), ...mine] };
+  }
+
+  /**
+   * Decides for the current URL and renders: a new page view when `navigation`, else the same
+   * one decided again (what it already displayed is not counted again). Whatever fails, the
+   * hidden surfaces are shown (the page's defaults).
+   */
+  function page(navigation = true) {
     return serial(async () => {
-      pageView++;
-      if (edge) {
-        const { decision, applied } = edge;
-        edge = null;
-        await engine.catch(() => null); // the state functions need the wasm module
-        saveState(applyStateChanges(JSON.stringify(state()), JSON.stringify(decision.stateChanges ?? {})));
-        return render(decision, applied ?? []);
+      if (navigation) pageView++;
+      try {
+        if (edge) {
+          const { decision, applied } = edge;
+          edge = null;
+          await engine.catch(() => null); // the state functions need the wasm module
+          saveState(applyStateChanges(JSON.stringify(state()), JSON.stringify(decision.stateChanges ?? {})));
+          return await render(await withLocalMessages(decision), applied ?? []);
+        }
+        return await render(await decide());
+      } catch (error) {
+        unhide();
+        unhide = () => {};
+        throw error;
       }
-      return render(await decide());
     });
   }
 
   // ---- SPA navigations: History API hooks, no polling
 
   function hookHistory() {
-    let last = location.pathname + location.search;
+    // A navigation changes the page surface (by default the path): a query string alone, such
+    // as UTM tags a replaceState strips, is the same page.
+    let last = pageSurface();
     const changed = () => {
-      const here = location.pathname + location.search;
+      const here = pageSurface();
       if (here === last) return;
       last = here;
       const reveal = hide(config.hide ?? []);
@@ -268,9 +322,13 @@ export function createWaymark() {
     addEventListener("popstate", changed);
   }
 
+  // The edge's decision: only with `edge: true`, only a JSON script in <head> (where page
+  // content cannot put one), read once and removed.
   function readEdge() {
-    const script = document.getElementById("waymark-edge-decision");
+    if (!config.edge) return null;
+    const script = document.head?.querySelector('script[type="application/json"]#waymark-edge-decision');
     if (!script) return null;
+    script.remove();
     try {
       return JSON.parse(script.textContent);
     } catch (error) {
@@ -285,12 +343,20 @@ export function createWaymark() {
     /**
      * Starts the SDK. Options: api, clientKey, signingKey ("fetch" or base64), surface(url),
      * surfaces, hide, timeout, placements, cards (container selector), consent, storage,
-     * namespace, maxAge, context, now, navigate, spa.
+     * namespace, maxAge, context, now, navigate, spa, edge, fetchTimeout.
      */
     configure(options) {
       if (config) return report(new Error("waymark: configure was already called"));
-      config = { api: location.origin, timeout: 1000, maxAge: DAY, storage: "local", spa: true, ...options };
-      store = createStore(config.storage, config.namespace ?? "waymark");
+      config = { api: location.origin, timeout: 1000, fetchTimeout: 3000, maxAge: DAY, storage: "local", spa: true, ...options };
+      const namespace = config.namespace ?? "waymark";
+      store = gatedStore(createStore(config.storage, namespace), persistable);
+      if (config.storage === "local") {
+        addEventListener("storage", (e) => {
+          if (e.key !== `${namespace}:consent`) return;
+          localConsent = store.get("consent");
+          consentChanged();
+        });
+      }
       native = nativePost();
       const handed = nativeState();
       identity = store.get("identity") ?? null;
@@ -308,13 +374,13 @@ export function createWaymark() {
       }
       key =
         config.signingKey === "fetch"
-          ? fetch(`${config.api}/v1/keys/signing`).then((r) => r.json()).then((k) => importKey(k.base64))
+          ? fetch(`${config.api}/v1/keys/signing`, { signal: AbortSignal.timeout(config.fetchTimeout) }).then((r) => r.json()).then((k) => importKey(k.base64))
           : config.signingKey
             ? importKey(config.signingKey)
             : null;
       key?.catch(report);
       const headers = { "x-waymark-key": config.clientKey };
-      bundle = cachedResource(store, "bundle", `${config.api}/v1/bundle`, headers, key, config.maxAge, report);
+      bundle = cachedResource(store, "bundle", `${config.api}/v1/bundle`, headers, key, config.maxAge, report, config.fetchTimeout);
       engine = Promise.all([init(config.wasmUrl ? { module_or_path: config.wasmUrl } : undefined), bundle.get()]).then(
         ([, text]) => new Engine(text),
       );
@@ -334,9 +400,12 @@ export function createWaymark() {
     },
     /** Identifies the visitor: `{profileId, token}` (a visitor token from the site's backend), or null. */
     identify(who) {
+      const before = identity;
       identity = who?.profileId ? { profileId: who.profileId, token: who.token } : null;
       if (identity) store.set("identity", identity);
       else store.remove("identity");
+      if (before && !identity) store.remove(`snapshot:${before.profileId}`); // signed out
+      if (before?.profileId === identity?.profileId) return begun ? chain : started; // the same visitor
       return api.refresh();
     },
     /** Sets consent: "in" | "out" | "pending", or `{personalize, track}`. "out" drops queued events. */
@@ -345,10 +414,12 @@ export function createWaymark() {
       if (![next.personalize, next.track].every((v) => v === undefined || CONSENTS.includes(v))) {
         return report(new Error(`waymark: bad consent ${JSON.stringify(value)}`));
       }
+      const before = JSON.stringify(consent(profileConsent));
       localConsent = { ...localConsent, ...next };
       store.set("consent", localConsent);
-      if (localConsent.track === "out") queue.clear();
-      else queue.flush();
+      consentChanged();
+      if (localConsent.track !== "out") queue.flush();
+      if (JSON.stringify(consent(profileConsent)) === before) return begun ? chain : started; // nothing changed
       return api.refresh();
     },
     /** Merges `values` into the decision context (e.g. `{cart: {total: 60}}`). */
@@ -357,7 +428,7 @@ export function createWaymark() {
     },
     /** Decides again for the current page (after identity, consent or context changes). */
     refresh() {
-      return begun ? page() : started;
+      return begun ? page(false) : started;
     },
     /**
      * Sends a custom event `{name, data?}`: recorded in local state, tracked, and decided on
