@@ -11,7 +11,7 @@ import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Miniflare } from "miniflare";
-import { root, startWaymark, waymarkBin } from "./harness.mjs";
+import { root, startWaymark, waymarkBin, workerOptions } from "./harness.mjs";
 
 const bundle = JSON.parse(readFileSync(join(root, "tests/fixtures/edge/bundle.json"), "utf8"));
 const SYNC = "sync-secret";
@@ -136,20 +136,8 @@ before(async () => {
   annToken = waymark("token", "--profile", "ann", "--ttl", "1h");
   relay = await serve(relayHandler);
   origin = await serve(originHandler);
-  mf = new Miniflare({
-    host: "127.0.0.1",
-    port: 0,
-    cf: false,
-    compatibilityDate: "2026-07-01",
-    modules: true,
-    modulesRoot: join(root, "edge/build"),
-    scriptPath: join(root, "edge/build/entry.mjs"),
-    modulesRules: [
-      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
-    kvNamespaces: ["BUNDLES", "SNAPSHOTS", "OUTBOX"],
-    bindings: {
+  mf = new Miniflare(
+    workerOptions({
       WAYMARK_API_URL: relay.url,
       WAYMARK_CLIENT_KEY: client,
       WAYMARK_PUBLIC_KEY: signing.base64,
@@ -159,8 +147,8 @@ before(async () => {
       EVENT_RETRY_MS: "500,500,500,500,500,500",
       // Generous, so a loaded machine does not time out the central API by accident.
       API_TIMEOUT_MS: "1500",
-    },
-  });
+    }),
+  );
   base = await mf.ready;
 });
 
@@ -390,25 +378,13 @@ test("a hanging central API does not hold pages: the visitor decides without a s
 test("a Worker without a bundle does not wait for a hanging central API", async () => {
   const hanging = [];
   const api = await serve((_req, res) => hanging.push(res));
-  const worker = new Miniflare({
-    host: "127.0.0.1",
-    port: 0,
-    cf: false,
-    compatibilityDate: "2026-07-01",
-    modules: true,
-    modulesRoot: join(root, "edge/build"),
-    scriptPath: join(root, "edge/build/entry.mjs"),
-    modulesRules: [
-      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
-    kvNamespaces: ["BUNDLES", "SNAPSHOTS", "OUTBOX"],
-    bindings: {
+  const worker = new Miniflare(
+    workerOptions({
       WAYMARK_API_URL: api.url,
       WAYMARK_CLIENT_KEY: client,
       PROXY_ORIGINS: JSON.stringify([{ host: "*", origin: origin.url, site: "shop.example" }]),
-    },
-  });
+    }),
+  );
   try {
     const url = await worker.ready;
     const body = JSON.stringify({ request: { surfaces: ["web://shop.example/"] } });

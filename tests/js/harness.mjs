@@ -66,3 +66,22 @@ export async function launchChromium() {
   };
   return browser;
 }
+
+/** Miniflare options for the built Worker (edge/build) on 127.0.0.1, with its KV namespaces. */
+export function workerOptions(bindings) {
+  return {
+    host: "127.0.0.1",
+    port: 0,
+    cf: false,
+    compatibilityDate: "2026-07-01",
+    modules: true,
+    modulesRoot: join(root, "edge/build"),
+    scriptPath: join(root, "edge/build/entry.mjs"),
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    kvNamespaces: ["BUNDLES", "SNAPSHOTS", "OUTBOX"],
+    bindings,
+  };
+}

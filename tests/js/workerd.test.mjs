@@ -4,30 +4,16 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import { root, nativeVectors } from "./harness.mjs";
+import { root, nativeVectors, workerOptions } from "./harness.mjs";
 
 const murmur3 = JSON.parse(readFileSync(join(root, "tests/suites/murmur3.json"), "utf8"));
 let mf;
 let base;
 
 before(async () => {
-  mf = new Miniflare({
-    host: "127.0.0.1",
-    port: 0,
-    cf: false,
-    compatibilityDate: "2026-07-01",
-    modules: true,
-    modulesRoot: join(root, "edge/build"),
-    scriptPath: join(root, "edge/build/entry.mjs"),
-    kvNamespaces: ["BUNDLES", "SNAPSHOTS", "OUTBOX"],
-    // The vectors carry the whole engine input: snapshot and "now" included. The tests write
-    // KV directly and expect the next request to see it.
-    bindings: { DECIDE_INLINE_INPUT: "trusted", BUNDLE_CHECK_MS: "0" },
-    modulesRules: [
-      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
-  });
+  // The vectors carry the whole engine input: snapshot and "now" included. The tests write KV
+  // directly and expect the next request to see it.
+  mf = new Miniflare(workerOptions({ DECIDE_INLINE_INPUT: "trusted", BUNDLE_CHECK_MS: "0" }));
   base = await mf.ready;
 });
 

@@ -1,65 +1,27 @@
 //! The real API on 127.0.0.1 (random port, temporary database), driven over HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+mod common;
 
 use base64::Engine;
-use reqwest::{Client, StatusCode};
+use common::{SHOP, Server};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
-use waymark_server::auth::{self, KeyKind};
-use waymark_server::{AppState, ServerConfig};
+use waymark_server::ServerConfig;
+use waymark_server::auth;
 
 const SECRET: &str = "test-secret-test-secret";
-const SHOP: &str = include_str!("../../../tests/fixtures/shop/bundle.json");
-
-struct Server {
-    url: String,
-    admin: String,
-    client: String,
-    http: Client,
-    dir: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 async fn start() -> Server {
     start_with(|_| {}).await
 }
 
 async fn start_with(configure: impl FnOnce(&mut ServerConfig)) -> Server {
-    let dir = std::env::temp_dir().join(format!(
-        "waymark-api-{}-{}",
-        std::process::id(),
-        auth::hex(&auth::random_bytes::<6>().unwrap())
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut config = ServerConfig::new(dir.join("api.db"));
-    config.token_secret = Some(SECRET.into());
-    configure(&mut config);
-    let state = AppState::open(config).unwrap();
-    let (admin, _) = state
-        .db
-        .write_blocking(|c| auth::create_key(c, KeyKind::Admin, "admin"))
-        .unwrap();
-    let (client, _) = state
-        .db
-        .write_blocking(|c| auth::create_key(c, KeyKind::Client, "web"))
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    waymark_server::spawn_bandit_schedule(state.clone());
-    tokio::spawn(waymark_server::serve(listener, waymark_server::app(state)));
-    Server {
-        url,
-        admin,
-        client,
-        http: Client::new(),
-        dir,
-    }
+    common::start_with("api", |config| {
+        config.token_secret = Some(SECRET.into());
+        configure(config);
+    })
+    .await
 }
 
 impl Server {

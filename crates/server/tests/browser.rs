@@ -2,58 +2,18 @@
 //! (client key in the query, `text/plain` body) and CORS on the runtime routes only.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+mod common;
 
-use reqwest::{Client, Method, StatusCode};
+use common::{SHOP, Server};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use waymark_server::auth::{self, KeyKind};
-use waymark_server::{AppState, ServerConfig};
-
-const SHOP: &str = include_str!("../../../tests/fixtures/shop/bundle.json");
 const SITE: &str = "https://shop.example";
 
-struct Server {
-    url: String,
-    admin: String,
-    client: String,
-    http: Client,
-    dir: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 async fn start(cors_origins: &[&str]) -> Server {
-    let dir = std::env::temp_dir().join(format!(
-        "waymark-browser-{}-{}",
-        std::process::id(),
-        auth::hex(&auth::random_bytes::<6>().unwrap())
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut config = ServerConfig::new(dir.join("api.db"));
-    config.cors_origins = cors_origins.iter().map(|o| o.to_string()).collect();
-    let state = AppState::open(config).unwrap();
-    let (admin, _) = state
-        .db
-        .write_blocking(|c| auth::create_key(c, KeyKind::Admin, "admin"))
-        .unwrap();
-    let (client, _) = state
-        .db
-        .write_blocking(|c| auth::create_key(c, KeyKind::Client, "web"))
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(waymark_server::serve(listener, waymark_server::app(state)));
-    let s = Server {
-        url,
-        admin,
-        client,
-        http: Client::new(),
-        dir,
-    };
+    let s = common::start_with("browser", |config| {
+        config.cors_origins = cors_origins.iter().map(|o| o.to_string()).collect();
+    })
+    .await;
     let published = s
         .http
         .post(format!("{}/v1/bundles", s.url))
