@@ -10,4 +10,7 @@ pub mod engine;
 pub mod expr;
 pub mod hash;
 pub mod template;
+mod wire;
 mod zones;
+
+pub use wire::WireError;

@@ -113,3 +113,61 @@ fn every_vector_passes_and_is_deterministic() {
     );
     assert!(cases >= 102, "only {cases} vectors ran");
 }
+
+/// The compiled bundle (what the browser SDK loads) decides every vector byte for byte as the
+/// JSON bundle does.
+#[test]
+fn compiled_bundles_decide_as_json_bundles_do() {
+    let mut cases = 0;
+    for (file, text) in FILES {
+        let suite: Value = serde_json::from_str(text).unwrap();
+        let bundle = match &suite["bundle"] {
+            Value::String(_) => SHOP.to_owned(),
+            inline => inline.to_string(),
+        };
+        let bundle = waymark_core::bundle::Bundle::from_json(&bundle).unwrap();
+        let (engine, bytes) = Engine::compile_encoded(bundle).unwrap();
+        let compiled = Engine::from_compiled(&bytes).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(compiled.projection(), engine.projection(), "{file}");
+        for case in suite["cases"].as_array().unwrap() {
+            cases += 1;
+            let input = input(case["input"].clone());
+            let want = serde_json::to_string(&engine.decide(&input)).unwrap();
+            let got = serde_json::to_string(&compiled.decide(&input)).unwrap();
+            assert_eq!(got, want, "{file}: {}", case["name"]);
+        }
+    }
+    assert!(cases >= 102, "only {cases} vectors ran");
+}
+
+/// Every truncation of a compiled bundle, and any corruption of its bytes, is an error (or,
+/// for a corruption that still decodes, a bundle), never a panic.
+#[test]
+fn damaged_compiled_bundles_are_errors() {
+    let bundle = waymark_core::bundle::Bundle::from_json(SHOP).unwrap();
+    let (_, bytes) = Engine::compile_encoded(bundle).unwrap();
+    for len in 0..bytes.len() {
+        let err = Engine::from_compiled(&bytes[..len]).unwrap_err();
+        assert!(err.to_string().contains("compiled bundle"), "{err}");
+    }
+    let mut extra = bytes.clone();
+    extra.push(0);
+    assert!(
+        Engine::from_compiled(&extra)
+            .unwrap_err()
+            .to_string()
+            .contains("trailing")
+    );
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    for _ in 0..3000 {
+        let mut damaged = bytes.clone();
+        for _ in 0..1 + seed % 4 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let at = (seed % damaged.len() as u64) as usize;
+            damaged[at] = (seed >> 32) as u8;
+        }
+        let _ = Engine::from_compiled(&damaged);
+    }
+}

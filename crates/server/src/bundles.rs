@@ -217,6 +217,25 @@ pub fn signed(
     body: bytes::Bytes,
     cache_control: &'static str,
 ) -> Response {
+    signed_as(
+        headers,
+        etag,
+        signature,
+        body,
+        cache_control,
+        "application/json",
+    )
+}
+
+/// [`signed`] with another content type.
+pub fn signed_as(
+    headers: &HeaderMap,
+    etag: &str,
+    signature: &str,
+    body: bytes::Bytes,
+    cache_control: &'static str,
+    content_type: &'static str,
+) -> Response {
     let common = [
         (header::ETAG, etag.to_owned()),
         (header::CACHE_CONTROL, cache_control.to_owned()),
@@ -227,7 +246,7 @@ pub fn signed(
     (
         common,
         [
-            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (header::CONTENT_TYPE, content_type.to_owned()),
             (
                 header::HeaderName::from_static("waymark-signature"),
                 signature.to_owned(),
@@ -253,6 +272,26 @@ pub async fn current(
         &current.signature,
         current.body.clone(),
         "no-cache",
+    ))
+}
+
+/// `GET /v1/bundle/compiled` (client or admin key): the current bundle compiled (conditions
+/// and templates already parsed), signed like the bundle; what the browser SDK loads.
+pub async fn compiled(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    state.require_client(&headers).await?;
+    let current = state
+        .bundle()
+        .ok_or_else(|| AppError::NotFound("no bundle has been published yet".into()))?;
+    Ok(signed_as(
+        &headers,
+        &current.compiled_etag,
+        &current.compiled_signature,
+        current.compiled.clone(),
+        "no-cache",
+        "application/vnd.waymark.compiled-bundle",
     ))
 }
 

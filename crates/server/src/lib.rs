@@ -56,6 +56,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/v1/bundles/{revision}/rollback", post(bundles::rollback))
         .route("/v1/bundle", runtime(get(bundles::current)))
+        .route("/v1/bundle/compiled", runtime(get(bundles::compiled)))
         .route(
             "/v1/profiles/{id}",
             put(profiles::put)

@@ -51,6 +51,13 @@ pub const ROUTES: &[(&str, &str, &str, &str, &str)] = &[
         "200",
     ),
     (
+        "get",
+        "/v1/bundle/compiled",
+        "The current bundle compiled for runtimes without the compiler (the browser SDK), signed, with ETag",
+        "client",
+        "200",
+    ),
+    (
         "put",
         "/v1/profiles/{id}",
         "Create or replace a profile",
@@ -137,7 +144,9 @@ fn parameters(path: &str, method: &str) -> Value {
     if path == "/v1/events" {
         params.push(json!({"name": "key", "in": "query", "description": "A client key, for senders that cannot set headers (navigator.sendBeacon); admin keys are refused here", "schema": {"type": "string"}}));
     }
-    if method == "get" && (path == "/v1/bundle" || path.ends_with("/snapshot")) {
+    if method == "get"
+        && (path == "/v1/bundle" || path == "/v1/bundle/compiled" || path.ends_with("/snapshot"))
+    {
         params.push(json!({"name": "If-None-Match", "in": "header", "schema": {"type": "string"}}));
     }
     Value::Array(params)

@@ -62,6 +62,12 @@ pub struct CurrentBundle {
     pub etag: String,
     /// `ed25519=<base64>` over `body`.
     pub signature: String,
+    /// The same bundle compiled, for runtimes without the bundle compiler (the browser SDK):
+    /// `Engine::from_compiled` loads it.
+    pub compiled: Bytes,
+    pub compiled_etag: String,
+    /// `ed25519=<base64>` over `compiled`.
+    pub compiled_signature: String,
 }
 
 impl CurrentBundle {
@@ -191,7 +197,7 @@ impl AppState {
             AppError::internal(format!("stored bundle {revision} no longer loads: {e}"))
         })?;
         let hash = crate::bundles::content_hash(&body);
-        let engine = Engine::new(bundle).map_err(|e| {
+        let (engine, compiled) = Engine::compile_encoded(bundle).map_err(|e| {
             AppError::internal(format!("stored bundle {revision} does not compile: {e}"))
         })?;
         Ok(CurrentBundle {
@@ -200,6 +206,9 @@ impl AppState {
             etag: format!("\"r{revision}-{}\"", &hash[..16]),
             signature: self.sign(&body),
             body: Bytes::from(body),
+            compiled_etag: format!("\"r{revision}-{}-c\"", &hash[..16]),
+            compiled_signature: self.sign(&compiled),
+            compiled: Bytes::from(compiled),
         })
     }
 

@@ -179,6 +179,38 @@ async fn bundles_publish_validate_sign_cache_and_roll_back() {
     assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
     assert!(r.bytes().await.unwrap().is_empty());
 
+    // The same bundle compiled for the browser SDK: signed, revalidated, and it decides as the
+    // bundle does.
+    let r = s
+        .send(reqwest::Method::GET, "/v1/bundle/compiled", Some(&s.client))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.waymark.compiled-bundle"
+    );
+    let compiled_etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    assert_ne!(compiled_etag, etag);
+    let signature = r.headers()["waymark-signature"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let compiled = r.bytes().await.unwrap();
+    verify(key["base64"].as_str().unwrap(), &compiled, &signature);
+    let engine = waymark_core::engine::Engine::from_compiled(&compiled).unwrap();
+    assert_eq!(engine.bundle().id, "demo-shop");
+    let r = s
+        .req(reqwest::Method::GET, "/v1/bundle/compiled", Some(&s.client))
+        .header("if-none-match", &compiled_etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    let r = s
+        .send(reqwest::Method::GET, "/v1/bundle/compiled", None)
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
     // A second bundle, then a rollback to the first as revision 3.
     let mut second: Value = serde_json::from_str(SHOP).unwrap();
     second["id"] = json!("demo-shop-2");

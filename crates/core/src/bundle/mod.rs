@@ -11,6 +11,7 @@ mod error;
 mod offers;
 mod surface;
 mod validate;
+mod wire;
 
 use std::collections::BTreeMap;
 

@@ -71,7 +71,82 @@ fn reads_offer(expr: Option<&Cond>) -> bool {
     })
 }
 
-struct Compiler {
+/// Where the compiler gets compiled conditions and templates: the parsers, or a compiled
+/// bundle's precompiled ones (see [`crate::wire`]). The compiler asks in a fixed order (the
+/// bundle's order, each template source once), so a recording of one compile replays the next.
+pub(super) trait Frontend {
+    /// Compiles a text or JsonLogic condition; on error, the pointer below the condition's own
+    /// (for JsonLogic) and the message.
+    fn condition(&mut self, condition: &Condition) -> Result<Expr, (String, String)>;
+    /// Compiles a template; `name` is its pointer.
+    fn template(&mut self, name: &str, src: &str) -> Result<Template, String>;
+}
+
+/// The parsers.
+pub(super) struct Parsers;
+
+impl Frontend for Parsers {
+    fn condition(&mut self, condition: &Condition) -> Result<Expr, (String, String)> {
+        match condition {
+            Condition::Text(src) => Expr::parse(src).map_err(|e| (String::new(), e.to_string())),
+            Condition::JsonLogic { jsonlogic } => Expr::from_jsonlogic(jsonlogic)
+                .map_err(|e| (format!("/jsonlogic{}", e.pointer), e.kind.to_string())),
+            Condition::Audience { .. } => Err((String::new(), "not compiled here".to_owned())),
+        }
+    }
+
+    fn template(&mut self, name: &str, src: &str) -> Result<Template, String> {
+        Template::compile(name, src).map_err(|e| e.to_string())
+    }
+}
+
+/// The parsers, keeping what they compiled (in order) for a compiled bundle.
+#[derive(Default)]
+pub(super) struct Recorder {
+    pub(super) conditions: Vec<Expr>,
+    pub(super) templates: Vec<Template>,
+}
+
+impl Frontend for Recorder {
+    fn condition(&mut self, condition: &Condition) -> Result<Expr, (String, String)> {
+        let expr = Parsers.condition(condition)?;
+        self.conditions.push(expr.clone());
+        Ok(expr)
+    }
+
+    fn template(&mut self, name: &str, src: &str) -> Result<Template, String> {
+        let template = Parsers.template(name, src)?;
+        self.templates.push(template.clone());
+        Ok(template)
+    }
+}
+
+/// A compiled bundle's conditions and templates, handed out in the order they were recorded.
+pub(super) struct Replay {
+    pub(super) conditions: std::vec::IntoIter<Expr>,
+    pub(super) templates: std::vec::IntoIter<Template>,
+}
+
+impl Frontend for Replay {
+    fn condition(&mut self, _: &Condition) -> Result<Expr, (String, String)> {
+        self.conditions.next().ok_or_else(|| {
+            (
+                String::new(),
+                "the compiled bundle has fewer conditions than its bundle".to_owned(),
+            )
+        })
+    }
+
+    fn template(&mut self, _: &str, src: &str) -> Result<Template, String> {
+        match self.templates.next() {
+            Some(template) if template.source() == src => Ok(template),
+            _ => Err("the compiled bundle's templates do not match its bundle".to_owned()),
+        }
+    }
+}
+
+struct Compiler<'f, F: Frontend> {
+    frontend: &'f mut F,
     audiences: BTreeMap<String, Cond>,
     templates: HashMap<String, Template>,
     /// Numbers of the paths conditions' shortcuts read (see `PathCache`).
@@ -80,8 +155,12 @@ struct Compiler {
     problems: Vec<Problem>,
 }
 
-pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
+pub(super) fn compile<F: Frontend>(
+    bundle: Bundle,
+    frontend: &mut F,
+) -> Result<Engine, BundleErrors> {
     let mut c = Compiler {
+        frontend,
         audiences: BTreeMap::new(),
         templates: HashMap::default(),
         paths: HashMap::default(),
@@ -96,12 +175,12 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
     }
     let mut partials = Partials::new();
     for (name, src) in &bundle.partials {
-        match Template::compile(name, src) {
+        match c.frontend.template(name, src) {
             Ok(template) => {
                 c.reads.add_template(&template);
                 partials.insert(template);
             }
-            Err(e) => c.problem(pointer(&["partials", name]), e.to_string()),
+            Err(e) => c.problem(pointer(&["partials", name]), e),
         }
     }
 
@@ -311,20 +390,15 @@ fn order<P: Ord + Copy>(keys: Vec<(P, &str)>) -> Vec<u32> {
     places
 }
 
-impl Compiler {
+impl<F: Frontend> Compiler<'_, F> {
     fn problem(&mut self, pointer: String, message: String) {
         self.problems.push(Problem { pointer, message });
     }
 
     fn condition(&mut self, at: &str, condition: &Condition) -> Option<Cond> {
         let compiled = match condition {
-            Condition::Text(src) => Expr::parse(src).map_err(|e| e.to_string()),
-            Condition::JsonLogic { jsonlogic } => Expr::from_jsonlogic(jsonlogic).map_err(|e| {
-                let at = format!("{at}/jsonlogic{}", e.pointer);
-                self.problem(at, e.kind.to_string());
-                String::new()
-            }),
             Condition::Audience { audience } => return self.audiences.get(audience).cloned(),
+            Condition::Text(_) | Condition::JsonLogic { .. } => self.frontend.condition(condition),
         };
         match compiled {
             Ok(mut expr) => {
@@ -336,10 +410,8 @@ impl Compiler {
                 });
                 Some(Arc::new(expr))
             }
-            Err(message) => {
-                if !message.is_empty() {
-                    self.problem(at.to_owned(), message);
-                }
+            Err((below, message)) => {
+                self.problem(format!("{at}{below}"), message);
                 None
             }
         }
@@ -367,7 +439,7 @@ impl Compiler {
         if let Some(template) = self.templates.get(src) {
             return reads_root(template, "offer");
         }
-        match Template::compile(at, src) {
+        match self.frontend.template(at, src) {
             Ok(template) => {
                 self.reads.add_template(&template);
                 let reads = reads_root(&template, "offer");
@@ -375,7 +447,7 @@ impl Compiler {
                 reads
             }
             Err(e) => {
-                self.problem(at.to_owned(), e.to_string());
+                self.problem(at.to_owned(), e);
                 false
             }
         }

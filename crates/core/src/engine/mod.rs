@@ -30,6 +30,7 @@ use serde_json::{Map, Value};
 use crate::bundle::{Bundle, BundleErrors, Channel};
 use crate::expr::{Env, Expr, PathCache};
 use crate::template::{Partials, Template};
+use crate::wire::Wire as _;
 use fasthash::HashMap;
 use reasons::Name;
 
@@ -87,7 +88,57 @@ impl Engine {
     /// Compiles a bundle. Every condition and template that does not compile is reported with
     /// its JSON pointer.
     pub fn new(bundle: Bundle) -> Result<Engine, BundleErrors> {
-        compile::compile(bundle)
+        compile::compile(bundle, &mut compile::Parsers)
+    }
+
+    /// Compiles a bundle and encodes it as a compiled bundle: the bundle with its conditions
+    /// and templates already compiled, for runtimes that load bundles with
+    /// [`Engine::from_compiled`] and so carry no parsers (the browser SDK).
+    pub fn compile_encoded(bundle: Bundle) -> Result<(Engine, Vec<u8>), BundleErrors> {
+        let mut recorder = compile::Recorder::default();
+        let engine = compile::compile(bundle.clone(), &mut recorder)?;
+        let mut w = crate::wire::Writer::default();
+        w.buf.extend_from_slice(crate::wire::MAGIC);
+        bundle.put(&mut w);
+        recorder.conditions.put(&mut w);
+        recorder.templates.put(&mut w);
+        Ok((engine, w.buf))
+    }
+
+    /// Loads a compiled bundle made by [`Engine::compile_encoded`]. Bytes that are not one give
+    /// a single problem saying where decoding stopped; nothing is parsed.
+    pub fn from_compiled(bytes: &[u8]) -> Result<Engine, BundleErrors> {
+        let problem = |message: String| {
+            BundleErrors(vec![crate::bundle::Problem {
+                pointer: String::new(),
+                message,
+            }])
+        };
+        let mut r = crate::wire::Reader::new(bytes);
+        let decoded = (|| {
+            if r.bytes(crate::wire::MAGIC.len())? != crate::wire::MAGIC {
+                return Err(r.error("wrong magic or version"));
+            }
+            let bundle = Bundle::get(&mut r)?;
+            let conditions = Vec::<Expr>::get(&mut r)?;
+            let templates = Vec::<Template>::get(&mut r)?;
+            if !r.is_empty() {
+                return Err(r.error("trailing bytes"));
+            }
+            Ok((bundle, conditions, templates))
+        })();
+        let (bundle, conditions, templates) = decoded.map_err(|e| problem(e.to_string()))?;
+        let mut replay = compile::Replay {
+            conditions: conditions.into_iter(),
+            templates: templates.into_iter(),
+        };
+        let engine = compile::compile(bundle, &mut replay)?;
+        if replay.conditions.next().is_some() || replay.templates.next().is_some() {
+            return Err(problem(
+                "the compiled bundle has more conditions or templates than its bundle".to_owned(),
+            ));
+        }
+        Ok(engine)
     }
 
     /// The bundle, giving up the compiled form.

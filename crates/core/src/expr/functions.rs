@@ -378,3 +378,16 @@ fn cmp_semver(a: &Semver<'_>, b: &Semver<'_>) -> Ordering {
             }
         })
 }
+
+/// Functions travel by name in compiled bundles.
+impl crate::wire::Wire for Func {
+    fn put(&self, w: &mut crate::wire::Writer) {
+        self.name().to_owned().put(w);
+    }
+    fn get(r: &mut crate::wire::Reader<'_>) -> Result<Self, crate::wire::WireError> {
+        let name = String::get(r)?;
+        lookup(&name)
+            .map(|(f, ..)| f)
+            .ok_or_else(|| r.error("unknown function"))
+    }
+}

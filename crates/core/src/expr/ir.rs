@@ -200,3 +200,91 @@ impl Node {
         }
     }
 }
+
+mod wire {
+    //! The IR in compiled bundles (see `crate::wire`).
+
+    use regex_lite::Regex;
+
+    use super::{ArithOp, Base, CmpOp, EqMode, IterKind, Mode, Node, Scope, Seg};
+    use crate::wire::{Reader, Wire, WireError, Writer, wire_enum};
+
+    wire_enum!(Base {
+        0 => Root,
+        1 => Local(slot),
+        2 => Expr(node),
+    });
+    wire_enum!(Seg {
+        0 => Key(key),
+        1 => Index(index),
+        2 => Dyn(node),
+    });
+    wire_enum!(Scope {
+        0 => Root,
+        1 => Local(slot),
+        2 => Reduce { current, accumulator },
+    });
+    wire_enum!(EqMode {
+        0 => Strict,
+        1 => Loose,
+    });
+    wire_enum!(Mode {
+        0 => Typed,
+        1 => Js,
+    });
+    wire_enum!(CmpOp {
+        0 => Lt,
+        1 => Le,
+        2 => Gt,
+        3 => Ge,
+    });
+    wire_enum!(ArithOp {
+        0 => Add,
+        1 => Sub,
+        2 => Mul,
+        3 => Div,
+        4 => Mod,
+        5 => Min,
+        6 => Max,
+    });
+    wire_enum!(IterKind {
+        0 => Any,
+        1 => All,
+        2 => None,
+        3 => Count,
+        4 => Filter,
+        5 => Map,
+    });
+    wire_enum!(Node {
+        0 => Lit(value),
+        1 => List(items),
+        2 => Path { base, segs },
+        3 => DynVar { scope, key },
+        4 => Default { value, default },
+        5 => Not(node),
+        6 => Truthy(node),
+        7 => And(nodes),
+        8 => Or(nodes),
+        9 => If(nodes),
+        10 => Eq { mode, negate, lhs, rhs },
+        11 => Cmp { op, mode, args },
+        12 => Arith { op, mode, args },
+        13 => Iter { kind, list, body, slot },
+        14 => Reduce { list, body, init, slot },
+        15 => Missing { scope, args },
+        16 => MissingSome { scope, need, keys },
+        17 => Matches { subject, re },
+        18 => Call { func, args },
+    });
+
+    /// A regex travels as its pattern and is compiled again.
+    impl Wire for Regex {
+        fn put(&self, w: &mut Writer) {
+            self.as_str().to_owned().put(w);
+        }
+        fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+            let pattern = String::get(r)?;
+            Regex::new(&pattern).map_err(|_| r.error("invalid regex"))
+        }
+    }
+}

@@ -307,3 +307,13 @@ impl Expr {
         !ctx.out_of_fuel && truthy(&value)
     }
 }
+
+/// An expression travels as its IR; the shortcut is derived again.
+impl crate::wire::Wire for Expr {
+    fn put(&self, w: &mut crate::wire::Writer) {
+        self.root.put(w);
+    }
+    fn get(r: &mut crate::wire::Reader<'_>) -> Result<Self, crate::wire::WireError> {
+        ir::Node::get(r).map(Expr::new)
+    }
+}

@@ -104,3 +104,63 @@ pub(crate) struct Path {
     /// The path as written, for diagnostics.
     pub text: Box<str>,
 }
+
+mod wire {
+    //! Template trees in compiled bundles (see `crate::wire`).
+
+    use super::{Call, Expr, IfCondition, Node, Path, PathBase};
+    use crate::template::helpers;
+    use crate::wire::{Reader, Wire, WireError, Writer, wire_enum, wire_struct};
+
+    wire_enum!(Node {
+        0 => Text { text, at },
+        1 => Interp { expr, raw, at },
+        2 => Section { path, inverted, body, else_body, at },
+        3 => If { cond, negate, body, else_body, at },
+        4 => Each { expr, body, else_body, at },
+        5 => With { expr, body, else_body, at },
+        6 => Partial { name, indent, at },
+    });
+    wire_enum!(IfCondition {
+        0 => Expr(expr),
+        1 => Cond { expr, at },
+    });
+    wire_enum!(Expr {
+        0 => Path(path),
+        1 => Literal(value),
+        2 => Call(call),
+    });
+    wire_enum!(PathBase {
+        0 => Stack,
+        1 => This,
+        2 => Root,
+        3 => Data,
+    });
+    wire_struct!(Path {
+        base,
+        up,
+        segs,
+        text,
+    });
+
+    /// A helper call; the helper travels by name.
+    impl Wire for Call {
+        fn put(&self, w: &mut Writer) {
+            self.name.put(w);
+            self.args.put(w);
+            self.hash.put(w);
+            self.at.put(w);
+        }
+        fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+            let name = Box::<str>::get(r)?;
+            let func = helpers::lookup(&name).ok_or_else(|| r.error("unknown helper"))?;
+            Ok(Call {
+                name,
+                func,
+                args: Wire::get(r)?,
+                hash: Wire::get(r)?,
+                at: Wire::get(r)?,
+            })
+        }
+    }
+}

@@ -270,3 +270,19 @@ pub struct Rendered {
     /// The fuel the render used (to size [`RenderOptions::fuel`]).
     pub fuel_used: u64,
 }
+
+/// A compiled template in compiled bundles: its name, source and tree.
+impl crate::wire::Wire for Template {
+    fn put(&self, w: &mut crate::wire::Writer) {
+        self.name.put(w);
+        self.src.put(w);
+        self.nodes.put(w);
+    }
+    fn get(r: &mut crate::wire::Reader<'_>) -> Result<Self, crate::wire::WireError> {
+        Ok(Template {
+            name: crate::wire::Wire::get(r)?,
+            src: crate::wire::Wire::get(r)?,
+            nodes: crate::wire::Wire::get(r)?,
+        })
+    }
+}

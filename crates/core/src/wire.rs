@@ -1,0 +1,442 @@
+//! The compiled bundle's binary encoding: what the central API hands runtimes that should not
+//! carry the bundle compiler (the browser SDK).
+//!
+//! A compiled bundle is the bundle itself plus every condition and template already compiled,
+//! in the order the engine's compiler asks for them (see `engine::compile::Frontend`). Loading
+//! one replays that compile without parsing a single condition or template, so a runtime that
+//! only loads compiled bundles links neither the JSON bundle deserializers nor the parsers.
+//!
+//! The encoding is deliberately plain: unsigned LEB128 integers, strings as length and UTF-8
+//! bytes, lists as length and items, enums as a one-byte tag. Decoding checks every length
+//! against what is left, every tag and every string, and limits nesting, so any byte string is
+//! either a bundle or a [`WireError`], never a panic.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use serde_json::{Map, Number, Value};
+
+/// The first bytes of every compiled bundle: a name and the encoding's version.
+pub(crate) const MAGIC: &[u8; 4] = b"WMB\x01";
+
+/// How deep values may nest (lists in lists, expressions in expressions).
+const MAX_NESTING: u32 = 256;
+
+/// Why bytes are not a compiled bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireError {
+    /// Byte offset where decoding stopped.
+    pub offset: usize,
+    pub message: &'static str,
+}
+
+impl fmt::Display for WireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "not a compiled bundle: {} at byte {}",
+            self.message, self.offset
+        )
+    }
+}
+
+impl std::error::Error for WireError {}
+
+/// Where encoded bytes go.
+#[derive(Debug, Default)]
+pub(crate) struct Writer {
+    pub(crate) buf: Vec<u8>,
+}
+
+impl Writer {
+    pub(crate) fn byte(&mut self, b: u8) {
+        self.buf.push(b);
+    }
+
+    pub(crate) fn uint(&mut self, mut n: u64) {
+        loop {
+            let low = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                self.buf.push(low);
+                return;
+            }
+            self.buf.push(low | 0x80);
+        }
+    }
+
+    fn len(&mut self, n: usize) {
+        self.uint(n as u64);
+    }
+
+    fn str(&mut self, s: &str) {
+        self.len(s.len());
+        self.buf.extend_from_slice(s.as_bytes());
+    }
+}
+
+/// Where encoded bytes come from.
+#[derive(Debug)]
+pub(crate) struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    depth: u32,
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(buf: &'a [u8]) -> Reader<'a> {
+        Reader {
+            buf,
+            pos: 0,
+            depth: 0,
+        }
+    }
+
+    pub(crate) fn error(&self, message: &'static str) -> WireError {
+        WireError {
+            offset: self.pos,
+            message,
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.pos >= self.buf.len()
+    }
+
+    pub(crate) fn byte(&mut self) -> Result<u8, WireError> {
+        let b = *self
+            .buf
+            .get(self.pos)
+            .ok_or_else(|| self.error("unexpected end"))?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    pub(crate) fn bytes(&mut self, n: usize) -> Result<&'a [u8], WireError> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&end| end <= self.buf.len())
+            .ok_or_else(|| self.error("unexpected end"))?;
+        let bytes = &self.buf[self.pos..end];
+        self.pos = end;
+        Ok(bytes)
+    }
+
+    pub(crate) fn uint(&mut self) -> Result<u64, WireError> {
+        let mut n = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            n |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(n);
+            }
+        }
+        Err(self.error("integer too long"))
+    }
+
+    /// A count of items still to come: never more than the bytes left, so a forged count
+    /// cannot make us allocate more than the input's size.
+    fn len(&mut self) -> Result<usize, WireError> {
+        let n = self.uint()?;
+        let left = (self.buf.len() - self.pos.min(self.buf.len())) as u64;
+        if n > left {
+            return Err(self.error("length past the end"));
+        }
+        Ok(n as usize)
+    }
+
+    fn str(&mut self) -> Result<&'a str, WireError> {
+        let n = self.len()?;
+        let bytes = self.bytes(n)?;
+        std::str::from_utf8(bytes).map_err(|_| self.error("invalid UTF-8"))
+    }
+
+    /// Runs `f` one nesting level deeper.
+    pub(crate) fn nested<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, WireError>,
+    ) -> Result<T, WireError> {
+        if self.depth >= MAX_NESTING {
+            return Err(self.error("nested too deep"));
+        }
+        self.depth += 1;
+        let out = f(self);
+        self.depth -= 1;
+        out
+    }
+}
+
+/// A type with a binary encoding.
+pub(crate) trait Wire: Sized {
+    fn put(&self, w: &mut Writer);
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError>;
+}
+
+macro_rules! wire_uint {
+    ($($t:ty),*) => {$(
+        impl Wire for $t {
+            fn put(&self, w: &mut Writer) {
+                w.uint(*self as u64);
+            }
+            fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+                let n = r.uint()?;
+                <$t>::try_from(n).map_err(|_| r.error("integer out of range"))
+            }
+        }
+    )*};
+}
+wire_uint!(u8, u32, u64, usize);
+
+macro_rules! wire_int {
+    ($($t:ty),*) => {$(
+        impl Wire for $t {
+            fn put(&self, w: &mut Writer) {
+                let n = i64::from(*self);
+                w.uint(((n << 1) ^ (n >> 63)) as u64); // zigzag
+            }
+            fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+                let z = r.uint()?;
+                let n = ((z >> 1) as i64) ^ -((z & 1) as i64);
+                <$t>::try_from(n).map_err(|_| r.error("integer out of range"))
+            }
+        }
+    )*};
+}
+wire_int!(i32, i64);
+
+impl Wire for bool {
+    fn put(&self, w: &mut Writer) {
+        w.byte(u8::from(*self));
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        match r.byte()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(r.error("invalid boolean")),
+        }
+    }
+}
+
+impl Wire for f64 {
+    fn put(&self, w: &mut Writer) {
+        w.buf.extend_from_slice(&self.to_le_bytes());
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        let bytes = r.bytes(8)?;
+        let mut b = [0u8; 8];
+        b.copy_from_slice(bytes);
+        Ok(f64::from_le_bytes(b))
+    }
+}
+
+impl Wire for String {
+    fn put(&self, w: &mut Writer) {
+        w.str(self);
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        r.str().map(str::to_owned)
+    }
+}
+
+impl Wire for Box<str> {
+    fn put(&self, w: &mut Writer) {
+        w.str(self);
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        r.str().map(Box::from)
+    }
+}
+
+impl Wire for Arc<str> {
+    fn put(&self, w: &mut Writer) {
+        w.str(self);
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        r.str().map(Arc::from)
+    }
+}
+
+impl<T: Wire> Wire for Option<T> {
+    fn put(&self, w: &mut Writer) {
+        match self {
+            None => w.byte(0),
+            Some(v) => {
+                w.byte(1);
+                v.put(w);
+            }
+        }
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        match r.byte()? {
+            0 => Ok(None),
+            1 => T::get(r).map(Some),
+            _ => Err(r.error("invalid option")),
+        }
+    }
+}
+
+impl<T: Wire> Wire for Box<T> {
+    fn put(&self, w: &mut Writer) {
+        (**self).put(w);
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        r.nested(T::get).map(Box::new)
+    }
+}
+
+impl<T: Wire> Wire for Vec<T> {
+    fn put(&self, w: &mut Writer) {
+        w.len(self.len());
+        for item in self {
+            item.put(w);
+        }
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        let n = r.len()?;
+        r.nested(|r| (0..n).map(|_| T::get(r)).collect())
+    }
+}
+
+impl<A: Wire, B: Wire> Wire for (A, B) {
+    fn put(&self, w: &mut Writer) {
+        self.0.put(w);
+        self.1.put(w);
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        Ok((A::get(r)?, B::get(r)?))
+    }
+}
+
+impl<K: Wire + Ord, V: Wire> Wire for BTreeMap<K, V> {
+    fn put(&self, w: &mut Writer) {
+        w.len(self.len());
+        for (k, v) in self {
+            k.put(w);
+            v.put(w);
+        }
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        let n = r.len()?;
+        r.nested(|r| (0..n).map(|_| Ok((K::get(r)?, V::get(r)?))).collect())
+    }
+}
+
+impl Wire for Value {
+    fn put(&self, w: &mut Writer) {
+        match self {
+            Value::Null => w.byte(0),
+            Value::Bool(b) => w.byte(1 + u8::from(*b)),
+            Value::Number(n) => {
+                if let Some(u) = n.as_u64() {
+                    w.byte(3);
+                    u.put(w);
+                } else if let Some(i) = n.as_i64() {
+                    w.byte(4);
+                    i.put(w);
+                } else {
+                    w.byte(5);
+                    n.as_f64().unwrap_or(0.0).put(w);
+                }
+            }
+            Value::String(s) => {
+                w.byte(6);
+                w.str(s);
+            }
+            Value::Array(items) => {
+                w.byte(7);
+                items.put(w);
+            }
+            Value::Object(map) => {
+                w.byte(8);
+                w.len(map.len());
+                for (k, v) in map {
+                    w.str(k);
+                    v.put(w);
+                }
+            }
+        }
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        Ok(match r.byte()? {
+            0 => Value::Null,
+            1 => Value::Bool(false),
+            2 => Value::Bool(true),
+            3 => Value::Number(u64::get(r)?.into()),
+            4 => Value::Number(i64::get(r)?.into()),
+            5 => Value::Number(
+                Number::from_f64(f64::get(r)?).ok_or_else(|| r.error("non-finite number"))?,
+            ),
+            6 => Value::String(String::get(r)?),
+            7 => Value::Array(Vec::get(r)?),
+            8 => {
+                let n = r.len()?;
+                let mut map = Map::new();
+                r.nested(|r| {
+                    for _ in 0..n {
+                        let k = String::get(r)?;
+                        map.insert(k, <Value as Wire>::get(r)?);
+                    }
+                    Ok(())
+                })?;
+                Value::Object(map)
+            }
+            _ => return Err(r.error("invalid value tag")),
+        })
+    }
+}
+
+/// Encodes a struct as its fields in order.
+macro_rules! wire_struct {
+    ($t:ty { $($f:ident),* $(,)? }) => {
+        impl $crate::wire::Wire for $t {
+            fn put(&self, w: &mut $crate::wire::Writer) {
+                $( $crate::wire::Wire::put(&self.$f, w); )*
+            }
+            fn get(r: &mut $crate::wire::Reader<'_>) -> Result<Self, $crate::wire::WireError> {
+                Ok(Self { $( $f: $crate::wire::Wire::get(r)?, )* })
+            }
+        }
+    };
+}
+
+/// Encodes an enum as a tag byte and its variant's fields in order. Variants are listed as
+/// `tag => Name`, `tag => Name(a, b)` or `tag => Name { a, b }`.
+macro_rules! wire_enum {
+    ($t:ident { $($tag:literal => $v:ident $( ( $($p:ident),+ ) )? $( { $($f:ident),+ } )? ),+ $(,)? }) => {
+        impl $crate::wire::Wire for $t {
+            fn put(&self, w: &mut $crate::wire::Writer) {
+                match self {
+                    $( $t::$v $( ( $($p),+ ) )? $( { $($f),+ } )? => {
+                        w.byte($tag);
+                        $( $( $crate::wire::Wire::put($p, w); )+ )?
+                        $( $( $crate::wire::Wire::put($f, w); )+ )?
+                    } )+
+                }
+            }
+            fn get(r: &mut $crate::wire::Reader<'_>) -> Result<Self, $crate::wire::WireError> {
+                Ok(match r.byte()? {
+                    $( $tag => $t::$v
+                        $( ( $( { let $p = $crate::wire::Wire::get(r)?; $p } ),+ ) )?
+                        $( { $( $f: $crate::wire::Wire::get(r)? ),+ } )?, )+
+                    _ => return Err(r.error(concat!("invalid ", stringify!($t)))),
+                })
+            }
+        }
+    };
+}
+
+pub(crate) use {wire_enum, wire_struct};
+
+impl<T: Wire> Wire for Arc<[T]> {
+    fn put(&self, w: &mut Writer) {
+        w.len(self.len());
+        for item in self.iter() {
+            item.put(w);
+        }
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        Vec::<T>::get(r).map(Arc::from)
+    }
+}
