@@ -25,9 +25,14 @@ optimize() { # file.wasm
 }
 
 if [ "$what" = all ] || [ "$what" = www ]; then
+  # The SDK's runtime (compiled bundles only), and the full engine for www/src/index.js
+  # (conditions, templates and bundles compiled in the browser).
+  build_wasm waymark-web
   build_wasm waymark-wasm
   rm -rf www/dist
+  wasm-bindgen "$out/waymark_web.wasm" --out-dir www/dist/wasm --out-name runtime --target web
   wasm-bindgen "$out/waymark_wasm.wasm" --out-dir www/dist/wasm --out-name waymark --target web
+  optimize www/dist/wasm/runtime_bg.wasm
   optimize www/dist/wasm/waymark_bg.wasm
   cp www/src/*.js www/src/*.d.ts www/src/*.css www/dist/
   node scripts/minify-snippet.mjs www/src/snippet.js www/dist/snippet.min.js

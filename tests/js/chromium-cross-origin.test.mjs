@@ -126,7 +126,7 @@ test("with the API on another origin the SDK syncs, verifies, revalidates by ETa
   await page.reload();
   await page.waitForFunction(() => document.documentElement.dataset.decided === "yes");
   await page.waitForFunction(() => JSON.parse(localStorage.getItem("waymark:queue") ?? "[]").length === 0, null, { timeout: 10000 });
-  const bundle = responses.filter((r) => r.path === "/v1/bundle");
+  const bundle = responses.filter((r) => r.path === "/v1/bundle/compiled");
   assert.deepEqual(bundle.map((r) => r.status), [200, 304]);
   assert.equal(bundle[1].etag, etags[0]);
   // The snapshot changed with the events (its counters), but it was asked for with its ETag.

@@ -467,15 +467,21 @@ test("a cached bundle is verified when read: a tampered copy is discarded and a 
   await page.goto(at(server));
   await ready(page);
   await page.evaluate(() => {
+    // The compiled bundle is cached in base64; the same text, changed, at the same length.
     const cached = JSON.parse(localStorage.getItem("waymark:bundle"));
-    cached.body = cached.body.replace("your gold perks are waiting", "you have been hacked");
+    const binary = atob(cached.body);
+    assert(binary.includes("your gold perks are waiting"));
+    cached.body = btoa(binary.replace("your gold perks are waiting", "you have been hacked!!!!!!!"));
     localStorage.setItem("waymark:bundle", JSON.stringify(cached)); // young: used at once unless checked
+    function assert(ok) {
+      if (!ok) throw new Error("the cached bundle does not hold the hero's text");
+    }
   });
   await page.reload();
   await ready(page);
   assert.equal(await page.textContent("#hero h1"), "Hi Ann, your gold perks are waiting");
   assert.ok((await page.evaluate(() => window.__errors)).some((e) => /cached copy's signature does not verify/.test(e)));
-  await page.waitForFunction(() => !localStorage.getItem("waymark:bundle")?.includes("hacked") && localStorage.getItem("waymark:bundle"));
+  await page.waitForFunction(() => localStorage.getItem("waymark:bundle") && !atob(JSON.parse(localStorage.getItem("waymark:bundle")).body).includes("hacked"));
   // Revalidated (304) copies keep their signature: later reads still verify.
   for (let i = 0; i < 2; i++) {
     await page.reload();
@@ -538,7 +544,7 @@ test("an API that does not answer times out: the error is reported and the page 
   const edit = (html) => html.replace('consent: "in",', 'fetchTimeout: 300, consent: "in",');
   const html = edit(await (await fetch(server.url)).text());
   const { context, page } = await visit(server, { init: errorsAndEvents });
-  await page.route("**/v1/bundle", () => {}); // never answered
+  await page.route("**/v1/bundle/compiled", () => {}); // never answered
   await page.route("**/demo/page*", (route) => route.fulfill({ status: 200, headers: { "content-type": "text/html" }, body: html }));
   await page.goto(at(server, "page"));
   await page.waitForFunction(() => window.__errors.some((e) => /timed out/i.test(e)), null, { timeout: 5000 });
@@ -614,9 +620,11 @@ test("a bundle with a bad signature is refused and the last good copy kept, also
   await ready(page);
   const good = await page.evaluate(() => JSON.parse(localStorage.getItem("waymark:bundle")));
   // Tampered: a changed body with the genuine signature header. Cached copies count as stale.
-  await page.route("**/v1/bundle", async (route) => {
+  await page.route("**/v1/bundle/compiled", async (route) => {
     const response = await route.fetch({ headers: { ...route.request().headers(), "if-none-match": "" } });
-    const body = (await response.text()).replace("your gold perks are waiting", "you have been hacked");
+    const binary = (await response.body()).toString("latin1");
+    assert.ok(binary.includes("your gold perks are waiting"));
+    const body = Buffer.from(binary.replace("your gold perks are waiting", "you have been hacked!!!!!!!"), "latin1");
     await route.fulfill({ response, body, headers: { ...response.headers(), etag: '"tampered"' } });
   });
   await page.evaluate(() => {
@@ -631,7 +639,7 @@ test("a bundle with a bad signature is refused and the last good copy kept, also
   assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem("waymark:bundle")).etag), good.etag);
 
   // The API unreachable, the cache stale: the last good copies still personalise.
-  await page.unroute("**/v1/bundle");
+  await page.unroute("**/v1/bundle/compiled");
   await page.route("**/v1/**", (route) => route.abort("connectionrefused"));
   await page.reload();
   await ready(page);

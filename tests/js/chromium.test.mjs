@@ -105,24 +105,33 @@ test("the demo shop decides in the page through the SDK with the bundle and snap
   await demo.close();
 });
 
-test("the wasm module is served as application/wasm", async () => {
-  const response = await fetch(new URL("/dist/wasm/waymark_bg.wasm", server.url));
-  assert.equal(response.status, 200);
-  assert.equal(response.headers.get("content-type"), "application/wasm");
+test("the wasm modules are served as application/wasm", async () => {
+  for (const name of ["runtime_bg.wasm", "waymark_bg.wasm"]) {
+    const response = await fetch(new URL(`/dist/wasm/${name}`, server.url));
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-type"), "application/wasm");
+  }
 });
 
 test("every decisioning vector decides in Chromium byte for byte as natively", async () => {
   const vectors = nativeVectors();
   assert.ok(vectors.length >= 100, `only ${vectors.length} vectors`);
   const mismatches = await page.evaluate(async (vectors) => {
-    const wasm = await import("/dist/wasm/waymark.js");
-    await wasm.default();
+    // The full engine from JSON bundles, and the SDK's runtime from compiled ones.
+    const full = await import("/dist/wasm/waymark.js");
+    const runtime = await import("/dist/wasm/runtime.js");
+    await Promise.all([full.default(), runtime.default()]);
+    const bytes = (base64) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
     const engines = new Map();
     const out = [];
     for (const v of vectors) {
-      if (!engines.has(v.bundle)) engines.set(v.bundle, new wasm.Engine(v.bundle));
-      const decision = engines.get(v.bundle).decide(v.input);
-      if (decision !== v.decision) out.push({ name: `${v.file}: ${v.name}`, decision, expected: v.decision });
+      if (!engines.has(v.bundle)) {
+        engines.set(v.bundle, { full: new full.Engine(v.bundle), runtime: new runtime.Runtime(bytes(v.compiled)) });
+      }
+      for (const [which, engine] of Object.entries(engines.get(v.bundle))) {
+        const decision = engine.decide(v.input);
+        if (decision !== v.decision) out.push({ name: `${v.file}: ${v.name} (${which})`, decision, expected: v.decision });
+      }
     }
     return out;
   }, vectors);

@@ -55,7 +55,7 @@ export interface WaymarkOptions {
   edge?: boolean;
   /** How long to wait for the API (bundle, snapshot, signing key), in ms, before using the cached copy or the page's defaults (default 3000). */
   fetchTimeout?: number;
-  /** Where the engine's .wasm is (default beside wasm/waymark.js). */
+  /** Where the engine's .wasm is (default beside wasm/runtime.js). */
   wasmUrl?: string | URL;
 }
 

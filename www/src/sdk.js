@@ -1,6 +1,6 @@
 // The Waymark browser SDK: decides in the page with the wasm engine, applies the decision to the
 // DOM, renders cards and in-app messages, and tracks what was shown. See sdk.d.ts for the API.
-import init, { Engine, applyStateChanges, recordEvent } from "./wasm/waymark.js";
+import init, { Runtime, applyStateChanges, recordEvent } from "./wasm/runtime.js";
 import { createStore, gatedStore } from "./store.js";
 import { cachedResource, importKey } from "./sync.js";
 import { applyAction, hide } from "./dom.js";
@@ -21,7 +21,7 @@ export function createWaymark() {
   let config;
   let store;
   let queue;
-  let engine; // Promise<Engine>
+  let engine; // Promise<Runtime>
   let bundle;
   let key;
   let identity; // {profileId, token} or null
@@ -380,9 +380,11 @@ export function createWaymark() {
             : null;
       key?.catch(report);
       const headers = { "x-waymark-key": config.clientKey };
-      bundle = cachedResource(store, "bundle", `${config.api}/v1/bundle`, headers, key, config.maxAge, report, config.fetchTimeout);
+      // The compiled bundle: the page's runtime carries no bundle compiler.
+      const compiled = `${config.api}/v1/bundle/compiled`;
+      bundle = cachedResource(store, "bundle", compiled, headers, key, config.maxAge, report, config.fetchTimeout, true);
       engine = Promise.all([init(config.wasmUrl ? { module_or_path: config.wasmUrl } : undefined), bundle.get()]).then(
-        ([, text]) => new Engine(text),
+        ([, bytes]) => new Runtime(bytes),
       );
       engine.catch(report);
       const url = `${config.api}/v1/events`;

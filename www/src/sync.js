@@ -2,6 +2,11 @@
 // used, fetched or cached, a cached last good copy, stale-while-revalidate within `maxAge`.
 
 const bytes = (base64) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+const base64 = (data) => {
+  let text = "";
+  for (let i = 0; i < data.length; i += 0x8000) text += String.fromCharCode(...data.subarray(i, i + 0x8000));
+  return btoa(text);
+};
 // Keeps a leading BOM, so that the text encodes back to the exact bytes that were signed.
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
@@ -28,7 +33,7 @@ async function verifies(key, signature, body) {
  * cached body and its signature. Gives up after `timeout` ms. Rejects on a network error, a
  * timeout, an HTTP error or a bad signature: the caller keeps its last good copy.
  */
-export async function fetchSigned(url, headers, cached, key, timeout = 3000) {
+export async function fetchSigned(url, headers, cached, key, timeout = 3000, binary = false) {
   const request = { ...headers };
   if (cached?.etag) request["if-none-match"] = cached.etag;
   const response = await fetch(url, {
@@ -45,24 +50,27 @@ export async function fetchSigned(url, headers, cached, key, timeout = 3000) {
   if (verifying && !(await verifies(verifying, signature, body))) {
     throw new Error(`${url}: the signature does not verify`);
   }
-  return { body: decoder.decode(body), etag: response.headers.get("etag"), signature, at: Date.now() };
+  // Binary bodies (compiled bundles) are kept in base64, text as text.
+  const kept = binary ? base64(body) : decoder.decode(body);
+  return { body: kept, etag: response.headers.get("etag"), signature, at: Date.now() };
 }
 
 /**
- * A cached resource: `get()` resolves with the body text, from the cache when younger than
+ * A cached resource: `get()` resolves with the body text (bytes when `binary`), from the cache when younger than
  * `maxAge` (revalidated in the background), else from the network, falling back to the cache.
  * With a `key`, a cached copy is verified each time it is read from `store`: one that does not
  * verify is discarded and the last good copy held in memory used instead. `onError` hears every
  * failure; `get()` rejects only when there is no good copy at all.
  */
-export function cachedResource(store, name, url, headers, key, maxAge, onError, timeout) {
+export function cachedResource(store, name, url, headers, key, maxAge, onError, timeout, binary) {
   let good = null; // the last copy fetched or verified, in memory
+  const body = (copy) => (binary ? bytes(copy.body) : copy.body);
   async function stored() {
     const copy = store.get(name);
     if (!copy) return good;
     // Without a key (none configured, or "fetch" and the API unreachable) it cannot be checked.
     const verifying = await Promise.resolve(key).catch(() => null);
-    if (!verifying || (await verifies(verifying, copy.signature, new TextEncoder().encode(copy.body)))) {
+    if (!verifying || (await verifies(verifying, copy.signature, binary ? bytes(copy.body) : new TextEncoder().encode(copy.body)))) {
       return (good = copy);
     }
     store.remove(name);
@@ -72,13 +80,13 @@ export function cachedResource(store, name, url, headers, key, maxAge, onError, 
   const refresh = async (cached) => {
     if (cached === undefined) cached = await stored();
     try {
-      const fresh = await fetchSigned(url, headers, cached, key, timeout);
+      const fresh = await fetchSigned(url, headers, cached, key, timeout, binary);
       good = fresh;
       store.set(name, fresh);
-      return fresh.body;
+      return body(fresh);
     } catch (error) {
       onError(error);
-      if (cached) return cached.body;
+      if (cached) return body(cached);
       throw error;
     }
   };
@@ -87,7 +95,7 @@ export function cachedResource(store, name, url, headers, key, maxAge, onError, 
       const cached = await stored();
       if (cached && Date.now() - cached.at < maxAge) {
         refresh(cached).catch(() => {});
-        return cached.body;
+        return body(cached);
       }
       return refresh(cached);
     },

@@ -127,7 +127,8 @@ fn explain(decision: &Decision) -> String {
 }
 
 /// `waymark vectors DIR`: every case of the decisioning vectors with the native decision, as
-/// JSON, for the other runtimes to compare against byte for byte.
+/// JSON, for the other runtimes to compare against byte for byte; each case carries its bundle
+/// as JSON and compiled (base64), for the runtimes that load one or the other.
 pub fn vectors(dir: &Path) -> Result<(), String> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
@@ -145,7 +146,14 @@ pub fn vectors(dir: &Path) -> Result<(), String> {
             }
             inline => inline.to_string(),
         };
-        let engine = Engine::from_json(&bundle).map_err(|e| format!("{}: {e}", path.display()))?;
+        let parsed = waymark_core::bundle::Bundle::from_json(&bundle)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let (engine, compiled) =
+            Engine::compile_encoded(parsed).map_err(|e| format!("{}: {e}", path.display()))?;
+        let compiled = {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD.encode(compiled)
+        };
         let file = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -163,6 +171,7 @@ pub fn vectors(dir: &Path) -> Result<(), String> {
                 "file": file,
                 "name": case["name"],
                 "bundle": bundle,
+                "compiled": compiled,
                 "input": input.to_string(),
                 "decision": decision,
             }));

@@ -4,6 +4,8 @@
 use wasm_bindgen::prelude::*;
 use waymark_core::engine;
 
+use crate::js_error;
+
 /// A compiled bundle.
 #[wasm_bindgen]
 #[derive(Debug)]
@@ -36,33 +38,5 @@ impl Engine {
     }
 }
 
-/// Applies a decision's `stateChanges` to a state; both JSON, returns the new state's JSON.
-#[wasm_bindgen(js_name = applyStateChanges)]
-pub fn apply_state_changes(state: &str, changes: &str) -> Result<String, JsError> {
-    let mut state: engine::State = parse_state(state)?;
-    let changes: engine::StateChanges = serde_json::from_str(changes).map_err(js_error)?;
-    state.apply(&changes);
-    serde_json::to_string(&state).map_err(js_error)
-}
-
-/// Records an event (`{type, timestamp, target?, variant?, data?}`) in a state; returns the new
-/// state's JSON.
-#[wasm_bindgen(js_name = recordEvent)]
-pub fn record_event(state: &str, event: &str) -> Result<String, JsError> {
-    let mut state: engine::State = parse_state(state)?;
-    let event: engine::LocalEvent = serde_json::from_str(event).map_err(js_error)?;
-    state.record(event);
-    serde_json::to_string(&state).map_err(js_error)
-}
-
-fn parse_state(state: &str) -> Result<engine::State, JsError> {
-    if state.trim().is_empty() {
-        return Ok(engine::State::default());
-    }
-    serde_json::from_str(state).map_err(js_error)
-}
-
-/// The one place engine errors become JavaScript errors.
-fn js_error(error: impl std::fmt::Display) -> JsError {
-    JsError::new(&error.to_string())
-}
+/// The state functions are the browser runtime's own.
+pub use waymark_web::{apply_state_changes, record_event};

@@ -17,6 +17,7 @@ pub use template::TemplateSet;
 mod engine;
 
 pub use engine::{Engine, apply_state_changes, record_event};
+pub use waymark_web::Runtime;
 
 use wasm_bindgen::prelude::*;
 
