@@ -15,9 +15,9 @@ wasm_opt=node_modules/.bin/wasm-opt
 features=(--enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int
   --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling)
 
-build_wasm() { # crate
+build_wasm() { # crate [profile]
   # shellcheck disable=SC2086
-  "$cargo" build --quiet --release --target "$target" -p "$1" ${WASM_BUILD_STD:-}
+  "$cargo" build --quiet --profile "${2:-release}" --target "$target" -p "$1" ${WASM_BUILD_STD:-}
 }
 
 optimize() { # file.wasm
@@ -27,10 +27,10 @@ optimize() { # file.wasm
 if [ "$what" = all ] || [ "$what" = www ]; then
   # The SDK's runtime (compiled bundles only), and the full engine for www/src/index.js
   # (conditions, templates and bundles compiled in the browser).
-  build_wasm waymark-web
+  build_wasm waymark-web web
   build_wasm waymark-wasm
   rm -rf www/dist
-  wasm-bindgen "$out/waymark_web.wasm" --out-dir www/dist/wasm --out-name runtime --target web
+  wasm-bindgen "target/$target/web/waymark_web.wasm" --out-dir www/dist/wasm --out-name runtime --target web
   wasm-bindgen "$out/waymark_wasm.wasm" --out-dir www/dist/wasm --out-name waymark --target web
   optimize www/dist/wasm/runtime_bg.wasm
   optimize www/dist/wasm/waymark_bg.wasm

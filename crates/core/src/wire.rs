@@ -294,8 +294,17 @@ impl<T: Wire> Wire for Vec<T> {
         }
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        // Plain loops here and below: `collect` into a `Result` (or a map, which sorts) costs
+        // a copy of the iterator machinery per item type in the browser's wasm.
         let n = r.len()?;
-        r.nested(|r| (0..n).map(|_| T::get(r)).collect())
+        let mut items = Vec::with_capacity(n);
+        r.nested(|r| {
+            for _ in 0..n {
+                items.push(T::get(r)?);
+            }
+            Ok(())
+        })?;
+        Ok(items)
     }
 }
 
@@ -319,7 +328,15 @@ impl<K: Wire + Ord, V: Wire> Wire for BTreeMap<K, V> {
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
         let n = r.len()?;
-        r.nested(|r| (0..n).map(|_| Ok((K::get(r)?, V::get(r)?))).collect())
+        let mut map = BTreeMap::new();
+        r.nested(|r| {
+            for _ in 0..n {
+                let k = K::get(r)?;
+                map.insert(k, V::get(r)?);
+            }
+            Ok(())
+        })?;
+        Ok(map)
     }
 }
 
