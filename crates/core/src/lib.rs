@@ -10,6 +10,7 @@ pub mod engine;
 pub mod expr;
 pub mod hash;
 pub mod template;
+mod time;
 mod wire;
 mod zones;
 

@@ -75,7 +75,7 @@ fn mismatch(expected: &Value, actual: Option<&Value>, at: &str) -> Option<String
 
 fn input(mut raw: Value) -> DecideInput {
     if let Some(Value::String(now)) = raw.get("now") {
-        let ms = now.parse::<jiff::Timestamp>().unwrap().as_millisecond();
+        let ms = waymark_core::expr::parse_timestamp_ms(now).unwrap();
         raw["now"] = Value::from(ms);
     }
     serde_json::from_value(raw).unwrap()

@@ -1,16 +1,13 @@
 //! Calendar arithmetic in the profile's time zone: day keys for counters, period windows for
 //! caps, and quiet-hours checks. "Now" is always a parameter.
 
-use jiff::Timestamp;
-use jiff::civil::Date;
-use jiff::tz::TimeZone;
-
 use crate::bundle::{Period, TimeWindow};
+use crate::time::{Date, Zone, Zoned};
 
 /// A moment seen in a time zone.
 #[derive(Debug, Clone)]
 pub(crate) struct Clock {
-    tz: TimeZone,
+    tz: Zone,
     today: Date,
     minute_of_day: u16,
     /// 1 = Monday … 7 = Sunday.
@@ -20,14 +17,14 @@ pub(crate) struct Clock {
 impl Clock {
     /// `now_ms` in the IANA zone `tz` (UTC when absent or unknown).
     pub(crate) fn new(now_ms: i64, tz: Option<&str>) -> Clock {
-        let tz = tz.and_then(crate::zones::get).unwrap_or(TimeZone::UTC);
-        let zoned = Timestamp::from_millisecond(now_ms)
-            .unwrap_or(Timestamp::UNIX_EPOCH)
-            .to_zoned_datetime(tz.clone());
-        let minute_of_day = (zoned.hour() as u16) * 60 + zoned.minute() as u16;
+        let tz = tz.and_then(crate::zones::get).unwrap_or(Zone::UTC);
+        let zoned = Zoned::new(now_ms, &tz).or_else(|| Zoned::new(0, &tz));
+        let (today, minute_of_day) = zoned.map_or((Date::from_days(0), 0), |z| {
+            (z.date, u16::from(z.hour) * 60 + u16::from(z.minute))
+        });
         Clock {
-            today: zoned.date(),
-            weekday: zoned.weekday().to_monday_one_offset() as u8,
+            today,
+            weekday: today.weekday(),
             minute_of_day,
             tz,
         }
@@ -35,10 +32,9 @@ impl Clock {
 
     /// The local calendar date of a timestamp.
     pub(crate) fn date_of(&self, ms: i64) -> Date {
-        Timestamp::from_millisecond(ms)
-            .unwrap_or(Timestamp::UNIX_EPOCH)
-            .to_zoned_datetime(self.tz.clone())
-            .date()
+        Zoned::new(ms, &self.tz)
+            .or_else(|| Zoned::new(0, &self.tz))
+            .map_or(Date::from_days(0), |z| z.date)
     }
 
     /// Whether a local date falls in the current `period` (day, Monday-based week, month).
@@ -50,22 +46,18 @@ impl Clock {
                 let start = self.week_start();
                 date >= start && date <= self.today
             }
-            Period::Month => date.year() == self.today.year() && date.month() == self.today.month(),
+            Period::Month => date.year == self.today.year && date.month == self.today.month,
             Period::Session | Period::Lifetime => true,
         }
     }
 
     /// Whether a counter's day key (`YYYY-MM-DD`) falls in the current `period`.
     pub(crate) fn key_in_period(&self, key: &str, period: Period) -> bool {
-        key.parse::<Date>()
-            .is_ok_and(|date| self.in_period(date, period))
+        Date::parse(key).is_some_and(|date| self.in_period(date, period))
     }
 
     fn week_start(&self) -> Date {
-        let back = i64::from(self.weekday) - 1;
-        self.today
-            .checked_sub(jiff::Span::new().days(back))
-            .unwrap_or(self.today)
+        Date::from_days(self.today.days() - i64::from(self.weekday) + 1)
     }
 
     /// Whether now is inside the daily window (which may cross midnight).
@@ -96,10 +88,7 @@ impl Clock {
     }
 }
 
-/// Unix ms of an RFC 3339 timestamp.
-pub(crate) fn parse_rfc3339(text: &str) -> Option<i64> {
-    text.parse::<Timestamp>().ok().map(|t| t.as_millisecond())
-}
+pub(crate) use crate::time::parse_rfc3339;
 
 #[cfg(test)]
 mod tests {

@@ -317,13 +317,7 @@ pub(crate) fn timestamp_ms(ctx: &mut Ctx<'_>, v: &Value) -> Option<i64> {
 /// An RFC 3339 timestamp (`2024-05-01T12:00:00Z`, offsets allowed) or a plain date
 /// (`2024-05-01`, midnight UTC) as unix milliseconds.
 pub(crate) fn parse_timestamp_ms(s: &str) -> Option<i64> {
-    let ts = s.parse::<jiff::Timestamp>().ok().or_else(|| {
-        let date = s.parse::<jiff::civil::Date>().ok()?;
-        jiff::tz::TimeZone::UTC
-            .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
-            .ok()
-    })?;
-    Some(ts.as_millisecond())
+    crate::time::parse_rfc3339(s).or_else(|| Some(crate::time::Date::parse(s)?.days() * 86_400_000))
 }
 
 struct Semver<'s> {

@@ -1,4 +1,4 @@
-//! Date helpers, on `jiff` with the IANA database compiled in. A timestamp argument is an
+//! Date helpers, on the engine's own calendar and time zone rules (`crate::time`, `crate::zones`). A timestamp argument is an
 //! RFC 3339 string (`2026-03-05T14:30:00Z`), a date `2026-03-05` (midnight in the time zone),
 //! or a number of Unix milliseconds. "Now" is always the render's injected
 //! [`RenderOptions::now_ms`](crate::template::RenderOptions::now_ms), never the system clock.
@@ -17,12 +17,11 @@
 
 use std::fmt::Write as _;
 
-use jiff::tz::TimeZone;
-use jiff::{Timestamp, ZonedDateTime};
 use serde_json::Value;
 
 use super::{Args, Env, HelperFn};
 use crate::template::locale::{self, Locale};
+use crate::time::{self, Date, Zone, Zoned};
 
 pub(crate) fn lookup(name: &str) -> Option<HelperFn> {
     let f: HelperFn = match name {
@@ -38,31 +37,29 @@ pub(crate) fn lookup(name: &str) -> Option<HelperFn> {
 }
 
 fn rfc3339(ms: i64) -> Result<Value, String> {
-    Timestamp::from_millisecond(ms)
-        .map(|t| Value::String(t.to_string()))
-        .map_err(|_| "timestamp out of range".to_owned())
+    time::format_utc(ms)
+        .map(Value::String)
+        .ok_or_else(|| "timestamp out of range".to_owned())
 }
 
 /// The IANA zone `name`, from the engine's table of zone rules (see `crate::zones`).
-fn zone(name: &str) -> Result<TimeZone, String> {
+fn zone(name: &str) -> Result<Zone, String> {
     crate::zones::get(name).ok_or_else(|| format!("unknown time zone `{name}`"))
 }
 
 /// Unix milliseconds of a timestamp argument.
-fn instant(v: &Value, tz: &TimeZone) -> Result<i64, String> {
+fn instant(v: &Value, tz: &Zone) -> Result<i64, String> {
     match v {
         Value::Number(n) => n
             .as_i64()
             .or_else(|| n.as_f64().map(|f| f as i64))
             .ok_or_else(|| "bad timestamp".to_string()),
         Value::String(s) => {
-            if let Ok(t) = s.parse::<Timestamp>() {
-                return Ok(t.as_millisecond());
+            if let Some(ms) = time::parse_rfc3339(s) {
+                return Ok(ms);
             }
-            s.parse::<jiff::civil::Date>()
-                .ok()
-                .and_then(|d| d.to_zoned_datetime(tz.clone()).ok())
-                .map(|z| z.timestamp().as_millisecond())
+            Date::parse(s)
+                .map(|d| time::midnight(d, tz))
                 .ok_or_else(|| format!("`{s}` is not an RFC 3339 timestamp or a date"))
         }
         Value::Null => Err("missing timestamp".into()),
@@ -72,7 +69,7 @@ fn instant(v: &Value, tz: &TimeZone) -> Result<i64, String> {
 
 fn add(env: &mut Env<'_>, a: &Args<'_>, unit: i64) -> Result<Value, String> {
     let (base, n) = if a.pos.len() >= 2 {
-        (instant(a.get(0), &TimeZone::UTC)?, a.num(1)?)
+        (instant(a.get(0), &Zone::UTC)?, a.num(1)?)
     } else {
         (env.now_ms, a.num(0)?)
     };
@@ -83,31 +80,16 @@ fn add(env: &mut Env<'_>, a: &Args<'_>, unit: i64) -> Result<Value, String> {
     rfc3339(base.saturating_add(delta as i64))
 }
 
-fn zoned(ms: i64, tz: TimeZone) -> Result<ZonedDateTime, String> {
-    Timestamp::from_millisecond(ms)
-        .map(|t| t.to_zoned_datetime(tz))
-        .map_err(|_| "timestamp out of range".to_owned())
+fn zoned(ms: i64, tz: &Zone) -> Result<Zoned, String> {
+    Zoned::new(ms, tz).ok_or_else(|| "timestamp out of range".to_owned())
 }
 
 fn days_until(env: &mut Env<'_>, a: &Args<'_>) -> Result<Value, String> {
     let tz_name = a.opt_str("timeZone", 1);
     let tz = zone(tz_name.as_deref().unwrap_or(env.time_zone))?;
-    let target = zoned(instant(a.get(0), &tz)?, tz.clone())?;
-    let now = zoned(env.now_ms, tz)?;
-    let days =
-        |z: &ZonedDateTime| days_from_civil(z.year().into(), z.month().into(), z.day().into());
-    Ok(Value::from(days(&target) - days(&now)))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let target = zoned(instant(a.get(0), &tz)?, &tz)?;
+    let now = zoned(env.now_ms, &tz)?;
+    Ok(Value::from(target.date.days() - now.date.days()))
 }
 
 fn format_date(env: &mut Env<'_>, a: &Args<'_>) -> Result<Value, String> {
@@ -116,7 +98,7 @@ fn format_date(env: &mut Env<'_>, a: &Args<'_>) -> Result<Value, String> {
     if a.get(0).is_null() {
         return Ok(Value::Null); // a missing date renders empty, like any missing value
     }
-    let zdt = zoned(instant(a.get(0), &tz)?, tz)?;
+    let zdt = zoned(instant(a.get(0), &tz)?, &tz)?;
     let tag = a.opt_str("locale", 2).map(|s| s.into_owned());
     let loc = locale::resolve(tag.as_deref().unwrap_or(env.locale), &mut env.warnings);
     let format = a
@@ -125,11 +107,7 @@ fn format_date(env: &mut Env<'_>, a: &Args<'_>) -> Result<Value, String> {
     let [short, medium, long, full] = loc.date_styles;
     let pattern = match format.as_str() {
         "iso" => {
-            return Ok(Value::String(
-                zdt.timestamp()
-                    .display_with_offset(zdt.offset())
-                    .to_string(),
-            ));
+            return Ok(Value::String(zdt.rfc3339_with_offset()));
         }
         "short" => short.to_string(),
         "medium" => medium.to_string(),
@@ -144,13 +122,13 @@ fn format_date(env: &mut Env<'_>, a: &Args<'_>) -> Result<Value, String> {
     render_pattern(&zdt, &pattern, loc).map(Value::String)
 }
 
-fn render_pattern(z: &ZonedDateTime, pattern: &str, loc: &Locale) -> Result<String, String> {
+fn render_pattern(z: &Zoned, pattern: &str, loc: &Locale) -> Result<String, String> {
     let mut out = String::with_capacity(pattern.len() + 16);
     let chars: Vec<char> = pattern.chars().collect();
     let mut i = 0;
-    let month = usize::try_from(z.month() - 1).unwrap_or(0);
-    let weekday = usize::try_from(z.weekday().to_monday_zero_offset()).unwrap_or(0);
-    let hour12 = match z.hour() % 12 {
+    let month = usize::from(z.date.month.saturating_sub(1));
+    let weekday = usize::from(z.date.weekday() - 1);
+    let hour12 = match z.hour % 12 {
         0 => 12,
         h => h,
     };
@@ -181,32 +159,32 @@ fn render_pattern(z: &ZonedDateTime, pattern: &str, loc: &Locale) -> Result<Stri
                 }
             }
             ('y', 2) => {
-                let _ = write!(out, "{:02}", z.year().rem_euclid(100));
+                let _ = write!(out, "{:02}", z.date.year.rem_euclid(100));
             }
             ('y', _) => {
-                let _ = write!(out, "{}", z.year());
+                let _ = write!(out, "{}", z.date.year);
             }
             ('M', 1) => {
-                let _ = write!(out, "{}", z.month());
+                let _ = write!(out, "{}", z.date.month);
             }
             ('M', 2) => {
-                let _ = write!(out, "{:02}", z.month());
+                let _ = write!(out, "{:02}", z.date.month);
             }
             ('M', 3) => out.push_str(loc.months_short.get(month).copied().unwrap_or("")),
             ('M', _) => out.push_str(loc.months.get(month).copied().unwrap_or("")),
             ('d', 1) => {
-                let _ = write!(out, "{}", z.day());
+                let _ = write!(out, "{}", z.date.day);
             }
             ('d', _) => {
-                let _ = write!(out, "{:02}", z.day());
+                let _ = write!(out, "{:02}", z.date.day);
             }
             ('E', 1..=3) => out.push_str(loc.days_short.get(weekday).copied().unwrap_or("")),
             ('E', _) => out.push_str(loc.days.get(weekday).copied().unwrap_or("")),
             ('H', 1) => {
-                let _ = write!(out, "{}", z.hour());
+                let _ = write!(out, "{}", z.hour);
             }
             ('H', _) => {
-                let _ = write!(out, "{:02}", z.hour());
+                let _ = write!(out, "{:02}", z.hour);
             }
             ('h', 1) => {
                 let _ = write!(out, "{hour12}");
@@ -215,27 +193,27 @@ fn render_pattern(z: &ZonedDateTime, pattern: &str, loc: &Locale) -> Result<Stri
                 let _ = write!(out, "{hour12:02}");
             }
             ('m', 1) => {
-                let _ = write!(out, "{}", z.minute());
+                let _ = write!(out, "{}", z.minute);
             }
             ('m', _) => {
-                let _ = write!(out, "{:02}", z.minute());
+                let _ = write!(out, "{:02}", z.minute);
             }
             ('s', 1) => {
-                let _ = write!(out, "{}", z.second());
+                let _ = write!(out, "{}", z.second);
             }
             ('s', _) => {
-                let _ = write!(out, "{:02}", z.second());
+                let _ = write!(out, "{:02}", z.second);
             }
             ('S', _) => {
-                let _ = write!(out, "{:03}", z.millisecond());
+                let _ = write!(out, "{:03}", z.millisecond);
             }
-            ('a', _) => out.push_str(if z.hour() >= 12 {
+            ('a', _) => out.push_str(if z.hour >= 12 {
                 loc.am_pm[1]
             } else {
                 loc.am_pm[0]
             }),
             ('X', _) => {
-                let secs = z.offset().seconds();
+                let secs = z.offset;
                 let sign = if secs < 0 { '-' } else { '+' };
                 let secs = secs.unsigned_abs();
                 let _ = write!(out, "{sign}{:02}:{:02}", secs / 3600, secs / 60 % 60);
