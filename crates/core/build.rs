@@ -15,12 +15,13 @@ fn main() {
         .collect();
     zones.sort();
     zones.dedup_by(|a, b| a.0 == b.0);
-    let mut out = String::from("/// (lower-case IANA name, POSIX TZ rule), sorted by name.\n");
-    out.push_str("pub(crate) static ZONES: &[(&str, &str)] = &[\n");
+    // One line per zone, `name rule`: text compresses far better than a table of pointers.
+    let mut table = String::new();
     for (name, rule) in &zones {
-        let _ = writeln!(out, "    ({name:?}, {rule:?}),");
+        let _ = writeln!(table, "{name} {rule}");
     }
-    out.push_str("];\n");
+    let mut out = String::from("/// `lower-case-iana-name posix-rule` lines, sorted by name.\n");
+    let _ = writeln!(out, "pub(crate) static ZONES: &str = {table:?};");
     let dir = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into());
     if let Err(error) = std::fs::write(format!("{dir}/zones.rs"), out) {
         println!("cargo::error=cannot write the time zone table: {error}");

@@ -17,12 +17,38 @@ pub(crate) fn get(name: &str) -> Option<Zone> {
     if name.eq_ignore_ascii_case("UTC") {
         return Some(Zone::UTC);
     }
-    let lower = name.to_ascii_lowercase();
-    let at = ZONES
-        .binary_search_by(|(zone, _)| (*zone).cmp(lower.as_str()))
-        .ok()?;
-    let (_, rule) = ZONES.get(at)?;
-    Zone::posix(rule)
+    Zone::posix(find(&name.to_ascii_lowercase())?)
+}
+
+/// The rule of `name` (lower case): a binary search over the table's lines, each probe moving
+/// back to the start of the line it lands in.
+fn find(name: &str) -> Option<&'static str> {
+    let bytes = ZONES.as_bytes();
+    let (mut lo, mut hi) = (0, bytes.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let start = bytes[..mid]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| start + i);
+        let (zone, rule) = ZONES.get(start..end)?.split_once(' ')?;
+        match zone.cmp(name) {
+            std::cmp::Ordering::Equal => return Some(rule),
+            std::cmp::Ordering::Less => lo = end + 1,
+            std::cmp::Ordering::Greater => hi = start,
+        }
+    }
+    None
+}
+
+/// Every `(name, rule)` in the table.
+#[cfg(test)]
+pub(crate) fn all() -> impl Iterator<Item = (&'static str, &'static str)> {
+    ZONES.lines().filter_map(|line| line.split_once(' '))
 }
 
 #[cfg(test)]
@@ -40,8 +66,14 @@ mod tests {
 
     #[test]
     fn the_table_has_the_world_and_its_rules() {
-        assert!(ZONES.len() > 500, "{}", ZONES.len());
-        assert!(ZONES.windows(2).all(|w| w[0].0 < w[1].0));
+        let zones: Vec<_> = all().collect();
+        assert!(zones.len() > 500, "{}", zones.len());
+        assert!(zones.windows(2).all(|w| w[0].0 < w[1].0));
+        // Every zone is found by the search, and nothing else is.
+        assert!(zones.iter().all(|(name, rule)| find(name) == Some(rule)));
+        for absent in ["", "a", "africa", "zulu/nowhere", "africa/abidjan ", "~"] {
+            assert_eq!(find(absent), None, "{absent}");
+        }
         // Daylight saving in New York (second Sunday of March to first Sunday of November).
         assert_eq!(offset_hours("America/New_York", "2026-01-15T12:00:00Z"), -5);
         assert_eq!(offset_hours("America/New_York", "2026-07-15T12:00:00Z"), -4);
