@@ -5,6 +5,10 @@
 //! (`setHtml`, `setText`, `setAttribute`, `setImageSource`, `setStyle`, insertions, `replaceHtml`,
 //! `remove`). Anything else (`move`, `resize`, `rearrange`, `trackClicks`, unsupported
 //! selectors) leaves the whole proposition to the browser SDK, so no proposition is half-applied.
+//!
+//! Whether an action's selector matched is known only once the page has streamed by, so the
+//! `[proposition, action]` pairs that did are written at the end of the document (see
+//! [`stream`]); the SDK applies the rest of a listed proposition itself.
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
@@ -26,7 +30,8 @@ const MAX_MEMORY: usize = 8 * 1024 * 1024;
 pub struct Plan {
     /// `{"surface", "activityId", "variantId"?, "token"}` per proposition applied here.
     pub applied: Vec<Value>,
-    actions: Vec<(Selector, RenderedAction)>,
+    /// Each action with its `[proposition, action]` place (in `applied` and in its proposition).
+    actions: Vec<(Selector, RenderedAction, [usize; 2])>,
 }
 
 impl Plan {
@@ -40,7 +45,13 @@ impl Plan {
             let Some(parsed) = parsed.filter(|p| !p.is_empty()) else {
                 continue;
             };
-            plan.actions.extend(parsed);
+            let at = plan.applied.len();
+            plan.actions.extend(
+                parsed
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (selector, action))| (selector, action, [at, i])),
+            );
             let mut applied = json!({
                 "surface": proposition.surface,
                 "activityId": proposition.activity_id,
@@ -151,10 +162,18 @@ pub fn head_script(decision_json: &str, applied: &[Value], visitor_id: &str) -> 
     )
 }
 
+/// The `<script>` that ends a personalised page: the `[proposition, action]` pairs whose
+/// selector matched an element here (see edge/README.md).
+pub fn matched_script(matched: &[[usize; 2]]) -> String {
+    let list = serde_json::to_string(matched).unwrap_or_else(|_| "[]".into());
+    format!(r#"<script type="application/json" id="waymark-edge-matched">{list}</script>"#)
+}
+
 /// Rewrites `input` (the origin's body chunks) chunk by chunk: the script goes last into
 /// `<head>` (before `</head>`, or before `<body>` when the head has no end tag), then the plan's
-/// actions. A page without a `<head>` tag (a fragment: htmx or Turbo partials) is left exactly as
-/// it is, and so is a page where the script found no place in the head.
+/// actions, and at the end of the document the list of actions that matched. A page without a
+/// `<head>` tag (a fragment: htmx or Turbo partials) is left exactly as it is, and so is a page
+/// where the script found no place in the head.
 pub fn stream<S>(
     input: S,
     plan: Plan,
@@ -199,19 +218,33 @@ where
         }
         Ok(())
     }));
-    for (selector, action) in plan.actions {
+    let matched = Rc::new(RefCell::new(Vec::<[usize; 2]>::new()));
+    for (selector, action, at) in plan.actions {
         let kind = action.kind;
-        let placed = Rc::clone(&placed);
+        let (placed, matched) = (Rc::clone(&placed), Rc::clone(&matched));
         settings = settings.append_element_content_handler((
             Cow::Owned(selector),
             ElementContentHandlers::default().element(move |el: &mut Element| {
                 if placed.get() {
                     apply(el, &kind)?;
+                    let mut matched = matched.borrow_mut();
+                    if !matched.contains(&at) {
+                        matched.push(at);
+                    }
                 }
                 Ok(())
             }),
         ));
     }
+    let done = Rc::clone(&placed);
+    settings = settings.append_document_content_handler(lol_html::end!(move |end| {
+        if done.get() {
+            let mut matched = matched.take();
+            matched.sort_unstable();
+            end.append(&matched_script(&matched), ContentType::Html);
+        }
+        Ok(())
+    }));
 
     let out = Rc::new(RefCell::new(Vec::new()));
     let sink = {

@@ -97,7 +97,21 @@ fn actions_are_applied_and_the_script_ends_the_head() {
         "<!doctype html><html><head><title>T</title><script>S</script></head><body>\
 <div id=\"hero\" style=\"margin: 0;color: red !important;\" data-x=\"a &amp; &quot;b&quot;\"><h1>Hi <em>Ada</em></h1>\
 <p>1 &lt; 2 &amp; 3</p><img src=\"/new.png\"></div><hr>\
-<p id=\"promo\">promo</p></body></html>"
+<p id=\"promo\">promo</p></body></html>\
+<script type=\"application/json\" id=\"waymark-edge-matched\">[[0,0],[0,1],[0,2],[0,3],[0,4],[0,5],[0,6]]</script>"
+    );
+}
+
+#[test]
+fn actions_whose_selector_is_absent_are_not_listed_as_matched() {
+    let page = "<html><head></head><body><div id=\"hero\"><h1>Old</h1></div></body></html>";
+    let out = run(page, &hero(), 3);
+    assert!(
+        out.ends_with(
+            "</html><script type=\"application/json\" id=\"waymark-edge-matched\">\
+[[0,0],[0,1],[0,4],[0,6]]</script>"
+        ),
+        "{out}"
     );
 }
 
@@ -130,7 +144,8 @@ fn set_style_keeps_the_existing_value_as_written() {
     assert_eq!(
         run(page, &d, page.len()),
         "<html><head><script>S</script></head><body>\
-<div id=\"hero\" style=\"font-family: &quot;A B&quot;, serif;color: red;\"></div></body></html>"
+<div id=\"hero\" style=\"font-family: &quot;A B&quot;, serif;color: red;\"></div></body></html>\
+<script type=\"application/json\" id=\"waymark-edge-matched\">[[0,0]]</script>"
     );
 }
 

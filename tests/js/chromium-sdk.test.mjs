@@ -371,6 +371,22 @@ test("an edge decision in the page is used for the first view, then the SDK deci
   await page.waitForFunction(() => document.querySelector("#hero h1").textContent === "Hi Ann, your gold perks are waiting");
   assert.notEqual(await page.evaluate(() => waymark.sdk.decision.decisionId), JSON.parse(decision).decisionId);
   await context.close();
+
+  // The edge's list at the end of the page says its `#hero h1` action matched nothing there
+  // (the origin's HTML has no such element yet): the SDK applies that action itself, and only it.
+  const unmatched = html
+    .replace("<h1>Hi Ann (rendered at the edge)</h1>", "<h1>Autumn collection</h1>")
+    .replace("</body>", '</body><script type="application/json" id="waymark-edge-matched">[[0,1],[0,2]]</script>');
+  const second = await visit(server, { profileId: "ann-gold", init });
+  await second.page.route("**/demo/edge*", (route) =>
+    route.fulfill({ status: 200, headers: { "content-type": "text/html" }, body: unmatched }),
+  );
+  await second.page.goto(at(server, "edge"));
+  await ready(second.page);
+  await second.page.waitForFunction(() => document.querySelector("#hero h1").textContent === "Hi Ann, your gold perks are waiting");
+  assert.equal(await second.page.evaluate(() => waymark.sdk.decision.decisionId), JSON.parse(decision).decisionId);
+  await second.page.waitForFunction(() => window.__events.some((e) => e.type === "display" && e.activityId === "hero-gold"));
+  await second.context.close();
 });
 
 /** An edge decision (`{decision, ...}`) as JSON text safe inside HTML. */

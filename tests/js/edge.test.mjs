@@ -210,6 +210,10 @@ test("proxy mode personalises a targeted page and hands the rest to the SDK", as
   assert.match(html, /<a class="cta" style="margin: 0;color: red;" href="\/buy">/);
   assert.match(html, /<p id="promo">Original promo<\/p>/, "a proposition with a `move` is left to the SDK whole");
   assert.match(html, /<script src="\/sdk.js"><\/script>/);
+  // The page ends with the actions that matched an element: every one of the hero's here.
+  const matched = hero.content.actions.map((_, i) => [0, i]);
+  assert.ok(matched.length >= 2);
+  assert.ok(html.endsWith(`</html><script type="application/json" id="waymark-edge-matched">${JSON.stringify(matched)}</script>`), html.slice(-200));
 });
 
 test("proxy mode personalises a gzip-encoded origin page", async () => {

@@ -3,7 +3,7 @@
 import init, { Runtime, applyStateChanges, recordEvent } from "./wasm/runtime.js";
 import { createStore, gatedStore } from "./store.js";
 import { cachedResource, importKey } from "./sync.js";
-import { applyAction, hide } from "./dom.js";
+import { applyAction, hide, queryAll } from "./dom.js";
 import { createQueue } from "./track.js";
 import { createFeed, renderCards } from "./cards.js";
 import { showInApp } from "./inapp.js";
@@ -22,6 +22,7 @@ export function createWaymark() {
   let store;
   let queue;
   let engine; // Promise<Runtime>
+  let matchedAtEdge; // Promise<Set<string> | null>, see edgeMatched()
   let bundle;
   let key;
   let identity; // {profileId, token} or null
@@ -196,10 +197,14 @@ export function createWaymark() {
     }
   }
 
-  /** Applies a page decision; `applied` lists what an edge already did. */
+  /**
+   * Applies a page decision; `applied` lists the propositions an edge took, and the edge's list at
+   * the end of the page says which of their actions matched an element there: the SDK applies the
+   * others itself (an element the origin's HTML did not have, rendered later by the page).
+   */
   async function render(decision, applied = []) {
     const view = ++renders;
-    const done = (p) => applied.some((a) => a.activityId === p.activityId && (!a.surface || a.surface === p.surface));
+    const edgeAt = (p) => applied.findIndex((a) => a.activityId === p.activityId && (!a.surface || a.surface === p.surface));
     const work = [];
     const cards = [];
     for (const raw of decision.propositions) {
@@ -208,16 +213,22 @@ export function createWaymark() {
       if (!content) {
         display(p); // an experiment's control: the original page is what shows
       } else if (content.channel === "web") {
-        if (done(p)) {
-          display(p);
-          continue;
-        }
+        const at = edgeAt(p);
         const click = () => track("click", p);
         const alive = () => view === renders;
+        const one = (matched) => (action, i) => {
+          if (at < 0 || (matched && !matched.has(`${at},${i}`))) return apply(action, click, alive);
+          if (action.trackClicks && !/^(remove|replaceHtml)$/.test(action.type)) {
+            for (const element of queryAll(action.selector)) element.addEventListener("click", click);
+          }
+          return 1; // done at the edge
+        };
         work.push(
-          Promise.all(content.actions.map((a) => apply(a, click, alive))).then((counts) => {
-            if (alive() && counts.some((n) => n > 0)) display(p);
-          }),
+          (at < 0 ? Promise.resolve(null) : edgeMatched())
+            .then((matched) => Promise.all(content.actions.map(one(matched))))
+            .then((counts) => {
+              if (alive() && counts.some((n) => n > 0)) display(p);
+            }),
         );
       } else if (content.channel === "card") {
         cards.push({ ...content, id: content.id ?? p.activityId, surface: p.surface, proposition: p });
@@ -324,6 +335,24 @@ export function createWaymark() {
 
   // The edge's decision: only with `edge: true`, only a JSON script in <head> (where page
   // content cannot put one), read once and removed.
+  /**
+   * The `"proposition,action"` pairs the edge's actions matched, once the page is parsed (the
+   * edge writes them at its end); null when the page has no list (the edge's list is trusted).
+   */
+  function edgeMatched() {
+    return (matchedAtEdge ??= new Promise((resolve) => {
+      if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", resolve, { once: true });
+      else resolve();
+    }).then(() => {
+      const scripts = document.querySelectorAll('script[type="application/json"]#waymark-edge-matched');
+      try {
+        return scripts.length ? new Set(JSON.parse(scripts[scripts.length - 1].textContent).map(String)) : null;
+      } catch {
+        return null;
+      }
+    }));
+  }
+
   function readEdge() {
     if (!config.edge) return null;
     const script = document.head?.querySelector('script[type="application/json"]#waymark-edge-decision');
