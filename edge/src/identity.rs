@@ -106,8 +106,13 @@ fn token_payload(token: &str) -> Option<serde_json::Value> {
     serde_json::from_slice(&B64URL.decode(payload).ok()?).ok()
 }
 
-/// A fresh anonymous id from the runtime's CSPRNG (`crypto.randomUUID()`).
+/// A fresh anonymous id from the runtime's CSPRNG.
 pub fn random_id() -> String {
+    format!("anon-{}", random_hex())
+}
+
+/// 128 random bits in hex, from the runtime's CSPRNG (`crypto.randomUUID()`, dashes removed).
+pub fn random_hex() -> String {
     let uuid = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))
         .and_then(|crypto| {
             let f: Function =
@@ -117,5 +122,5 @@ pub fn random_id() -> String {
         .ok()
         .and_then(|v| v.as_string())
         .unwrap_or_default();
-    format!("anon-{}", uuid.replace('-', ""))
+    uuid.replace('-', "")
 }

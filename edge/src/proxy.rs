@@ -85,7 +85,10 @@ pub async fn handle(
     let plan = Plan::new(&decision);
     let decision_json =
         serde_json::to_string(&decision).map_err(|e| worker::Error::RustError(e.to_string()))?;
-    let script = head_script(&decision_json, &plan.applied, &visitor.id);
+    // Ties the list of matched actions at the end of the page to this decision (page content
+    // cannot pose as it without knowing the nonce).
+    let nonce = crate::identity::random_hex();
+    let script = head_script(&decision_json, &plan.applied, &visitor.id, &nonce);
     let headers = Headers::new();
     for (name, value) in origin.headers().entries() {
         if name != "content-length" && name != "etag" {
@@ -97,7 +100,7 @@ pub async fn handle(
         headers.append("set-cookie", &cookie)?;
     }
     let status = origin.status_code();
-    let body = stream(origin.stream()?, plan, script);
+    let body = stream(origin.stream()?, plan, script, nonce);
     Ok(Response::from_stream(body)?
         .with_status(status)
         .with_headers(headers))

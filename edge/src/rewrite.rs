@@ -149,13 +149,20 @@ fn apply(el: &mut Element, kind: &WebActionKind) -> lol_html::HandlerResult {
 }
 
 /// The `<script>` the SDK reads (see edge/README.md): the decision exactly as the engine
-/// returned it, what was applied here, and the visitor id; `<` escaped so it cannot close the
-/// script element.
-pub fn head_script(decision_json: &str, applied: &[Value], visitor_id: &str) -> String {
+/// returned it, what was applied here, the visitor id, and the nonce the list of matched actions
+/// at the end of the page carries; `<` escaped so it cannot close the script element.
+pub fn head_script(
+    decision_json: &str,
+    applied: &[Value],
+    visitor_id: &str,
+    nonce: &str,
+) -> String {
     let applied = serde_json::to_string(applied).unwrap_or_else(|_| "[]".into());
     let visitor = serde_json::to_string(visitor_id).unwrap_or_else(|_| "\"\"".into());
-    let json =
-        format!(r#"{{"decision":{decision_json},"applied":{applied},"visitorId":{visitor}}}"#);
+    let nonce = serde_json::to_string(nonce).unwrap_or_else(|_| "\"\"".into());
+    let json = format!(
+        r#"{{"decision":{decision_json},"applied":{applied},"visitorId":{visitor},"nonce":{nonce}}}"#
+    );
     format!(
         r#"<script type="application/json" id="waymark-edge-decision">{}</script>"#,
         json.replace('<', "\\u003c")
@@ -163,10 +170,14 @@ pub fn head_script(decision_json: &str, applied: &[Value], visitor_id: &str) -> 
 }
 
 /// The `<script>` that ends a personalised page: the `[proposition, action]` pairs whose
-/// selector matched an element here (see edge/README.md).
-pub fn matched_script(matched: &[[usize; 2]]) -> String {
+/// selector matched an element here, with the head script's nonce (see edge/README.md).
+pub fn matched_script(matched: &[[usize; 2]], nonce: &str) -> String {
     let list = serde_json::to_string(matched).unwrap_or_else(|_| "[]".into());
-    format!(r#"<script type="application/json" id="waymark-edge-matched">{list}</script>"#)
+    // The nonce is hex; anything else is dropped rather than escaped.
+    let nonce: String = nonce.chars().filter(char::is_ascii_hexdigit).collect();
+    format!(
+        r#"<script type="application/json" id="waymark-edge-matched" data-nonce="{nonce}">{list}</script>"#
+    )
 }
 
 /// Rewrites `input` (the origin's body chunks) chunk by chunk: the script goes last into
@@ -178,6 +189,7 @@ pub fn stream<S>(
     input: S,
     plan: Plan,
     script: String,
+    nonce: String,
 ) -> impl Stream<Item = worker::Result<Vec<u8>>>
 where
     S: Stream<Item = worker::Result<Vec<u8>>> + Unpin + 'static,
@@ -241,7 +253,7 @@ where
         if done.get() {
             let mut matched = matched.take();
             matched.sort_unstable();
-            end.append(&matched_script(&matched), ContentType::Html);
+            end.append(&matched_script(&matched, &nonce), ContentType::Html);
         }
         Ok(())
     }));

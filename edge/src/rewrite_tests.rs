@@ -61,9 +61,14 @@ fn run(page: &str, decision: &Decision, size: usize) -> String {
         .chunks(size)
         .map(|c| Ok(c.to_vec()))
         .collect();
-    let out = rewrite(stream::iter(chunks), plan, "<script>S</script>".into())
-        .collect::<Vec<_>>()
-        .now_or_never();
+    let out = rewrite(
+        stream::iter(chunks),
+        plan,
+        "<script>S</script>".into(),
+        "a1".into(),
+    )
+    .collect::<Vec<_>>()
+    .now_or_never();
     let Some(out) = out else {
         unreachable!("an always-ready input finishes at once")
     };
@@ -98,7 +103,7 @@ fn actions_are_applied_and_the_script_ends_the_head() {
 <div id=\"hero\" style=\"margin: 0;color: red !important;\" data-x=\"a &amp; &quot;b&quot;\"><h1>Hi <em>Ada</em></h1>\
 <p>1 &lt; 2 &amp; 3</p><img src=\"/new.png\"></div><hr>\
 <p id=\"promo\">promo</p></body></html>\
-<script type=\"application/json\" id=\"waymark-edge-matched\">[[0,0],[0,1],[0,2],[0,3],[0,4],[0,5],[0,6]]</script>"
+<script type=\"application/json\" id=\"waymark-edge-matched\" data-nonce=\"a1\">[[0,0],[0,1],[0,2],[0,3],[0,4],[0,5],[0,6]]</script>"
     );
 }
 
@@ -108,7 +113,7 @@ fn actions_whose_selector_is_absent_are_not_listed_as_matched() {
     let out = run(page, &hero(), 3);
     assert!(
         out.ends_with(
-            "</html><script type=\"application/json\" id=\"waymark-edge-matched\">\
+            "</html><script type=\"application/json\" id=\"waymark-edge-matched\" data-nonce=\"a1\">\
 [[0,0],[0,1],[0,4],[0,6]]</script>"
         ),
         "{out}"
@@ -145,7 +150,7 @@ fn set_style_keeps_the_existing_value_as_written() {
         run(page, &d, page.len()),
         "<html><head><script>S</script></head><body>\
 <div id=\"hero\" style=\"font-family: &quot;A B&quot;, serif;color: red;\"></div></body></html>\
-<script type=\"application/json\" id=\"waymark-edge-matched\">[[0,0]]</script>"
+<script type=\"application/json\" id=\"waymark-edge-matched\" data-nonce=\"a1\">[[0,0]]</script>"
     );
 }
 
@@ -155,6 +160,7 @@ fn the_head_script_escapes_every_angle_bracket() {
         r#"{"c":"</script><b>"}"#,
         &[json!({"activityId": "a<"})],
         "anon-1",
+        "a1",
     );
     let inner = script
         .strip_prefix(r#"<script type="application/json" id="waymark-edge-decision">"#)
@@ -166,7 +172,7 @@ fn the_head_script_escapes_every_angle_bracket() {
     let parsed: Value = serde_json::from_str(inner).unwrap_or_default();
     assert_eq!(
         parsed,
-        json!({ "decision": { "c": "</script><b>" }, "applied": [{ "activityId": "a<" }], "visitorId": "anon-1" })
+        json!({ "decision": { "c": "</script><b>" }, "applied": [{ "activityId": "a<" }], "visitorId": "anon-1", "nonce": "a1" })
     );
 }
 

@@ -114,7 +114,7 @@ test("with the API on another origin the SDK syncs, verifies, revalidates by ETa
   assert.equal(await page.textContent("#hero h1"), "Hi Ann, your gold perks are waiting");
   assert.equal(await page.innerHTML("#offer"), "<b>15% off</b> for you, Ann");
   // The ETags were readable across origins (exposed), so they were kept for revalidation.
-  const etags = await page.evaluate(() => [localStorage.getItem("waymark:bundle"), localStorage.getItem("waymark:snapshot:ann-gold")].map((t) => JSON.parse(t).etag));
+  const etags = await page.evaluate(() => [localStorage.getItem("waymark:compiled"), localStorage.getItem("waymark:snapshot:ann-gold")].map((t) => JSON.parse(t).etag));
   assert.ok(etags.every((etag) => /^".+"$/.test(etag)), etags.join());
 
   // The displays reach the API across origins (a preflighted fetch with the key header).

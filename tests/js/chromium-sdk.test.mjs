@@ -339,6 +339,7 @@ test("an edge decision in the page is used for the first view, then the SDK deci
     decision: JSON.parse(decision),
     applied: [{ surface, activityId: "hero-gold" }],
     visitorId: "anon-edgeEdgeEdgeEdgeEdgeEdge",
+    nonce: "c0ffee",
   }).replace(/</g, "\\u003c")}</script>`;
   const html = (await (await fetch(server.url)).text())
     .replace("<h1>Autumn collection</h1>", "<h1>Hi Ann (rendered at the edge)</h1>")
@@ -374,9 +375,12 @@ test("an edge decision in the page is used for the first view, then the SDK deci
 
   // The edge's list at the end of the page says its `#hero h1` action matched nothing there
   // (the origin's HTML has no such element yet): the SDK applies that action itself, and only it.
+  // A list in the page's content without the decision's nonce, claiming everything, is ignored.
   const unmatched = html
     .replace("<h1>Hi Ann (rendered at the edge)</h1>", "<h1>Autumn collection</h1>")
-    .replace("</body>", '</body><script type="application/json" id="waymark-edge-matched">[[0,1],[0,2]]</script>');
+    .replace("<main>", '<main><script type="application/json" id="waymark-edge-matched" data-nonce="guess">[[0,0],[0,1],[0,2]]</script>')
+    .replace("</body>", '</body><script type="application/json" id="waymark-edge-matched" data-nonce="c0ffee">[[0,1],[0,2]]</script>');
+  assert.ok(unmatched.includes('data-nonce="guess"'), "the demo page has a <main>");
   const second = await visit(server, { profileId: "ann-gold", init });
   await second.page.route("**/demo/edge*", (route) =>
     route.fulfill({ status: 200, headers: { "content-type": "text/html" }, body: unmatched }),
@@ -478,17 +482,34 @@ test("refreshes, repeated consent and identify, and a stripped query string do n
   await context.close();
 });
 
+test("a cached copy this SDK cannot read (an earlier version's JSON bundle) is dropped and the bundle fetched", async () => {
+  const { context, page } = await visit(server, { profileId: "ann-gold", init: errorsAndEvents });
+  await page.goto(at(server));
+  await ready(page);
+  await page.evaluate(() => {
+    const cached = JSON.parse(localStorage.getItem("waymark:compiled"));
+    localStorage.setItem("waymark:compiled", JSON.stringify({ ...cached, body: '{"format": 1, "id": "old"}' }));
+    localStorage.setItem("waymark:bundle", JSON.stringify({ ...cached, body: '{"format": 1}' }));
+  });
+  await page.reload();
+  await ready(page);
+  assert.equal(await page.textContent("#hero h1"), "Hi Ann, your gold perks are waiting");
+  const stored = await page.evaluate(() => [localStorage.getItem("waymark:bundle"), JSON.parse(localStorage.getItem("waymark:compiled")).body.slice(0, 4)]);
+  assert.deepEqual(stored, [null, btoa("WMB\x01").slice(0, 4)]);
+  await context.close();
+});
+
 test("a cached bundle is verified when read: a tampered copy is discarded and a fresh one fetched", async () => {
   const { context, page } = await visit(server, { profileId: "ann-gold", init: errorsAndEvents });
   await page.goto(at(server));
   await ready(page);
   await page.evaluate(() => {
     // The compiled bundle is cached in base64; the same text, changed, at the same length.
-    const cached = JSON.parse(localStorage.getItem("waymark:bundle"));
+    const cached = JSON.parse(localStorage.getItem("waymark:compiled"));
     const binary = atob(cached.body);
     assert(binary.includes("your gold perks are waiting"));
     cached.body = btoa(binary.replace("your gold perks are waiting", "you have been hacked!!!!!!!"));
-    localStorage.setItem("waymark:bundle", JSON.stringify(cached)); // young: used at once unless checked
+    localStorage.setItem("waymark:compiled", JSON.stringify(cached)); // young: used at once unless checked
     function assert(ok) {
       if (!ok) throw new Error("the cached bundle does not hold the hero's text");
     }
@@ -497,7 +518,7 @@ test("a cached bundle is verified when read: a tampered copy is discarded and a 
   await ready(page);
   assert.equal(await page.textContent("#hero h1"), "Hi Ann, your gold perks are waiting");
   assert.ok((await page.evaluate(() => window.__errors)).some((e) => /cached copy's signature does not verify/.test(e)));
-  await page.waitForFunction(() => localStorage.getItem("waymark:bundle") && !atob(JSON.parse(localStorage.getItem("waymark:bundle")).body).includes("hacked"));
+  await page.waitForFunction(() => localStorage.getItem("waymark:compiled") && !atob(JSON.parse(localStorage.getItem("waymark:compiled")).body).includes("hacked"));
   // Revalidated (304) copies keep their signature: later reads still verify.
   for (let i = 0; i < 2; i++) {
     await page.reload();
@@ -634,7 +655,7 @@ test("a bundle with a bad signature is refused and the last good copy kept, also
   const { context, page } = await visit(server, { profileId: "ann-gold", init });
   await page.goto(at(server));
   await ready(page);
-  const good = await page.evaluate(() => JSON.parse(localStorage.getItem("waymark:bundle")));
+  const good = await page.evaluate(() => JSON.parse(localStorage.getItem("waymark:compiled")));
   // Tampered: a changed body with the genuine signature header. Cached copies count as stale.
   await page.route("**/v1/bundle/compiled", async (route) => {
     const response = await route.fetch({ headers: { ...route.request().headers(), "if-none-match": "" } });
@@ -644,7 +665,7 @@ test("a bundle with a bad signature is refused and the last good copy kept, also
     await route.fulfill({ response, body, headers: { ...response.headers(), etag: '"tampered"' } });
   });
   await page.evaluate(() => {
-    for (const key of ["waymark:bundle", "waymark:snapshot:ann-gold"]) {
+    for (const key of ["waymark:compiled", "waymark:snapshot:ann-gold"]) {
       localStorage.setItem(key, JSON.stringify({ ...JSON.parse(localStorage.getItem(key)), at: 0 }));
     }
   });
@@ -652,7 +673,7 @@ test("a bundle with a bad signature is refused and the last good copy kept, also
   await ready(page);
   assert.equal(await page.textContent("#hero h1"), "Hi Ann, your gold perks are waiting");
   assert.ok((await page.evaluate(() => window.__errors)).some((e) => /signature does not verify/.test(e)));
-  assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem("waymark:bundle")).etag), good.etag);
+  assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem("waymark:compiled")).etag), good.etag);
 
   // The API unreachable, the cache stale: the last good copies still personalise.
   await page.unroute("**/v1/bundle/compiled");

@@ -202,7 +202,8 @@ test("proxy mode personalises a targeted page and hands the rest to the SDK", as
   assert.ok(!head[2].includes("<"), "`<` is escaped inside the JSON");
   const data = JSON.parse(head[2]);
   assert.equal(data.visitorId, "anon-0123456789abcdef0123456789");
-  assert.deepEqual(Object.keys(data), ["decision", "applied", "visitorId"]);
+  assert.deepEqual(Object.keys(data), ["decision", "applied", "visitorId", "nonce"]);
+  assert.match(data.nonce, /^[0-9a-f]{32}$/);
   assert.deepEqual(data.decision.propositions.map((p) => p.activityId).sort(), ["card-hello", "hero-all", "promo-move"]);
   const hero = data.decision.propositions.find((p) => p.activityId === "hero-all");
   assert.deepEqual(data.applied, [{ surface: hero.surface, activityId: "hero-all", token: hero.token }]);
@@ -213,7 +214,8 @@ test("proxy mode personalises a targeted page and hands the rest to the SDK", as
   // The page ends with the actions that matched an element: every one of the hero's here.
   const matched = hero.content.actions.map((_, i) => [0, i]);
   assert.ok(matched.length >= 2);
-  assert.ok(html.endsWith(`</html><script type="application/json" id="waymark-edge-matched">${JSON.stringify(matched)}</script>`), html.slice(-200));
+  const end = `</html><script type="application/json" id="waymark-edge-matched" data-nonce="${data.nonce}">${JSON.stringify(matched)}</script>`;
+  assert.ok(html.endsWith(end), html.slice(-200));
 });
 
 test("proxy mode personalises a gzip-encoded origin page", async () => {

@@ -202,7 +202,7 @@ export function createWaymark() {
    * the end of the page says which of their actions matched an element there: the SDK applies the
    * others itself (an element the origin's HTML did not have, rendered later by the page).
    */
-  async function render(decision, applied = []) {
+  async function render(decision, applied = [], nonce = "") {
     const view = ++renders;
     const edgeAt = (p) => applied.findIndex((a) => a.activityId === p.activityId && (!a.surface || a.surface === p.surface));
     const work = [];
@@ -224,7 +224,7 @@ export function createWaymark() {
           return 1; // done at the edge
         };
         work.push(
-          (at < 0 ? Promise.resolve(null) : edgeMatched())
+          (at < 0 ? Promise.resolve(null) : edgeMatched(nonce))
             .then((matched) => Promise.all(content.actions.map(one(matched))))
             .then((counts) => {
               if (alive() && counts.some((n) => n > 0)) display(p);
@@ -292,11 +292,11 @@ export function createWaymark() {
       if (navigation) pageView++;
       try {
         if (edge) {
-          const { decision, applied } = edge;
+          const { decision, applied, nonce } = edge;
           edge = null;
           await engine.catch(() => null); // the state functions need the wasm module
           saveState(applyStateChanges(JSON.stringify(state()), JSON.stringify(decision.stateChanges ?? {})));
-          return await render(await withLocalMessages(decision), applied ?? []);
+          return await render(await withLocalMessages(decision), applied ?? [], nonce);
         }
         return await render(await decide());
       } catch (error) {
@@ -337,16 +337,19 @@ export function createWaymark() {
   // content cannot put one), read once and removed.
   /**
    * The `"proposition,action"` pairs the edge's actions matched, once the page is parsed (the
-   * edge writes them at its end); null when the page has no list (the edge's list is trusted).
+   * edge writes them at its end, with the nonce of its decision, so page content cannot pose as
+   * them); null when the page has no such list (the edge's `applied` is then taken as done).
    */
-  function edgeMatched() {
+  function edgeMatched(nonce) {
     return (matchedAtEdge ??= new Promise((resolve) => {
       if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", resolve, { once: true });
       else resolve();
     }).then(() => {
-      const scripts = document.querySelectorAll('script[type="application/json"]#waymark-edge-matched');
+      const script = [...document.querySelectorAll('script[type="application/json"]#waymark-edge-matched')].find(
+        (s) => nonce && s.dataset.nonce === nonce,
+      );
       try {
-        return scripts.length ? new Set(JSON.parse(scripts[scripts.length - 1].textContent).map(String)) : null;
+        return script ? new Set(JSON.parse(script.textContent).map(String)) : null;
       } catch {
         return null;
       }
@@ -411,9 +414,20 @@ export function createWaymark() {
       const headers = { "x-waymark-key": config.clientKey };
       // The compiled bundle: the page's runtime carries no bundle compiler.
       const compiled = `${config.api}/v1/bundle/compiled`;
-      bundle = cachedResource(store, "bundle", compiled, headers, key, config.maxAge, report, config.fetchTimeout, true);
+      store.remove("bundle"); // the JSON bundle earlier versions cached
+      bundle = cachedResource(store, "compiled", compiled, headers, key, config.maxAge, report, config.fetchTimeout, true);
       engine = Promise.all([init(config.wasmUrl ? { module_or_path: config.wasmUrl } : undefined), bundle.get()]).then(
-        ([, bytes]) => new Runtime(bytes),
+        ([, bytes]) => {
+          try {
+            return new Runtime(bytes);
+          } catch (error) {
+            // A copy this runtime cannot load (made for another version of the encoding): drop
+            // it and fetch the current one once.
+            report(error);
+            store.remove("compiled");
+            return bundle.refresh().then((fresh) => new Runtime(fresh));
+          }
+        },
       );
       engine.catch(report);
       const url = `${config.api}/v1/events`;

@@ -68,9 +68,16 @@ export function cachedResource(store, name, url, headers, key, maxAge, onError, 
   async function stored() {
     const copy = store.get(name);
     if (!copy) return good;
+    let signed;
+    try {
+      signed = binary ? bytes(copy.body) : new TextEncoder().encode(copy.body);
+    } catch {
+      store.remove(name); // not base64: not a copy this version wrote
+      return good;
+    }
     // Without a key (none configured, or "fetch" and the API unreachable) it cannot be checked.
     const verifying = await Promise.resolve(key).catch(() => null);
-    if (!verifying || (await verifies(verifying, copy.signature, binary ? bytes(copy.body) : new TextEncoder().encode(copy.body)))) {
+    if (!verifying || (await verifies(verifying, copy.signature, signed))) {
       return (good = copy);
     }
     store.remove(name);

@@ -430,7 +430,7 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<i64> {
     let mut second = 0;
     let mut millis = 0;
     if b.get(at) == Some(&b':') {
-        second = two(at + 1)?.min(59);
+        second = two(at + 1).filter(|&s| s <= 60)?.min(59);
         at += 3;
         if matches!(b.get(at), Some(b'.' | b',')) {
             at += 1;
@@ -589,6 +589,7 @@ mod tests {
         assert_eq!(at("2026-11-29t00:30:00+0100"), Some(1_795_908_600_000));
         assert_eq!(at("2026-11-28 23:30Z"), Some(1_795_908_600_000));
         assert_eq!(at("2026-11-28T23:30:00.25Z"), Some(1_795_908_600_250));
+        assert_eq!(at("2026-11-28T23:30:60Z"), Some(1_795_908_659_000)); // a leap second
         assert_eq!(
             at("2026-11-28T23:30:00,123456789Z"),
             Some(1_795_908_600_123)

@@ -20,8 +20,13 @@ use serde_json::{Map, Number, Value};
 /// The first bytes of every compiled bundle: a name and the encoding's version.
 pub(crate) const MAGIC: &[u8; 4] = b"WMB\x01";
 
-/// How deep values may nest (lists in lists, expressions in expressions).
-const MAX_NESTING: u32 = 256;
+/// How deep values may nest (lists in lists, expressions in expressions, template sections in
+/// sections: a template may nest 256 sections, inside a few levels of bundle).
+const MAX_NESTING: u32 = 300;
+
+/// The most items a list's declared length reserves room for before they are read: a forged
+/// length must not reserve more than the items that actually follow.
+const MAX_RESERVE: usize = 64;
 
 /// Why bytes are not a compiled bundle.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,8 +141,8 @@ impl<'a> Reader<'a> {
         Err(self.error("integer too long"))
     }
 
-    /// A count of items still to come: never more than the bytes left, so a forged count
-    /// cannot make us allocate more than the input's size.
+    /// A count of items still to come: never more than the bytes left (each item takes at
+    /// least one), so a forged count cannot make decoding loop past the input.
     fn len(&mut self) -> Result<usize, WireError> {
         let n = self.uint()?;
         let left = (self.buf.len() - self.pos.min(self.buf.len())) as u64;
@@ -297,7 +302,7 @@ impl<T: Wire> Wire for Vec<T> {
         // Plain loops here and below: `collect` into a `Result` (or a map, which sorts) costs
         // a copy of the iterator machinery per item type in the browser's wasm.
         let n = r.len()?;
-        let mut items = Vec::with_capacity(n);
+        let mut items = Vec::with_capacity(n.min(MAX_RESERVE));
         r.nested(|r| {
             for _ in 0..n {
                 items.push(T::get(r)?);
@@ -455,5 +460,87 @@ impl<T: Wire> Wire for Arc<[T]> {
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
         Vec::<T>::get(r).map(Arc::from)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::expr::Expr;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn decode<T: Wire>(bytes: &[u8]) -> Result<T, WireError> {
+        T::get(&mut Reader::new(bytes))
+    }
+
+    #[test]
+    fn values_round_trip() {
+        let value = serde_json::json!({"a": [1, -2, 2.5, "x", null, true, {"b": 18446744073709551615_u64}]});
+        let mut w = Writer::default();
+        value.put(&mut w);
+        assert_eq!(decode::<Value>(&w.buf).unwrap(), value);
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        // Arrays in arrays, one byte each level: tag 7, length 1.
+        let deep: Vec<u8> = std::iter::repeat_n([7, 1], 1000)
+            .flatten()
+            .chain([0])
+            .collect();
+        assert_eq!(
+            decode::<Value>(&deep).unwrap_err().message,
+            "nested too deep"
+        );
+        let fine: Vec<u8> = std::iter::repeat_n([7, 1], 100)
+            .flatten()
+            .chain([0])
+            .collect();
+        assert!(decode::<Value>(&fine).is_ok());
+    }
+
+    #[test]
+    fn forged_lengths_and_tags_are_errors() {
+        // A list claiming more items than there are bytes.
+        assert_eq!(
+            decode::<Vec<u8>>(&[200, 1, 1]).unwrap_err().message,
+            "length past the end"
+        );
+        assert_eq!(
+            decode::<Value>(&[9]).unwrap_err().message,
+            "invalid value tag"
+        );
+        assert_eq!(decode::<bool>(&[2]).unwrap_err().message, "invalid boolean");
+        assert_eq!(
+            decode::<String>(&[2, 0xff, 0xfe]).unwrap_err().message,
+            "invalid UTF-8"
+        );
+        assert_eq!(
+            decode::<u64>(&[0xff; 11]).unwrap_err().message,
+            "integer too long"
+        );
+        assert_eq!(
+            decode::<u8>(&[0x80, 0x02]).unwrap_err().message,
+            "integer out of range"
+        );
+    }
+
+    #[test]
+    fn expressions_with_locals_out_of_range_are_refused() {
+        // `any(list, body)` binds a local slot; a forged slot must not reach the evaluator.
+        let expr = Expr::parse("any(profile.tags, it == 1)").unwrap();
+        let mut w = Writer::default();
+        expr.put(&mut w);
+        assert!(decode::<Expr>(&w.buf).is_ok());
+        // The slot is the last integer of the Iter node (tag 13, written last): forge it.
+        let mut forged = w.buf.clone();
+        forged.pop();
+        forged.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f]);
+        assert_eq!(
+            decode::<Expr>(&forged).unwrap_err().message,
+            "expression local out of range"
+        );
     }
 }

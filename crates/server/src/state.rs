@@ -206,7 +206,11 @@ impl AppState {
             etag: format!("\"r{revision}-{}\"", &hash[..16]),
             signature: self.sign(&body),
             body: Bytes::from(body),
-            compiled_etag: format!("\"r{revision}-{}-c\"", &hash[..16]),
+            // From the compiled bytes: a new engine version re-encodes the same revision.
+            compiled_etag: format!(
+                "\"r{revision}-{}\"",
+                &crate::bundles::content_hash(&compiled)[..16]
+            ),
             compiled_signature: self.sign(&compiled),
             compiled: Bytes::from(compiled),
         })

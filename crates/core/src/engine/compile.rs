@@ -1,6 +1,7 @@
 //! Compiling a bundle: conditions to expressions, template strings to templates, and the
 //! indexes that keep a decision's cost proportional to what the requested surfaces can show.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 
 use super::fasthash::HashMap;
@@ -100,17 +101,29 @@ impl Frontend for Parsers {
     }
 }
 
+/// A short fingerprint of a condition's source, kept with its compiled form in a compiled
+/// bundle, so that a replay cannot attach a condition to the wrong place.
+fn fingerprint(condition: &Condition) -> u32 {
+    let (text, seed) = match condition {
+        Condition::Text(src) => (Cow::Borrowed(src.as_str()), 1),
+        Condition::JsonLogic { jsonlogic } => (Cow::Owned(jsonlogic.to_string()), 2),
+        Condition::Audience { audience } => (Cow::Borrowed(audience.as_str()), 3),
+    };
+    crate::hash::murmur3_x86_32(text.as_bytes(), seed)
+}
+
 /// The parsers, keeping what they compiled (in order) for a compiled bundle.
 #[derive(Default)]
 pub(super) struct Recorder {
-    pub(super) conditions: Vec<Expr>,
+    /// Each condition compiled, with the fingerprint of its source.
+    pub(super) conditions: Vec<(u32, Expr)>,
     pub(super) templates: Vec<Template>,
 }
 
 impl Frontend for Recorder {
     fn condition(&mut self, condition: &Condition) -> Result<Expr, (String, String)> {
         let expr = Parsers.condition(condition)?;
-        self.conditions.push(expr.clone());
+        self.conditions.push((fingerprint(condition), expr.clone()));
         Ok(expr)
     }
 
@@ -123,18 +136,19 @@ impl Frontend for Recorder {
 
 /// A compiled bundle's conditions and templates, handed out in the order they were recorded.
 pub(super) struct Replay {
-    pub(super) conditions: std::vec::IntoIter<Expr>,
+    pub(super) conditions: std::vec::IntoIter<(u32, Expr)>,
     pub(super) templates: std::vec::IntoIter<Template>,
 }
 
 impl Frontend for Replay {
-    fn condition(&mut self, _: &Condition) -> Result<Expr, (String, String)> {
-        self.conditions.next().ok_or_else(|| {
-            (
+    fn condition(&mut self, condition: &Condition) -> Result<Expr, (String, String)> {
+        match self.conditions.next() {
+            Some((print, expr)) if print == fingerprint(condition) => Ok(expr),
+            _ => Err((
                 String::new(),
-                "the compiled bundle has fewer conditions than its bundle".to_owned(),
-            )
-        })
+                "the compiled bundle's conditions do not match its bundle".to_owned(),
+            )),
+        }
     }
 
     fn template(&mut self, _: &str, src: &str) -> Result<Template, String> {

@@ -107,6 +107,10 @@ impl Engine {
 
     /// Loads a compiled bundle made by [`Engine::compile_encoded`]. Bytes that are not one give
     /// a single problem saying where decoding stopped; nothing is parsed.
+    ///
+    /// The bundle is not validated again: the central API validated it before compiling it, and
+    /// a runtime trusts a compiled bundle as far as its signature (the SDK checks it when given
+    /// the API's public key). Untrusted bytes cannot make this panic or run away, though.
     pub fn from_compiled(bytes: &[u8]) -> Result<Engine, BundleErrors> {
         let problem = |message: String| {
             BundleErrors(vec![crate::bundle::Problem {
@@ -120,7 +124,7 @@ impl Engine {
                 return Err(r.error("wrong magic or version"));
             }
             let bundle = Bundle::get(&mut r)?;
-            let conditions = Vec::<Expr>::get(&mut r)?;
+            let conditions = Vec::<(u32, Expr)>::get(&mut r)?;
             let templates = Vec::<Template>::get(&mut r)?;
             if !r.is_empty() {
                 return Err(r.error("trailing bytes"));

@@ -176,7 +176,68 @@ pub(crate) enum Node {
     },
 }
 
+/// Local slots a tree may use: binders nest at most [`MAX_DEPTH`] deep and `reduce` takes two.
+pub(crate) const MAX_SLOTS: u32 = 2 * MAX_DEPTH as u32 + 2;
+
 impl Node {
+    /// Whether every local slot the tree uses is below [`MAX_SLOTS`]: the parsers guarantee it,
+    /// a tree decoded from a compiled bundle is checked for it before it runs.
+    pub(crate) fn slots_in_range(&self) -> bool {
+        let ok = |slot: u32| slot < MAX_SLOTS;
+        let scope = |s: &Scope| match *s {
+            Scope::Root => true,
+            Scope::Local(slot) => ok(slot),
+            Scope::Reduce {
+                current,
+                accumulator,
+            } => ok(current) && ok(accumulator),
+        };
+        let all = |nodes: &[Node]| nodes.iter().all(Node::slots_in_range);
+        match self {
+            Node::Lit(_) => true,
+            Node::List(nodes) | Node::And(nodes) | Node::Or(nodes) | Node::If(nodes) => all(nodes),
+            Node::Cmp { args, .. } | Node::Arith { args, .. } | Node::Call { args, .. } => {
+                all(args)
+            }
+            Node::Path { base, segs } => {
+                let base = match base {
+                    Base::Root => true,
+                    Base::Local(slot) => ok(*slot),
+                    Base::Expr(node) => node.slots_in_range(),
+                };
+                base && segs.iter().all(|seg| match seg {
+                    Seg::Dyn(node) => node.slots_in_range(),
+                    Seg::Key(_) | Seg::Index(_) => true,
+                })
+            }
+            Node::DynVar { scope: s, key } => scope(s) && key.slots_in_range(),
+            Node::Default { value, default } => value.slots_in_range() && default.slots_in_range(),
+            Node::Not(node) | Node::Truthy(node) => node.slots_in_range(),
+            Node::Eq { lhs, rhs, .. } => lhs.slots_in_range() && rhs.slots_in_range(),
+            Node::Iter {
+                list, body, slot, ..
+            } => ok(*slot) && list.slots_in_range() && body.slots_in_range(),
+            Node::Reduce {
+                list,
+                body,
+                init,
+                slot,
+            } => {
+                ok(slot.saturating_add(1))
+                    && list.slots_in_range()
+                    && body.slots_in_range()
+                    && init.slots_in_range()
+            }
+            Node::Missing { scope: s, args } => scope(s) && all(args),
+            Node::MissingSome {
+                scope: s,
+                need,
+                keys,
+            } => scope(s) && need.slots_in_range() && keys.slots_in_range(),
+            Node::Matches { subject, .. } => subject.slots_in_range(),
+        }
+    }
+
     pub(crate) fn as_lit(&self) -> Option<&Value> {
         match self {
             Node::Lit(v) => Some(v),

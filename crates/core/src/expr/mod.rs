@@ -314,6 +314,10 @@ impl crate::wire::Wire for Expr {
         self.root.put(w);
     }
     fn get(r: &mut crate::wire::Reader<'_>) -> Result<Self, crate::wire::WireError> {
-        ir::Node::get(r).map(Expr::new)
+        let root = ir::Node::get(r)?;
+        if !root.slots_in_range() {
+            return Err(r.error("expression local out of range"));
+        }
+        Ok(Expr::new(root))
     }
 }
