@@ -128,7 +128,7 @@ fn compiled_bundles_decide_as_json_bundles_do() {
         let bundle = waymark_core::bundle::Bundle::from_json(&bundle).unwrap();
         let (engine, bytes) = Engine::compile_encoded(bundle).unwrap();
         let compiled = Engine::from_compiled(&bytes).unwrap_or_else(|e| panic!("{file}: {e}"));
-        assert_eq!(compiled.projection(), engine.projection(), "{file}");
+        assert_eq!(compiled.bundle(), engine.bundle(), "{file}");
         for case in suite["cases"].as_array().unwrap() {
             cases += 1;
             let input = input(case["input"].clone());

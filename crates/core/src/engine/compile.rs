@@ -76,6 +76,10 @@ fn reads_offer(expr: Option<&Cond>) -> bool {
 /// bundle's precompiled ones (see [`crate::wire`]). The compiler asks in a fixed order (the
 /// bundle's order, each template source once), so a recording of one compile replays the next.
 pub(super) trait Frontend {
+    /// Whether the engine's [`Projection`] is worked out (what the central API filters
+    /// snapshots with; runtimes loading compiled bundles have no use for it).
+    const PROJECTION: bool = true;
+
     /// Compiles a text or JsonLogic condition; on error, the pointer below the condition's own
     /// (for JsonLogic) and the message.
     fn condition(&mut self, condition: &Condition) -> Result<Expr, (String, String)>;
@@ -141,6 +145,8 @@ pub(super) struct Replay {
 }
 
 impl Frontend for Replay {
+    const PROJECTION: bool = false;
+
     fn condition(&mut self, condition: &Condition) -> Result<Expr, (String, String)> {
         match self.conditions.next() {
             Some((print, expr)) if print == fingerprint(condition) => Ok(expr),
@@ -191,7 +197,9 @@ pub(super) fn compile<F: Frontend>(
     for (name, src) in &bundle.partials {
         match c.frontend.template(name, src) {
             Ok(template) => {
-                c.reads.add_template(&template);
+                if F::PROJECTION {
+                    c.reads.add_template(&template);
+                }
                 partials.insert(template);
             }
             Err(e) => c.problem(pointer(&["partials", name]), e),
@@ -416,7 +424,9 @@ impl<F: Frontend> Compiler<'_, F> {
         };
         match compiled {
             Ok(mut expr) => {
-                self.reads.add_expr(&expr);
+                if F::PROJECTION {
+                    self.reads.add_expr(&expr);
+                }
                 let paths = &mut self.paths;
                 expr.number_path(|key| {
                     let next = paths.len();
@@ -455,7 +465,9 @@ impl<F: Frontend> Compiler<'_, F> {
         }
         match self.frontend.template(at, src) {
             Ok(template) => {
-                self.reads.add_template(&template);
+                if F::PROJECTION {
+                    self.reads.add_template(&template);
+                }
                 let reads = reads_root(&template, "offer");
                 self.templates.insert(src.to_owned(), template);
                 reads

@@ -155,7 +155,8 @@ impl Engine {
         &self.bundle
     }
 
-    /// Which profile attributes the bundle reads: what a snapshot must carry.
+    /// Which profile attributes the bundle reads: what a snapshot must carry. Empty for an
+    /// engine loaded from a compiled bundle (the central API filters snapshots, not runtimes).
     pub fn projection(&self) -> &Projection {
         &self.projection
     }
