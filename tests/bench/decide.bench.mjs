@@ -5,10 +5,12 @@
 // crossing a real host pays is included.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { initSync, Engine } from "../../www/dist/wasm/waymark.js";
+import { initSync, Engine, compileBundle } from "../../www/dist/wasm/waymark.js";
+import * as lean from "../../www/dist/wasm/runtime.js";
 
 const root = join(import.meta.dirname, "../..");
 initSync({ module: readFileSync(join(root, "www/dist/wasm/waymark_bg.wasm")) });
+lean.initSync({ module: readFileSync(join(root, "www/dist/wasm/runtime_bg.wasm")) });
 
 const PAGES = 100;
 const PLACEMENTS = 200;
@@ -81,18 +83,27 @@ function measure(fn, ms = 1500) {
   return { p50: samples[Math.floor(samples.length / 2)] * 1000, p99: samples[Math.floor(samples.length * 0.99)] * 1000 };
 }
 
+// The full engine from the JSON bundle, and the browser SDK's runtime (built for size) from the
+// compiled bundle, as the SDK loads it.
 console.log("decide 10 surfaces in wasm (node " + process.version + ")");
 for (const [activities, offers] of [[100, 1000], [1000, 10000], [10000, 10000]]) {
   const text = JSON.stringify(bundle(activities, offers));
-  const t0 = performance.now();
-  const engine = new Engine(text);
-  const compileMs = performance.now() - t0;
-  const decision = JSON.parse(engine.decide(JSON.stringify(input)));
-  if (!decision.propositions.length || !decision.offers.length) throw new Error("nothing decided");
-  const { p50, p99 } = measure(() => JSON.parse(engine.decide(JSON.stringify(input))));
-  console.log(
-    `  ${String(activities).padStart(6)} activities, ${String(offers).padStart(6)} offers: ` +
-      `p50 ${p50.toFixed(1)} µs, p99 ${p99.toFixed(1)} µs (compile ${compileMs.toFixed(0)} ms)`,
-  );
-  engine.free();
+  const compiled = compileBundle(text);
+  const runs = [
+    ["engine, JSON bundle", () => new Engine(text), `${(text.length / 1024).toFixed(0)} KB`],
+    ["runtime, compiled bundle", () => new lean.Runtime(compiled), `${(compiled.length / 1024).toFixed(0)} KB`],
+  ];
+  for (const [name, load, size] of runs) {
+    const t0 = performance.now();
+    const engine = load();
+    const loadMs = performance.now() - t0;
+    const decision = JSON.parse(engine.decide(JSON.stringify(input)));
+    if (!decision.propositions.length || !decision.offers.length) throw new Error("nothing decided");
+    const { p50, p99 } = measure(() => JSON.parse(engine.decide(JSON.stringify(input))));
+    console.log(
+      `  ${String(activities).padStart(6)} activities, ${String(offers).padStart(6)} offers, ${name.padEnd(25)}: ` +
+        `p50 ${p50.toFixed(1)} µs, p99 ${p99.toFixed(1)} µs (load ${loadMs.toFixed(0)} ms, ${size})`,
+    );
+    engine.free();
+  }
 }

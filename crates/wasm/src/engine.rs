@@ -38,5 +38,15 @@ impl Engine {
     }
 }
 
+/// Compiles a bundle (JSON text) into a compiled bundle, what `Runtime` (the browser SDK's lean
+/// module) loads; the central API serves the same bytes at `GET /v1/bundle/compiled`.
+#[wasm_bindgen(js_name = compileBundle)]
+pub fn compile_bundle(bundle: &str) -> Result<Vec<u8>, JsError> {
+    let bundle = waymark_core::bundle::Bundle::from_json(bundle).map_err(js_error)?;
+    engine::Engine::compile_encoded(bundle)
+        .map(|(_, bytes)| bytes)
+        .map_err(js_error)
+}
+
 /// The state functions are the browser runtime's own.
 pub use waymark_web::{apply_state_changes, record_event};

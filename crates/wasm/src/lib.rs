@@ -16,7 +16,7 @@ pub use template::TemplateSet;
 
 mod engine;
 
-pub use engine::{Engine, apply_state_changes, record_event};
+pub use engine::{Engine, apply_state_changes, compile_bundle, record_event};
 pub use waymark_web::Runtime;
 
 use wasm_bindgen::prelude::*;

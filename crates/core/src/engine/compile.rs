@@ -14,7 +14,7 @@ use crate::bundle::{
     Representation, Trigger, WebActionKind,
 };
 use crate::expr::Expr;
-use crate::template::{Partials, Template};
+use crate::template::{Partials, Template, Tree};
 
 use super::clock::parse_rfc3339;
 use super::projection::Projection;
@@ -116,12 +116,18 @@ fn fingerprint(condition: &Condition) -> u32 {
     crate::hash::murmur3_x86_32(text.as_bytes(), seed)
 }
 
+/// The fingerprint of a template's source.
+fn source_print(src: &str) -> u32 {
+    crate::hash::murmur3_x86_32(src.as_bytes(), 4)
+}
+
 /// The parsers, keeping what they compiled (in order) for a compiled bundle.
 #[derive(Default)]
 pub(super) struct Recorder {
     /// Each condition compiled, with the fingerprint of its source.
     pub(super) conditions: Vec<(u32, Expr)>,
-    pub(super) templates: Vec<Template>,
+    /// Each template's tree, with the fingerprint of its source.
+    pub(super) templates: Vec<(u32, Tree)>,
 }
 
 impl Frontend for Recorder {
@@ -133,7 +139,7 @@ impl Frontend for Recorder {
 
     fn template(&mut self, name: &str, src: &str) -> Result<Template, String> {
         let template = Parsers.template(name, src)?;
-        self.templates.push(template.clone());
+        self.templates.push((source_print(src), template.tree()));
         Ok(template)
     }
 }
@@ -141,7 +147,7 @@ impl Frontend for Recorder {
 /// A compiled bundle's conditions and templates, handed out in the order they were recorded.
 pub(super) struct Replay {
     pub(super) conditions: std::vec::IntoIter<(u32, Expr)>,
-    pub(super) templates: std::vec::IntoIter<Template>,
+    pub(super) templates: std::vec::IntoIter<(u32, Tree)>,
 }
 
 impl Frontend for Replay {
@@ -157,9 +163,11 @@ impl Frontend for Replay {
         }
     }
 
-    fn template(&mut self, _: &str, src: &str) -> Result<Template, String> {
+    fn template(&mut self, name: &str, src: &str) -> Result<Template, String> {
         match self.templates.next() {
-            Some(template) if template.source() == src => Ok(template),
+            Some((print, tree)) if print == source_print(src) => {
+                Ok(Template::with_tree(name, src, tree))
+            }
             _ => Err("the compiled bundle's templates do not match its bundle".to_owned()),
         }
     }

@@ -125,7 +125,7 @@ impl Engine {
             }
             let bundle = Bundle::get(&mut r)?;
             let conditions = Vec::<(u32, Expr)>::get(&mut r)?;
-            let templates = Vec::<Template>::get(&mut r)?;
+            let templates = Vec::<(u32, crate::template::Tree)>::get(&mut r)?;
             if !r.is_empty() {
                 return Err(r.error("trailing bytes"));
             }

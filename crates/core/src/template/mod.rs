@@ -271,18 +271,30 @@ pub struct Rendered {
     pub fuel_used: u64,
 }
 
-/// A compiled template in compiled bundles: its name, source and tree.
-impl crate::wire::Wire for Template {
+/// A template's tree alone: what a compiled bundle carries (the name and source are the
+/// bundle's own, given back when it is loaded).
+#[derive(Debug, Clone)]
+pub(crate) struct Tree(Arc<[ast::Node]>);
+
+impl Template {
+    pub(crate) fn tree(&self) -> Tree {
+        Tree(Arc::clone(&self.nodes))
+    }
+
+    pub(crate) fn with_tree(name: &str, src: &str, tree: Tree) -> Template {
+        Template {
+            name: name.into(),
+            src: src.into(),
+            nodes: tree.0,
+        }
+    }
+}
+
+impl crate::wire::Wire for Tree {
     fn put(&self, w: &mut crate::wire::Writer) {
-        self.name.put(w);
-        self.src.put(w);
-        self.nodes.put(w);
+        self.0.put(w);
     }
     fn get(r: &mut crate::wire::Reader<'_>) -> Result<Self, crate::wire::WireError> {
-        Ok(Template {
-            name: crate::wire::Wire::get(r)?,
-            src: crate::wire::Wire::get(r)?,
-            nodes: crate::wire::Wire::get(r)?,
-        })
+        crate::wire::Wire::get(r).map(Tree)
     }
 }
