@@ -141,6 +141,7 @@ async fn runtime_routes_answer_cors_from_the_allowed_origins_only() {
     let s = start(&[SITE]).await;
     for (path, method) in [
         ("/v1/bundle", "GET"),
+        ("/v1/bundle/compiled", "GET"),
         ("/v1/profiles/anon-abcdefghijklmnopqrstuv/snapshot", "GET"),
         ("/v1/events", "POST"),
         ("/v1/keys/signing", "GET"),
