@@ -14,7 +14,7 @@ use waymark_core::bundle::Bundle;
 
 use crate::auth::hex;
 use crate::error::{AppError, raw_body};
-use crate::state::AppState;
+use crate::state::{AppState, CurrentBundle};
 
 /// SHA-256 of the bytes, hex.
 pub fn content_hash(body: &[u8]) -> String {
@@ -262,17 +262,10 @@ pub async fn current(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    state.require_client(&headers).await?;
-    let current = state
-        .bundle()
-        .ok_or_else(|| AppError::NotFound("no bundle has been published yet".into()))?;
-    Ok(signed(
-        &headers,
-        &current.etag,
-        &current.signature,
-        current.body.clone(),
-        "no-cache",
-    ))
+    serve_current(&state, &headers, |b| {
+        (&b.etag, &b.signature, &b.body, "application/json")
+    })
+    .await
 }
 
 /// `GET /v1/bundle/compiled` (client or admin key): the current bundle compiled (conditions
@@ -281,17 +274,31 @@ pub async fn compiled(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    state.require_client(&headers).await?;
+    serve_current(&state, &headers, |b| {
+        let kind = "application/vnd.waymark.compiled-bundle";
+        (&b.compiled_etag, &b.compiled_signature, &b.compiled, kind)
+    })
+    .await
+}
+
+/// One form of the current bundle (ETag, signature, bytes, content type), for a client key.
+async fn serve_current(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: impl Fn(&CurrentBundle) -> (&String, &String, &bytes::Bytes, &'static str),
+) -> Result<Response, AppError> {
+    state.require_client(headers).await?;
     let current = state
         .bundle()
         .ok_or_else(|| AppError::NotFound("no bundle has been published yet".into()))?;
+    let (etag, signature, body, content_type) = form(&current);
     Ok(signed_as(
-        &headers,
-        &current.compiled_etag,
-        &current.compiled_signature,
-        current.compiled.clone(),
+        headers,
+        etag,
+        signature,
+        body.clone(),
         "no-cache",
-        "application/vnd.waymark.compiled-bundle",
+        content_type,
     ))
 }
 

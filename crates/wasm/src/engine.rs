@@ -27,8 +27,7 @@ impl Engine {
     /// Decides: `input` is the JSON of `{snapshot, context, state, now, request}`; returns the
     /// decision's JSON.
     pub fn decide(&self, input: &str) -> Result<String, JsError> {
-        let input: engine::DecideInput = serde_json::from_str(input).map_err(js_error)?;
-        serde_json::to_string(&self.inner.decide(&input)).map_err(js_error)
+        waymark_web::decide_json(&self.inner, input)
     }
 
     /// The bundle's revision.

@@ -30,8 +30,7 @@ impl Runtime {
     /// Decides: `input` is the JSON of `{snapshot, context, state, now, request}`; returns the
     /// decision's JSON.
     pub fn decide(&self, input: &str) -> Result<String, JsError> {
-        let input: engine::DecideInput = serde_json::from_str(input).map_err(js_error)?;
-        serde_json::to_string(&self.inner.decide(&input)).map_err(js_error)
+        decide_json(&self.inner, input)
     }
 
     /// The bundle's revision.
@@ -39,6 +38,13 @@ impl Runtime {
     pub fn revision(&self) -> f64 {
         self.inner.bundle().revision as f64
     }
+}
+
+/// Decides with `engine`: the input's JSON in, the decision's JSON out (the one crossing both
+/// wasm modules use).
+pub fn decide_json(engine: &engine::Engine, input: &str) -> Result<String, JsError> {
+    let input: engine::DecideInput = serde_json::from_str(input).map_err(js_error)?;
+    serde_json::to_string(&engine.decide(&input)).map_err(js_error)
 }
 
 /// Applies a decision's `stateChanges` to a state; both JSON, returns the new state's JSON.
