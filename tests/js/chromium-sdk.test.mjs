@@ -482,6 +482,22 @@ test("refreshes, repeated consent and identify, and a stripped query string do n
   await context.close();
 });
 
+test("signing out (identify null) removes the profile's cached snapshot and decides anonymously", async () => {
+  const { context, page } = await visit(server, { profileId: "ann-gold", init: errorsAndEvents });
+  await page.goto(at(server));
+  await ready(page);
+  assert.equal(await page.textContent("#hero h1"), "Hi Ann, your gold perks are waiting");
+  assert.ok(await page.evaluate(() => localStorage.getItem("waymark:snapshot:ann-gold")));
+  const n = await decisions(page);
+  await page.evaluate(() => waymark("identify", null));
+  await page.waitForFunction((n) => Number(document.documentElement.dataset.decisions) > n, n);
+  const left = await page.evaluate(() => [localStorage.getItem("waymark:snapshot:ann-gold"), localStorage.getItem("waymark:identity")]);
+  assert.deepEqual(left, [null, null]);
+  const won = await page.evaluate(() => waymark.sdk.decision.propositions.map((p) => p.activityId));
+  assert.ok(!won.includes("hero-gold"), won.join());
+  await context.close();
+});
+
 test("a cached copy this SDK cannot read (an earlier version's JSON bundle) is dropped and the bundle fetched", async () => {
   const { context, page } = await visit(server, { profileId: "ann-gold", init: errorsAndEvents });
   await page.goto(at(server));
