@@ -219,7 +219,11 @@ export function createWaymark() {
         const one = (matched) => (action, i) => {
           if (at < 0 || (matched && !matched.has(`${at},${i}`))) return apply(action, click, alive);
           if (action.trackClicks && !/^(remove|replaceHtml)$/.test(action.type)) {
-            for (const element of queryAll(action.selector)) element.addEventListener("click", click);
+            try {
+              for (const element of queryAll(action.selector)) element.addEventListener("click", click);
+            } catch (error) {
+              report(error); // a selector the edge took but this browser does not
+            }
           }
           return 1; // done at the edge
         };
