@@ -9,6 +9,7 @@ pub mod bundle;
 pub mod engine;
 pub mod expr;
 pub mod hash;
+mod num;
 pub mod template;
 mod time;
 mod wire;

@@ -206,7 +206,7 @@ fn number(src: &str, start: usize) -> Result<(Value, usize), ParseError> {
     if integral && let Ok(i) = text.parse::<i64>() {
         return Ok((Value::Number(Number::from(i)), end));
     }
-    let f = text.parse::<f64>().map_err(|_| bad())?;
+    let f = crate::num::parse_f64(text).ok_or_else(bad)?;
     let n = Number::from_f64(f).ok_or_else(bad)?;
     Ok((Value::Number(n), end))
 }

@@ -135,7 +135,7 @@ fn str_to_number(s: &str) -> f64 {
     {
         return f64::NAN;
     }
-    t.parse::<f64>().unwrap_or(f64::NAN)
+    crate::num::parse_f64(t).unwrap_or(f64::NAN)
 }
 
 /// JavaScript's `parseFloat(String(v))`: the longest numeric prefix, NaN if there is none.
@@ -162,7 +162,7 @@ pub(crate) fn parse_float(v: &Value) -> f64 {
         )
     {
         end += 1;
-        if let Some(Ok(f)) = s.get(..end).map(str::parse::<f64>) {
+        if let Some(Some(f)) = s.get(..end).map(crate::num::parse_f64) {
             best = f;
         }
     }

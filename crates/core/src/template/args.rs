@@ -211,7 +211,7 @@ fn number(w: &str) -> Option<Number> {
     if let Ok(n) = w.parse::<i64>() {
         return Some(n.into());
     }
-    w.parse::<f64>().ok().and_then(Number::from_f64)
+    crate::num::parse_f64(w).and_then(Number::from_f64)
 }
 
 /// Parses a path such as `a.b`, `.`, `this.x`, `../x`, `@index`, `@root.x`.

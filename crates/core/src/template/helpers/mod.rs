@@ -216,7 +216,7 @@ pub(crate) fn display(v: &Value) -> Cow<'_, str> {
 pub(crate) fn to_num(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
+        Value::String(s) => crate::num::parse_f64(s.trim()).filter(|f| f.is_finite()),
         Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
         _ => None,
     }
@@ -225,7 +225,7 @@ pub(crate) fn to_num(v: &Value) -> Option<f64> {
 /// A JSON number from an `f64`, rounded to 15 significant digits so binary artefacts do not
 /// show (`add 0.1 0.2` is `0.3`); integral values become integers (`add 1 2` prints `3`).
 pub(crate) fn num_value(f: f64) -> Value {
-    let f = format!("{f:.14e}").parse::<f64>().unwrap_or(f);
+    let f = crate::num::parse_f64(&format!("{f:.14e}")).unwrap_or(f);
     if f.fract() == 0.0 && f.abs() < 9.0e15 {
         Value::from(f as i64)
     } else {
