@@ -12,7 +12,7 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use waymark_core::engine::{DecideInput, Engine};
 
 const SHOP: &str = include_str!("../../../tests/fixtures/shop/bundle.json");
@@ -169,5 +169,97 @@ fn damaged_compiled_bundles_are_errors() {
             damaged[at] = (seed >> 32) as u8;
         }
         let _ = Engine::from_compiled(&damaged);
+    }
+}
+
+/// The wasm modules read inputs with `DecideInput::from_json`, everything else with the serde
+/// derives: both accept the same inputs and read them the same, for every vector's input and
+/// for each way of breaking one field of it (removed, null, another type).
+#[test]
+fn inputs_read_from_json_as_serde_reads_them() {
+    let mut checked = 0;
+    for (file, text) in FILES {
+        let suite: Value = serde_json::from_str(text).unwrap();
+        for case in suite["cases"].as_array().unwrap() {
+            let whole = serde_json::to_value(input(case["input"].clone())).unwrap();
+            for variant in variants(&whole) {
+                let text = variant.to_string();
+                let serde = serde_json::from_str::<DecideInput>(&text);
+                let ours = DecideInput::from_json(&text);
+                match (&serde, &ours) {
+                    (Ok(a), Ok(b)) => assert_eq!(a, b, "{file}: {text}"),
+                    (Err(_), Err(_)) => {}
+                    _ => panic!("{file}: {text}\n  serde: {serde:?}\n  ours: {ours:?}"),
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 10_000, "only {checked} inputs checked");
+}
+
+/// `value` itself, then `value` with each object member in turn removed, made null, or
+/// replaced by a value of each other JSON type.
+fn variants(value: &Value) -> Vec<Value> {
+    let replacements = [
+        None,
+        Some(Value::Null),
+        Some(json!(true)),
+        Some(json!(-3)),
+        Some(json!(1.5)),
+        Some(json!("in")),
+        // Not `["x"]`: serde also reads a struct from an array of its fields, `from_json`
+        // does not (no host writes one).
+        Some(json!([1, "x"])),
+        Some(json!({"type": "t", "timestamp": 1})),
+    ];
+    let mut out = vec![value.clone()];
+    let mut pointers = Vec::new();
+    collect_pointers(value, String::new(), &mut pointers);
+    for pointer in pointers {
+        for replacement in &replacements {
+            let mut changed = value.clone();
+            let (parent, key) = pointer.rsplit_once('/').unwrap();
+            let key = key.replace("~1", "/").replace("~0", "~");
+            match changed.pointer_mut(parent).unwrap() {
+                Value::Object(map) => match replacement {
+                    None => drop(map.remove(&key)),
+                    Some(r) => drop(map.insert(key, r.clone())),
+                },
+                Value::Array(items) => {
+                    let i: usize = key.parse().unwrap();
+                    match replacement {
+                        None => drop(items.remove(i)),
+                        Some(r) => items[i] = r.clone(),
+                    }
+                }
+                _ => unreachable!(),
+            }
+            out.push(changed);
+        }
+    }
+    out
+}
+
+fn collect_pointers(value: &Value, at: String, out: &mut Vec<String>) {
+    let children: Vec<(String, &Value)> = match value {
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| (k.replace('~', "~0").replace('/', "~1"), v))
+            .collect(),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i.to_string(), v))
+            .collect(),
+        _ => return,
+    };
+    for (key, child) in children {
+        let at = format!("{at}/{key}");
+        out.push(at.clone());
+        // Free-form data (profile attributes, context, event data) is taken as it is.
+        if !matches!(key.as_str(), "attributes" | "context" | "data") {
+            collect_pointers(child, at, out);
+        }
     }
 }

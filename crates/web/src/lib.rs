@@ -3,8 +3,9 @@
 //! A compiled bundle (served by the central API at `GET /v1/bundle/compiled`) carries its
 //! conditions and templates already compiled, so this module links none of the bundle's JSON
 //! deserializers, validation or parsers: it is what a page downloads. Decisions are the same
-//! as the full engine's, byte for byte. Inputs and outputs cross as JSON text; errors cross as
-//! `JsError` carrying the engine's message.
+//! as the full engine's, byte for byte. Inputs and outputs cross as JSON text (inputs read by
+//! the core's `from_json` readers, not serde's derived deserializers, which would be a sixth of
+//! the module); errors cross as `JsError` carrying the engine's message.
 
 use wasm_bindgen::prelude::*;
 use waymark_core::engine;
@@ -43,7 +44,7 @@ impl Runtime {
 /// Decides with `engine`: the input's JSON in, the decision's JSON out (the one crossing both
 /// wasm modules use).
 pub fn decide_json(engine: &engine::Engine, input: &str) -> Result<String, JsError> {
-    let input: engine::DecideInput = serde_json::from_str(input).map_err(js_error)?;
+    let input = engine::DecideInput::from_json(input).map_err(js_error)?;
     serde_json::to_string(&engine.decide(&input)).map_err(js_error)
 }
 
@@ -51,7 +52,7 @@ pub fn decide_json(engine: &engine::Engine, input: &str) -> Result<String, JsErr
 #[wasm_bindgen(js_name = applyStateChanges)]
 pub fn apply_state_changes(state: &str, changes: &str) -> Result<String, JsError> {
     let mut state: engine::State = parse_state(state)?;
-    let changes: engine::StateChanges = serde_json::from_str(changes).map_err(js_error)?;
+    let changes = engine::StateChanges::from_json(changes).map_err(js_error)?;
     state.apply(&changes);
     serde_json::to_string(&state).map_err(js_error)
 }
@@ -61,7 +62,7 @@ pub fn apply_state_changes(state: &str, changes: &str) -> Result<String, JsError
 #[wasm_bindgen(js_name = recordEvent)]
 pub fn record_event(state: &str, event: &str) -> Result<String, JsError> {
     let mut state: engine::State = parse_state(state)?;
-    let event: engine::LocalEvent = serde_json::from_str(event).map_err(js_error)?;
+    let event = engine::LocalEvent::from_json(event).map_err(js_error)?;
     state.record(event);
     serde_json::to_string(&state).map_err(js_error)
 }
@@ -70,7 +71,7 @@ fn parse_state(state: &str) -> Result<engine::State, JsError> {
     if state.trim().is_empty() {
         return Ok(engine::State::default());
     }
-    serde_json::from_str(state).map_err(js_error)
+    engine::State::from_json(state).map_err(js_error)
 }
 
 /// The one place engine errors become JavaScript errors.

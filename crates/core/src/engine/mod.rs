@@ -18,6 +18,7 @@ mod input;
 mod offers;
 mod output;
 mod projection;
+mod read;
 mod reasons;
 mod render;
 mod state;
@@ -42,6 +43,7 @@ pub use output::{
     RenderedButton, RenderedCard, RenderedImage, RenderedInApp, StateChanges,
 };
 pub use projection::Projection;
+pub use read::InputError;
 pub use reasons::{Reason, ReasonRef, Reasons};
 pub use state::{MAX_EVENT_AGE_MS, MAX_EVENTS};
 
