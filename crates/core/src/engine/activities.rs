@@ -126,7 +126,9 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<Proposition> {
     run.surfaces = surfaces;
     // Priority descending, then id ascending: the precomputed order (stable, so candidates of
     // the same place keep their request order).
-    candidates.sort_by_key(|&(index, _)| engine.activity_order[index]);
+    super::sort::sort_by_key(&mut candidates, |&(index, _)| {
+        u128::from(engine.activity_order[index])
+    });
     // Each (activity, scope) once, where it first appeared: repeats share a place, so they are
     // in the same run of equal places.
     let mut unique: Vec<(usize, usize)> = Vec::with_capacity(candidates.len());

@@ -336,14 +336,14 @@ pub(super) fn compile<F: Frontend>(
         bundle
             .activities
             .iter()
-            .map(|a| (a.priority, a.id.as_str()))
+            .map(|a| (i64::from(a.priority), a.id.as_str()))
             .collect(),
     );
     let offer_order = order(
         bundle
             .offers
             .iter()
-            .map(|o| (o.priority, o.id.as_str()))
+            .map(|o| (i64::from(o.priority), o.id.as_str()))
             .collect(),
     );
     let most_offers = offers_by_placement
@@ -403,7 +403,7 @@ pub(super) fn compile<F: Frontend>(
 /// Each item's place in the order conflicts are settled by: priority descending, then id
 /// ascending. Items with the same priority and id share a place, so sorting by place is sorting
 /// by (priority, id).
-fn order<P: Ord + Copy>(keys: Vec<(P, &str)>) -> Vec<u32> {
+fn order(keys: Vec<(i64, &str)>) -> Vec<u32> {
     let mut sorted: Vec<usize> = (0..keys.len()).collect();
     sorted.sort_by(|&a, &b| {
         let ((pa, ia), (pb, ib)) = (keys[a], keys[b]);

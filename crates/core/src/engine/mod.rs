@@ -21,6 +21,7 @@ mod projection;
 mod read;
 mod reasons;
 mod render;
+mod sort;
 mod state;
 
 use std::collections::BTreeMap;

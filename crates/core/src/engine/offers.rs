@@ -56,7 +56,7 @@ pub(super) fn placements(
             }
         }
     }
-    placements.sort_unstable();
+    super::sort::sort_by_key(&mut placements, |&p| p as u128);
     placements.dedup();
     let most_reasons: usize = placements
         .iter()
@@ -109,9 +109,8 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
                 score,
             });
         }
-        // Score descending, then priority descending and id ascending. Keys are unique, so an
-        // unstable sort gives the one order.
-        ranked.sort_unstable_by_key(|r| r.key);
+        // Score descending, then priority descending and id ascending (keys are unique).
+        super::sort::sort_by_key(&mut ranked, |r| r.key);
         let top = definition.top as usize;
         let mut items = Vec::new();
         for (rank, candidate) in ranked.iter().enumerate() {
