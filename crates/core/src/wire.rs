@@ -1,10 +1,10 @@
 //! The compiled bundle's binary encoding: what the central API hands runtimes that should not
 //! carry the bundle compiler (the browser SDK).
 //!
-//! A compiled bundle is the bundle itself plus every condition and template already compiled,
-//! in the order the engine's compiler asks for them (see `engine::compile::Frontend`). Loading
-//! one replays that compile without parsing a single condition or template, so a runtime that
-//! only loads compiled bundles links neither the JSON bundle deserializers nor the parsers.
+//! A compiled bundle is an engine as [`Engine::new`](crate::engine::Engine::new) leaves it:
+//! the bundle, every condition and template compiled, and the indexes decisions use. Loading
+//! one is decoding only, so a runtime that only loads compiled bundles links neither the JSON
+//! bundle deserializers, nor the parsers, nor the compiler.
 //!
 //! The encoding is deliberately plain: unsigned LEB128 integers, strings as length and UTF-8
 //! bytes, lists as length and items, enums as a one-byte tag. Decoding checks every length
@@ -18,7 +18,7 @@ use std::sync::Arc;
 use serde_json::{Map, Number, Value};
 
 /// The first bytes of every compiled bundle: a name and the encoding's version.
-pub(crate) const MAGIC: &[u8; 4] = b"WMB\x01";
+pub(crate) const MAGIC: &[u8; 4] = b"WMB\x02";
 
 /// How deep values may nest (lists in lists, expressions in expressions, template sections in
 /// sections: a template may nest 256 sections, inside a few levels of bundle).
@@ -71,7 +71,7 @@ impl Writer {
         }
     }
 
-    fn len(&mut self, n: usize) {
+    pub(crate) fn len(&mut self, n: usize) {
         self.uint(n as u64);
     }
 
@@ -143,7 +143,7 @@ impl<'a> Reader<'a> {
 
     /// A count of items still to come: never more than the bytes left (each item takes at
     /// least one), so a forged count cannot make decoding loop past the input.
-    fn len(&mut self) -> Result<usize, WireError> {
+    pub(crate) fn len(&mut self) -> Result<usize, WireError> {
         let n = self.uint()?;
         let left = (self.buf.len() - self.pos.min(self.buf.len())) as u64;
         if n > left {
@@ -534,10 +534,12 @@ mod tests {
         let mut w = Writer::default();
         expr.put(&mut w);
         assert!(decode::<Expr>(&w.buf).is_ok());
-        // The slot is the last integer of the Iter node (tag 13, written last): forge it.
+        // The slot is the last integer of the Iter node (tag 13, written last, before the
+        // expression's path number, absent here): forge it.
         let mut forged = w.buf.clone();
+        assert_eq!(forged.pop(), Some(0));
         forged.pop();
-        forged.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f]);
+        forged.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f, 0]);
         assert_eq!(
             decode::<Expr>(&forged).unwrap_err().message,
             "expression local out of range"

@@ -1,7 +1,6 @@
 //! Compiling a bundle: conditions to expressions, template strings to templates, and the
 //! indexes that keep a decision's cost proportional to what the requested surfaces can show.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 
 use super::fasthash::HashMap;
@@ -14,7 +13,7 @@ use crate::bundle::{
     Representation, Trigger, WebActionKind,
 };
 use crate::expr::Expr;
-use crate::template::{Partials, Template, Tree};
+use crate::template::{Partials, Template};
 
 use super::clock::parse_rfc3339;
 use super::projection::Projection;
@@ -72,109 +71,7 @@ fn reads_offer(expr: Option<&Cond>) -> bool {
     })
 }
 
-/// Where the compiler gets compiled conditions and templates: the parsers, or a compiled
-/// bundle's precompiled ones (see [`crate::wire`]). The compiler asks in a fixed order (the
-/// bundle's order, each template source once), so a recording of one compile replays the next.
-pub(super) trait Frontend {
-    /// Whether the engine's [`Projection`] is worked out (what the central API filters
-    /// snapshots with; runtimes loading compiled bundles have no use for it).
-    const PROJECTION: bool = true;
-
-    /// Compiles a text or JsonLogic condition; on error, the pointer below the condition's own
-    /// (for JsonLogic) and the message.
-    fn condition(&mut self, condition: &Condition) -> Result<Expr, (String, String)>;
-    /// Compiles a template; `name` is its pointer.
-    fn template(&mut self, name: &str, src: &str) -> Result<Template, String>;
-}
-
-/// The parsers.
-pub(super) struct Parsers;
-
-impl Frontend for Parsers {
-    fn condition(&mut self, condition: &Condition) -> Result<Expr, (String, String)> {
-        match condition {
-            Condition::Text(src) => Expr::parse(src).map_err(|e| (String::new(), e.to_string())),
-            Condition::JsonLogic { jsonlogic } => Expr::from_jsonlogic(jsonlogic)
-                .map_err(|e| (format!("/jsonlogic{}", e.pointer), e.kind.to_string())),
-            Condition::Audience { .. } => Err((String::new(), "not compiled here".to_owned())),
-        }
-    }
-
-    fn template(&mut self, name: &str, src: &str) -> Result<Template, String> {
-        Template::compile(name, src).map_err(|e| e.to_string())
-    }
-}
-
-/// A short fingerprint of a condition's source, kept with its compiled form in a compiled
-/// bundle, so that a replay cannot attach a condition to the wrong place.
-fn fingerprint(condition: &Condition) -> u32 {
-    let (text, seed) = match condition {
-        Condition::Text(src) => (Cow::Borrowed(src.as_str()), 1),
-        Condition::JsonLogic { jsonlogic } => (Cow::Owned(jsonlogic.to_string()), 2),
-        Condition::Audience { audience } => (Cow::Borrowed(audience.as_str()), 3),
-    };
-    crate::hash::murmur3_x86_32(text.as_bytes(), seed)
-}
-
-/// The fingerprint of a template's source.
-fn source_print(src: &str) -> u32 {
-    crate::hash::murmur3_x86_32(src.as_bytes(), 4)
-}
-
-/// The parsers, keeping what they compiled (in order) for a compiled bundle.
-#[derive(Default)]
-pub(super) struct Recorder {
-    /// Each condition compiled, with the fingerprint of its source.
-    pub(super) conditions: Vec<(u32, Expr)>,
-    /// Each template's tree, with the fingerprint of its source.
-    pub(super) templates: Vec<(u32, Tree)>,
-}
-
-impl Frontend for Recorder {
-    fn condition(&mut self, condition: &Condition) -> Result<Expr, (String, String)> {
-        let expr = Parsers.condition(condition)?;
-        self.conditions.push((fingerprint(condition), expr.clone()));
-        Ok(expr)
-    }
-
-    fn template(&mut self, name: &str, src: &str) -> Result<Template, String> {
-        let template = Parsers.template(name, src)?;
-        self.templates.push((source_print(src), template.tree()));
-        Ok(template)
-    }
-}
-
-/// A compiled bundle's conditions and templates, handed out in the order they were recorded.
-pub(super) struct Replay {
-    pub(super) conditions: std::vec::IntoIter<(u32, Expr)>,
-    pub(super) templates: std::vec::IntoIter<(u32, Tree)>,
-}
-
-impl Frontend for Replay {
-    const PROJECTION: bool = false;
-
-    fn condition(&mut self, condition: &Condition) -> Result<Expr, (String, String)> {
-        match self.conditions.next() {
-            Some((print, expr)) if print == fingerprint(condition) => Ok(expr),
-            _ => Err((
-                String::new(),
-                "the compiled bundle's conditions do not match its bundle".to_owned(),
-            )),
-        }
-    }
-
-    fn template(&mut self, name: &str, src: &str) -> Result<Template, String> {
-        match self.templates.next() {
-            Some((print, tree)) if print == source_print(src) => {
-                Ok(Template::with_tree(name, src, tree))
-            }
-            _ => Err("the compiled bundle's templates do not match its bundle".to_owned()),
-        }
-    }
-}
-
-struct Compiler<'f, F: Frontend> {
-    frontend: &'f mut F,
+struct Compiler {
     audiences: BTreeMap<String, Cond>,
     templates: HashMap<String, Template>,
     /// Numbers of the paths conditions' shortcuts read (see `PathCache`).
@@ -183,12 +80,8 @@ struct Compiler<'f, F: Frontend> {
     problems: Vec<Problem>,
 }
 
-pub(super) fn compile<F: Frontend>(
-    bundle: Bundle,
-    frontend: &mut F,
-) -> Result<Engine, BundleErrors> {
+pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
     let mut c = Compiler {
-        frontend,
         audiences: BTreeMap::new(),
         templates: HashMap::default(),
         paths: HashMap::default(),
@@ -203,14 +96,12 @@ pub(super) fn compile<F: Frontend>(
     }
     let mut partials = Partials::new();
     for (name, src) in &bundle.partials {
-        match c.frontend.template(name, src) {
+        match Template::compile(name, src) {
             Ok(template) => {
-                if F::PROJECTION {
-                    c.reads.add_template(&template);
-                }
+                c.reads.add_template(&template);
                 partials.insert(template);
             }
-            Err(e) => c.problem(pointer(&["partials", name]), e),
+            Err(e) => c.problem(pointer(&["partials", name]), e.to_string()),
         }
     }
 
@@ -420,7 +311,7 @@ fn order(keys: Vec<(i64, &str)>) -> Vec<u32> {
     places
 }
 
-impl<F: Frontend> Compiler<'_, F> {
+impl Compiler {
     fn problem(&mut self, pointer: String, message: String) {
         self.problems.push(Problem { pointer, message });
     }
@@ -428,13 +319,13 @@ impl<F: Frontend> Compiler<'_, F> {
     fn condition(&mut self, at: &str, condition: &Condition) -> Option<Cond> {
         let compiled = match condition {
             Condition::Audience { audience } => return self.audiences.get(audience).cloned(),
-            Condition::Text(_) | Condition::JsonLogic { .. } => self.frontend.condition(condition),
+            Condition::Text(src) => Expr::parse(src).map_err(|e| (String::new(), e.to_string())),
+            Condition::JsonLogic { jsonlogic } => Expr::from_jsonlogic(jsonlogic)
+                .map_err(|e| (format!("/jsonlogic{}", e.pointer), e.kind.to_string())),
         };
         match compiled {
             Ok(mut expr) => {
-                if F::PROJECTION {
-                    self.reads.add_expr(&expr);
-                }
+                self.reads.add_expr(&expr);
                 let paths = &mut self.paths;
                 expr.number_path(|key| {
                     let next = paths.len();
@@ -471,17 +362,15 @@ impl<F: Frontend> Compiler<'_, F> {
         if let Some(template) = self.templates.get(src) {
             return reads_root(template, "offer");
         }
-        match self.frontend.template(at, src) {
+        match Template::compile(at, src) {
             Ok(template) => {
-                if F::PROJECTION {
-                    self.reads.add_template(&template);
-                }
+                self.reads.add_template(&template);
                 let reads = reads_root(&template, "offer");
                 self.templates.insert(src.to_owned(), template);
                 reads
             }
             Err(e) => {
-                self.problem(at.to_owned(), e);
+                self.problem(at.to_owned(), e.to_string());
                 false
             }
         }

@@ -23,6 +23,7 @@ mod reasons;
 mod render;
 mod sort;
 mod state;
+mod wire;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -91,61 +92,45 @@ impl Engine {
     /// Compiles a bundle. Every condition and template that does not compile is reported with
     /// its JSON pointer.
     pub fn new(bundle: Bundle) -> Result<Engine, BundleErrors> {
-        compile::compile(bundle, &mut compile::Parsers)
+        compile::compile(bundle)
     }
 
-    /// Compiles a bundle and encodes it as a compiled bundle: the bundle with its conditions
-    /// and templates already compiled, for runtimes that load bundles with
-    /// [`Engine::from_compiled`] and so carry no parsers (the browser SDK).
+    /// Compiles a bundle and encodes the result as a compiled bundle: the bundle with its
+    /// conditions, templates and indexes already worked out, for runtimes that load bundles
+    /// with [`Engine::from_compiled`] and so carry no compiler (the browser SDK).
     pub fn compile_encoded(bundle: Bundle) -> Result<(Engine, Vec<u8>), BundleErrors> {
-        let mut recorder = compile::Recorder::default();
-        let engine = compile::compile(bundle.clone(), &mut recorder)?;
+        let engine = Engine::new(bundle)?;
         let mut w = crate::wire::Writer::default();
         w.buf.extend_from_slice(crate::wire::MAGIC);
-        bundle.put(&mut w);
-        recorder.conditions.put(&mut w);
-        recorder.templates.put(&mut w);
+        engine.put(&mut w);
         Ok((engine, w.buf))
     }
 
     /// Loads a compiled bundle made by [`Engine::compile_encoded`]. Bytes that are not one give
-    /// a single problem saying where decoding stopped; nothing is parsed.
+    /// a single problem saying where decoding stopped; nothing is parsed or compiled.
     ///
     /// The bundle is not validated again: the central API validated it before compiling it, and
     /// a runtime trusts a compiled bundle as far as its signature (the SDK checks it when given
-    /// the API's public key). Untrusted bytes cannot make this panic or run away, though.
+    /// the API's public key). Untrusted bytes cannot make this or a decision panic or run away,
+    /// though: lengths, tags, nesting and the indexes into the bundle are all checked.
     pub fn from_compiled(bytes: &[u8]) -> Result<Engine, BundleErrors> {
-        let problem = |message: String| {
-            BundleErrors(vec![crate::bundle::Problem {
-                pointer: String::new(),
-                message,
-            }])
-        };
         let mut r = crate::wire::Reader::new(bytes);
         let decoded = (|| {
             if r.bytes(crate::wire::MAGIC.len())? != crate::wire::MAGIC {
                 return Err(r.error("wrong magic or version"));
             }
-            let bundle = Bundle::get(&mut r)?;
-            let conditions = Vec::<(u32, Expr)>::get(&mut r)?;
-            let templates = Vec::<(u32, crate::template::Tree)>::get(&mut r)?;
+            let engine = Engine::get(&mut r)?;
             if !r.is_empty() {
                 return Err(r.error("trailing bytes"));
             }
-            Ok((bundle, conditions, templates))
+            Ok(engine)
         })();
-        let (bundle, conditions, templates) = decoded.map_err(|e| problem(e.to_string()))?;
-        let mut replay = compile::Replay {
-            conditions: conditions.into_iter(),
-            templates: templates.into_iter(),
-        };
-        let engine = compile::compile(bundle, &mut replay)?;
-        if replay.conditions.next().is_some() || replay.templates.next().is_some() {
-            return Err(problem(
-                "the compiled bundle has more conditions or templates than its bundle".to_owned(),
-            ));
-        }
-        Ok(engine)
+        decoded.map_err(|e| {
+            BundleErrors(vec![crate::bundle::Problem {
+                pointer: String::new(),
+                message: e.to_string(),
+            }])
+        })
     }
 
     /// The bundle, giving up the compiled form.

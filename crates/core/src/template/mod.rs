@@ -271,30 +271,33 @@ pub struct Rendered {
     pub fuel_used: u64,
 }
 
-/// A template's tree alone: what a compiled bundle carries (the name and source are the
-/// bundle's own, given back when it is loaded).
-#[derive(Debug, Clone)]
-pub(crate) struct Tree(Arc<[ast::Node]>);
-
-impl Template {
-    pub(crate) fn tree(&self) -> Tree {
-        Tree(Arc::clone(&self.nodes))
+impl crate::wire::Wire for Template {
+    fn put(&self, w: &mut crate::wire::Writer) {
+        self.name.put(w);
+        self.src.put(w);
+        self.nodes.put(w);
     }
-
-    pub(crate) fn with_tree(name: &str, src: &str, tree: Tree) -> Template {
-        Template {
-            name: name.into(),
-            src: src.into(),
-            nodes: tree.0,
-        }
+    fn get(r: &mut crate::wire::Reader<'_>) -> Result<Self, crate::wire::WireError> {
+        Ok(Template {
+            name: crate::wire::Wire::get(r)?,
+            src: crate::wire::Wire::get(r)?,
+            nodes: crate::wire::Wire::get(r)?,
+        })
     }
 }
 
-impl crate::wire::Wire for Tree {
+impl crate::wire::Wire for Partials {
     fn put(&self, w: &mut crate::wire::Writer) {
-        self.0.put(w);
+        w.len(self.map.len());
+        for template in self.map.values() {
+            template.put(w);
+        }
     }
     fn get(r: &mut crate::wire::Reader<'_>) -> Result<Self, crate::wire::WireError> {
-        crate::wire::Wire::get(r).map(Tree)
+        let mut partials = Partials::new();
+        for template in Vec::<Template>::get(r)? {
+            partials.insert(template);
+        }
+        Ok(partials)
     }
 }

@@ -1,0 +1,260 @@
+//! A compiled engine in the compiled bundle's binary encoding (see `crate::wire`): the bundle
+//! and everything [`Engine::new`] worked out from it, so that loading one is decoding only.
+//!
+//! Decoded indexes are checked against the bundle before the engine decides anything: any
+//! bytes give an engine whose decisions cannot index out of bounds, or an error.
+
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::sync::Arc;
+
+use crate::bundle::Bundle;
+use crate::template::{Partials, Template};
+use crate::wire::{Reader, Wire, WireError, Writer, wire_struct};
+
+use super::compile::{CompiledActivity, CompiledOffer, CompiledPolicy};
+use super::{Engine, Names};
+
+wire_struct!(CompiledActivity {
+    exhausted,
+    audience,
+    start,
+    end,
+    trigger,
+    published,
+    expires,
+});
+wire_struct!(CompiledOffer {
+    exhausted,
+    eligibility,
+    eligibility_reads_offer,
+    templates_read_offer,
+    start,
+    end,
+    value,
+});
+wire_struct!(CompiledPolicy {
+    index,
+    collection,
+    formula,
+    reads_offer,
+    fallback,
+});
+wire_struct!(Names {
+    offers,
+    placements,
+    lost_to,
+    ranks,
+    end,
+});
+
+impl<T: Wire> Wire for Arc<T> {
+    fn put(&self, w: &mut Writer) {
+        (**self).put(w);
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        T::get(r).map(Arc::new)
+    }
+}
+
+/// Keys in order, so that the same engine always encodes to the same bytes.
+impl<V: Wire, S: BuildHasher + Default> Wire for HashMap<String, V, S> {
+    fn put(&self, w: &mut Writer) {
+        let mut entries: Vec<(&String, &V)> = self.iter().collect();
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        w.len(entries.len());
+        for (k, v) in entries {
+            k.put(w);
+            v.put(w);
+        }
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        let n = r.len()?;
+        let mut map = HashMap::default();
+        r.nested(|r| {
+            for _ in 0..n {
+                let k = String::get(r)?;
+                map.insert(k, V::get(r)?);
+            }
+            Ok(())
+        })
+        .map(|()| map)
+    }
+}
+
+impl Wire for Engine {
+    fn put(&self, w: &mut Writer) {
+        self.bundle.put(w);
+        self.activities.put(w);
+        self.by_page.put(w);
+        self.wildcards.put(w);
+        self.offers.put(w);
+        self.paths.put(w);
+        self.names.put(w);
+        self.name_bases.put(w);
+        self.activity_order.put(w);
+        self.offer_order.put(w);
+        self.placement_surfaces.put(w);
+        self.placements_by_page.put(w);
+        self.offers_by_placement.put(w);
+        self.policies.put(w);
+        // Templates once each (the map is keyed by their source).
+        let mut templates: Vec<&Template> = self.templates.values().collect();
+        templates.sort_by(|a, b| a.source().cmp(b.source()));
+        w.len(templates.len());
+        for template in templates {
+            template.put(w);
+        }
+        self.partials.put(w);
+        self.channels.put(w);
+    }
+
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        let bundle = Bundle::get(r)?;
+        let activities = Wire::get(r)?;
+        let by_page = Wire::get(r)?;
+        let wildcards = Wire::get(r)?;
+        let offers = Wire::get(r)?;
+        let paths = Wire::get(r)?;
+        let names = Wire::get(r)?;
+        let name_bases = Wire::get(r)?;
+        let activity_order = Wire::get(r)?;
+        let offer_order = Wire::get(r)?;
+        let placement_surfaces = Wire::get(r)?;
+        let placements_by_page = Wire::get(r)?;
+        let offers_by_placement = Wire::get(r)?;
+        let policies = Wire::get(r)?;
+        let list: Vec<Template> = Wire::get(r)?;
+        let mut templates = HashMap::default();
+        for template in list {
+            templates.insert(template.source().to_owned(), template);
+        }
+        let engine = Engine {
+            bundle,
+            activities,
+            by_page,
+            wildcards,
+            offers,
+            paths,
+            names,
+            name_bases,
+            activity_order,
+            offer_order,
+            placement_surfaces,
+            placements_by_page,
+            offers_by_placement,
+            policies,
+            templates,
+            partials: <Partials as Wire>::get(r)?,
+            channels: Wire::get(r)?,
+            projection: super::Projection::default(),
+        };
+        match engine.check() {
+            Ok(()) => Ok(engine),
+            Err(message) => Err(r.error(message)),
+        }
+    }
+}
+
+impl Engine {
+    /// Whether a decoded engine's indexes fit its bundle (what decisions index with).
+    fn check(&self) -> Result<(), &'static str> {
+        let b = &self.bundle;
+        let (activities, offers, placements) =
+            (b.activities.len(), b.offers.len(), b.placements.len());
+        let within = |lists: &HashMap<String, Vec<usize>, _>, len: usize| {
+            lists.values().flatten().all(|&i| i < len)
+        };
+        let n = &self.name_bases;
+        let conditions = b.audiences.len() + 2 * activities + offers + 2 * b.policies.len();
+        let fits = self.activities.len() == activities
+            && self.offers.len() == offers
+            && self.activity_order.len() == activities
+            && self.offer_order.len() == offers
+            && self.placement_surfaces.len() == placements
+            && within(&self.by_page, activities)
+            && within(&self.wildcards, activities)
+            && within(&self.placements_by_page, placements)
+            && within(&self.offers_by_placement, offers)
+            && self
+                .policies
+                .values()
+                .all(|p| p.index < b.policies.len() && p.fallback.is_none_or(|f| f < offers))
+            && n.offers == activities
+            && n.placements == n.offers + offers
+            && n.lost_to == n.placements + placements
+            && n.ranks == n.lost_to + activities
+            && n.ranks <= n.end
+            && n.end == self.names.len()
+            && self.paths <= conditions;
+        if fits {
+            Ok(())
+        } else {
+            Err("indexes that do not fit the bundle")
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    const SHOP: &str = include_str!("../../../../tests/fixtures/shop/bundle.json");
+
+    fn decode(engine: &Engine) -> Result<Engine, String> {
+        let mut w = Writer::default();
+        w.buf.extend_from_slice(crate::wire::MAGIC);
+        engine.put(&mut w);
+        Engine::from_compiled(&w.buf).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn indexes_outside_the_bundle_are_refused() {
+        let engine = Engine::from_json(SHOP).unwrap();
+        assert!(decode(&engine).is_ok());
+        let activities = engine.bundle.activities.len();
+        let offers = engine.bundle.offers.len();
+        type Forge = fn(&mut Engine, usize, usize);
+        let forgeries: [(&str, Forge); 7] = [
+            ("page list", |e, a, _| {
+                e.by_page.entry("forged".into()).or_default().push(a);
+            }),
+            ("placement offers", |e, _, o| {
+                e.offers_by_placement
+                    .entry("forged".into())
+                    .or_default()
+                    .push(o);
+            }),
+            ("policy", |e, _, o| {
+                let policy = CompiledPolicy {
+                    index: e.bundle.policies.len(),
+                    collection: None,
+                    formula: None,
+                    reads_offer: false,
+                    fallback: Some(o),
+                };
+                e.policies.insert("forged".into(), policy);
+            }),
+            ("activity order", |e, _, _| {
+                e.activity_order.pop();
+            }),
+            ("compiled offers", |e, _, _| {
+                e.offers.pop();
+            }),
+            ("names", |e, _, _| e.name_bases.lost_to += 1),
+            ("path cache", |e, _, _| e.paths = 1 << 40),
+        ];
+        for (what, forge) in forgeries {
+            let mut forged = engine.clone();
+            forge(&mut forged, activities, offers);
+            let err = decode(&forged).unwrap_err();
+            assert!(
+                err.contains("indexes that do not fit the bundle"),
+                "{what}: {err}"
+            );
+        }
+    }
+}
