@@ -9,8 +9,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::bundle::{
-    Activity, Bundle, BundleErrors, CodeBased, Condition, Content, InAppBody, Problem, Ranking,
-    Representation, Trigger, WebActionKind,
+    Activity, Bundle, BundleErrors, Condition, Content, Offer, Problem, Ranking, Trigger,
 };
 use crate::expr::Expr;
 use crate::template::{Partials, Template};
@@ -105,6 +104,15 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
         }
     }
 
+    // Templates first, each source once (the first place it appears names it).
+    let mut templates_read_offer = vec![false; bundle.offers.len()];
+    super::fields::each_template(&bundle, &mut |at, src, offer| {
+        let reads = c.template(at, src);
+        if let Some(flag) = offer.and_then(|i| templates_read_offer.get_mut(i)) {
+            *flag |= reads;
+        }
+    });
+
     let exhausted: HashSet<&str> = bundle.exhausted.iter().map(String::as_str).collect();
     let activities = bundle
         .activities
@@ -121,15 +129,6 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
         .enumerate()
         .map(|(i, offer)| {
             let at = format!("/offers/{i}");
-            let mut templates_read_offer = false;
-            for (placement, representation) in &offer.representations {
-                let at = format!(
-                    "{}/{}",
-                    at,
-                    pointer(&["representations", placement]).trim_start_matches('/')
-                );
-                templates_read_offer |= c.representation(&at, representation);
-            }
             let eligibility = offer
                 .eligibility
                 .as_ref()
@@ -138,19 +137,13 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
                 exhausted: exhausted.contains(offer.id.as_str()),
                 eligibility_reads_offer: reads_offer(eligibility.as_ref()),
                 eligibility,
-                templates_read_offer,
+                templates_read_offer: templates_read_offer.get(i).copied().unwrap_or(false),
                 start: c.time(
                     &format!("{at}/schedule/start"),
                     offer.schedule.start.as_deref(),
                 ),
                 end: c.time(&format!("{at}/schedule/end"), offer.schedule.end.as_deref()),
-                value: json!({
-                    "id": offer.id,
-                    "name": offer.name,
-                    "priority": offer.priority,
-                    "tags": offer.tags,
-                    "attributes": offer.attributes,
-                }),
+                value: offer_value(offer),
             }
         })
         .collect();
@@ -291,6 +284,17 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
     })
 }
 
+/// `{id, name, priority, tags, attributes}`: what conditions and templates see as `offer`.
+pub(super) fn offer_value(offer: &Offer) -> Value {
+    json!({
+        "id": offer.id,
+        "name": offer.name,
+        "priority": offer.priority,
+        "tags": offer.tags,
+        "attributes": offer.attributes,
+    })
+}
+
 /// Each item's place in the order conflicts are settled by: priority descending, then id
 /// ascending. Items with the same priority and id share a place, so sorting by place is sorting
 /// by (priority, id).
@@ -352,13 +356,8 @@ impl Compiler {
         parsed
     }
 
-    /// Compiles a template field (once per distinct source).
-    fn template(&mut self, at: &str, src: &str) {
-        self.offer_template(at, src);
-    }
-
-    /// Compiles a template field of an offer; whether it reads `offer`.
-    fn offer_template(&mut self, at: &str, src: &str) -> bool {
+    /// Compiles a template (once per distinct source); whether it reads `offer`.
+    fn template(&mut self, at: &str, src: &str) -> bool {
         if let Some(template) = self.templates.get(src) {
             return reads_root(template, "offer");
         }
@@ -413,69 +412,16 @@ impl Compiler {
         compiled
     }
 
+    /// A content's times and trigger condition (its templates are compiled on their own).
     fn content(&mut self, at: &str, content: &Content, compiled: &mut CompiledActivity) {
         match content {
-            Content::Web { actions } => {
-                for (i, action) in actions.iter().enumerate() {
-                    let at = format!("{at}/actions/{i}");
-                    match &action.kind {
-                        WebActionKind::SetHtml { content }
-                        | WebActionKind::SetText { content }
-                        | WebActionKind::InsertBefore { content }
-                        | WebActionKind::InsertAfter { content }
-                        | WebActionKind::AppendHtml { content }
-                        | WebActionKind::PrependHtml { content }
-                        | WebActionKind::ReplaceHtml { content } => {
-                            self.template(&format!("{at}/content"), content)
-                        }
-                        WebActionKind::SetAttribute { attributes } => {
-                            for (name, value) in attributes {
-                                self.template(
-                                    &format!("{at}{}", pointer(&["attributes", name])),
-                                    value,
-                                );
-                            }
-                        }
-                        WebActionKind::SetImageSource { src } => {
-                            self.template(&format!("{at}/src"), src)
-                        }
-                        WebActionKind::SetStyle { .. }
-                        | WebActionKind::Remove
-                        | WebActionKind::Move { .. }
-                        | WebActionKind::Resize { .. }
-                        | WebActionKind::Rearrange { .. }
-                        | WebActionKind::TrackClicks => {}
-                    }
-                }
-            }
             Content::Card(card) => {
-                self.template(&format!("{at}/title"), &card.title);
-                self.template(&format!("{at}/body"), &card.body);
-                if let Some(url) = &card.action_url {
-                    self.template(&format!("{at}/actionUrl"), url);
-                }
-                if let Some(image) = &card.image {
-                    self.template(&format!("{at}/image/url"), &image.url);
-                    self.template(&format!("{at}/image/alt"), &image.alt);
-                }
-                self.buttons(at, &card.buttons);
                 compiled.published =
                     self.time(&format!("{at}/publishedAt"), card.published_at.as_deref());
                 compiled.expires =
                     self.time(&format!("{at}/expiresAt"), card.expires_at.as_deref());
             }
             Content::InApp(message) => {
-                match &message.body {
-                    InAppBody::Html { html } => self.template(&format!("{at}/html"), html),
-                    InAppBody::Structured { title, body, image } => {
-                        self.template(&format!("{at}/title"), title);
-                        self.template(&format!("{at}/body"), body);
-                        if let Some(image) = image {
-                            self.template(&format!("{at}/image/url"), &image.url);
-                        }
-                    }
-                }
-                self.buttons(at, &message.buttons);
                 if let Trigger::Event {
                     condition: Some(condition),
                     ..
@@ -485,51 +431,7 @@ impl Compiler {
                         self.condition(&format!("{at}/trigger/condition"), condition);
                 }
             }
-            Content::Code(CodeBased::Html { content }) => {
-                self.template(&format!("{at}/content"), content)
-            }
-            Content::Code(CodeBased::Json { content }) => {
-                self.json_templates(&format!("{at}/content"), content);
-            }
-        }
-    }
-
-    fn buttons(&mut self, at: &str, buttons: &[crate::bundle::Button]) {
-        for (i, button) in buttons.iter().enumerate() {
-            self.template(&format!("{at}/buttons/{i}/text"), &button.text);
-            if let Some(url) = &button.action_url {
-                self.template(&format!("{at}/buttons/{i}/actionUrl"), url);
-            }
-        }
-    }
-
-    /// Compiles a representation's templates; whether any reads `offer`.
-    fn representation(&mut self, at: &str, representation: &Representation) -> bool {
-        match representation {
-            Representation::Text { content } | Representation::Html { content } => {
-                self.offer_template(&format!("{at}/content"), content)
-            }
-            Representation::Image { url, alt } => {
-                let url = self.offer_template(&format!("{at}/url"), url);
-                self.offer_template(&format!("{at}/alt"), alt) || url
-            }
-            Representation::Json { content } => {
-                self.json_templates(&format!("{at}/content"), content)
-            }
-        }
-    }
-
-    /// Every string in a JSON payload is a template; whether any reads `offer`.
-    fn json_templates(&mut self, at: &str, value: &Value) -> bool {
-        match value {
-            Value::String(src) => self.offer_template(at, src),
-            Value::Array(items) => items.iter().enumerate().fold(false, |reads, (i, item)| {
-                self.json_templates(&format!("{at}/{i}"), item) || reads
-            }),
-            Value::Object(map) => map.iter().fold(false, |reads, (key, item)| {
-                self.json_templates(&format!("{at}{}", pointer(&[key])), item) || reads
-            }),
-            Value::Null | Value::Bool(_) | Value::Number(_) => false,
+            Content::Web { .. } | Content::Code(_) => {}
         }
     }
 }

@@ -14,6 +14,7 @@ mod clock;
 mod compile;
 mod counters;
 mod fasthash;
+mod fields;
 mod input;
 mod offers;
 mod output;

@@ -9,10 +9,11 @@ use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use crate::bundle::Bundle;
-use crate::template::{Partials, Template};
+use crate::template::{Partials, Template, Tree};
 use crate::wire::{Reader, Wire, WireError, Writer, wire_struct};
 
-use super::compile::{CompiledActivity, CompiledOffer, CompiledPolicy};
+use super::compile::{CompiledActivity, CompiledOffer, CompiledPolicy, offer_value};
+use super::fields::each_template;
 use super::{Engine, Names};
 
 wire_struct!(CompiledActivity {
@@ -24,15 +25,28 @@ wire_struct!(CompiledActivity {
     published,
     expires,
 });
-wire_struct!(CompiledOffer {
-    exhausted,
-    eligibility,
-    eligibility_reads_offer,
-    templates_read_offer,
-    start,
-    end,
-    value,
-});
+/// Without its `value`, which loading makes again from the bundle's offer.
+impl Wire for CompiledOffer {
+    fn put(&self, w: &mut Writer) {
+        self.exhausted.put(w);
+        self.eligibility.put(w);
+        self.eligibility_reads_offer.put(w);
+        self.templates_read_offer.put(w);
+        self.start.put(w);
+        self.end.put(w);
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        Ok(CompiledOffer {
+            exhausted: Wire::get(r)?,
+            eligibility: Wire::get(r)?,
+            eligibility_reads_offer: Wire::get(r)?,
+            templates_read_offer: Wire::get(r)?,
+            start: Wire::get(r)?,
+            end: Wire::get(r)?,
+            value: serde_json::Value::Null,
+        })
+    }
+}
 wire_struct!(CompiledPolicy {
     index,
     collection,
@@ -98,13 +112,17 @@ impl Wire for Engine {
         self.placements_by_page.put(w);
         self.offers_by_placement.put(w);
         self.policies.put(w);
-        // Templates once each (the map is keyed by their source).
-        let mut templates: Vec<&Template> = self.templates.values().collect();
-        templates.sort_by(|a, b| a.source().cmp(b.source()));
-        w.len(templates.len());
-        for template in templates {
-            template.put(w);
-        }
+        // Each template's tree, in the order the bundle's walk first meets its source.
+        let mut trees = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        each_template(&self.bundle, &mut |_, src, _| {
+            if seen.insert(src.to_owned())
+                && let Some(template) = self.templates.get(src)
+            {
+                trees.push(template.tree());
+            }
+        });
+        trees.put(w);
         self.partials.put(w);
         self.channels.put(w);
     }
@@ -124,10 +142,25 @@ impl Wire for Engine {
         let placements_by_page = Wire::get(r)?;
         let offers_by_placement = Wire::get(r)?;
         let policies = Wire::get(r)?;
-        let list: Vec<Template> = Wire::get(r)?;
+        let mut trees = Vec::<Tree>::get(r)?.into_iter();
         let mut templates = HashMap::default();
-        for template in list {
-            templates.insert(template.source().to_owned(), template);
+        let mut missing = false;
+        each_template(&bundle, &mut |at, src, _| {
+            if !templates.contains_key(src) {
+                match trees.next() {
+                    Some(tree) => {
+                        drop(templates.insert(src.to_owned(), Template::with_tree(at, src, tree)))
+                    }
+                    None => missing = true,
+                }
+            }
+        });
+        if missing || trees.next().is_some() {
+            return Err(r.error("templates that do not fit the bundle"));
+        }
+        let mut offers: Vec<CompiledOffer> = offers;
+        for (compiled, offer) in offers.iter_mut().zip(&bundle.offers) {
+            compiled.value = offer_value(offer);
         }
         let engine = Engine {
             bundle,
@@ -209,6 +242,21 @@ mod tests {
         w.buf.extend_from_slice(crate::wire::MAGIC);
         engine.put(&mut w);
         Engine::from_compiled(&w.buf).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn templates_get_back_their_names_and_sources() {
+        let engine = Engine::from_json(SHOP).unwrap();
+        let decoded = decode(&engine).unwrap();
+        assert!(!engine.templates.is_empty());
+        assert_eq!(decoded.templates.len(), engine.templates.len());
+        for (src, template) in &engine.templates {
+            let got = &decoded.templates[src];
+            assert_eq!((got.name(), got.source()), (template.name(), template.source()));
+        }
+        for (compiled, offer) in decoded.offers.iter().zip(&engine.offers) {
+            assert_eq!(compiled.value, offer.value);
+        }
     }
 
     #[test]

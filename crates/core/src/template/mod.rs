@@ -271,6 +271,35 @@ pub struct Rendered {
     pub fuel_used: u64,
 }
 
+/// A template's tree alone: what a compiled bundle carries for the bundle's templates (their
+/// names and sources are the bundle's own, given back when it is loaded).
+#[derive(Debug, Clone)]
+pub(crate) struct Tree(Arc<[ast::Node]>);
+
+impl Template {
+    pub(crate) fn tree(&self) -> Tree {
+        Tree(Arc::clone(&self.nodes))
+    }
+
+    pub(crate) fn with_tree(name: &str, src: &str, tree: Tree) -> Template {
+        Template {
+            name: name.into(),
+            src: src.into(),
+            nodes: tree.0,
+        }
+    }
+}
+
+impl crate::wire::Wire for Tree {
+    fn put(&self, w: &mut crate::wire::Writer) {
+        self.0.put(w);
+    }
+    fn get(r: &mut crate::wire::Reader<'_>) -> Result<Self, crate::wire::WireError> {
+        crate::wire::Wire::get(r).map(Tree)
+    }
+}
+
+/// A whole template (partials, which are keyed by name).
 impl crate::wire::Wire for Template {
     fn put(&self, w: &mut crate::wire::Writer) {
         self.name.put(w);
