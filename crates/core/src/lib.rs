@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bundle;
+mod case;
 pub mod engine;
 pub mod expr;
 pub mod hash;

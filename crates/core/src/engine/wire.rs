@@ -252,7 +252,10 @@ mod tests {
         assert_eq!(decoded.templates.len(), engine.templates.len());
         for (src, template) in &engine.templates {
             let got = &decoded.templates[src];
-            assert_eq!((got.name(), got.source()), (template.name(), template.source()));
+            assert_eq!(
+                (got.name(), got.source()),
+                (template.name(), template.source())
+            );
         }
         for (compiled, offer) in decoded.offers.iter().zip(&engine.offers) {
             assert_eq!(compiled.value, offer.value);

@@ -119,8 +119,8 @@ pub(crate) fn call(func: Func, args: &[Cow<'_, Value>], ctx: &mut Ctx<'_>) -> Va
     match func {
         Func::Lower | Func::Upper | Func::Trim => match a {
             Value::String(s) => Value::String(match func {
-                Func::Lower => s.to_lowercase(),
-                Func::Upper => s.to_uppercase(),
+                Func::Lower => crate::case::lower(s),
+                Func::Upper => crate::case::upper(s),
                 _ => s.trim().to_owned(),
             }),
             other => bad(ctx, other),

@@ -184,7 +184,7 @@ fn format_currency(env: &mut Env<'_>, a: &Args<'_>) -> Result<Value, String> {
     let n = a.num(0)?;
     let code = a
         .opt_str("currency", 1)
-        .map_or_else(|| "USD".to_string(), |c| c.to_uppercase());
+        .map_or_else(|| "USD".to_string(), |c| crate::case::upper(&c));
     if code.len() != 3 || !code.chars().all(|c| c.is_ascii_alphabetic()) {
         return Err(format!("`{code}` is not an ISO 4217 currency code"));
     }

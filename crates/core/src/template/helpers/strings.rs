@@ -16,8 +16,8 @@ use super::{Args, Env, HelperFn, display};
 
 pub(crate) fn lookup(name: &str) -> Option<HelperFn> {
     let f: HelperFn = match name {
-        "upper" => |_, a| Ok(text(display(a.get(0)).to_uppercase())),
-        "lower" => |_, a| Ok(text(display(a.get(0)).to_lowercase())),
+        "upper" => |_, a| Ok(text(crate::case::upper(&display(a.get(0))))),
+        "lower" => |_, a| Ok(text(crate::case::lower(&display(a.get(0))))),
         "trim" => |_, a| Ok(text(display(a.get(0)).trim().to_string())),
         "capitalize" => |_, a| Ok(text(capitalize(&display(a.get(0))))),
         "titleCase" => |_, a| Ok(text(title_case(&display(a.get(0))))),
@@ -42,10 +42,12 @@ fn text(s: String) -> Value {
 
 fn capitalize(s: &str) -> String {
     let mut chars = s.chars();
-    match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => String::new(),
+    let mut out = String::with_capacity(s.len());
+    if let Some(c) = chars.next() {
+        crate::case::push_upper(c, &mut out);
     }
+    out.extend(chars);
+    out
 }
 
 fn title_case(s: &str) -> String {
@@ -53,7 +55,7 @@ fn title_case(s: &str) -> String {
     let mut start = true;
     for c in s.chars() {
         if start && c.is_alphabetic() {
-            out.extend(c.to_uppercase());
+            crate::case::push_upper(c, &mut out);
         } else {
             out.push(c);
         }
