@@ -51,7 +51,7 @@ fn map(c: char, runs: &[(u32, u16, u8, i32)], multi: &str, out: &mut String) {
     let at = runs.partition_point(|run| run.0 <= n);
     if let Some(&(start, count, step, delta)) = at.checked_sub(1).and_then(|i| runs.get(i)) {
         let offset = n - start;
-        if offset % u32::from(step) == 0
+        if offset.is_multiple_of(u32::from(step))
             && offset / u32::from(step) < u32::from(count)
             && let Some(mapped) = n.checked_add_signed(delta).and_then(char::from_u32)
         {
