@@ -2,6 +2,8 @@
 # Installs what a fresh machine lacks to build and test Waymark; re-running skips what is there.
 #
 #   - the wasm32 target (rustup; Debian's rustc-web + build-std as a fallback)
+#   - Debian's rustc-web with its standard library source and wasm-ld: the browser runtime is
+#     built against a standard library rebuilt for size (scripts/build.sh)
 #   - rustfmt and clippy
 #   - the wasm-bindgen CLI at the version Cargo.lock pins (it must match exactly)
 #   - Chromium and ChromeDriver (Debian) for the browser tests
@@ -46,6 +48,12 @@ for component in rustfmt clippy; do
     rustup component add "$component"
   fi
 done
+
+if [ ! -d /usr/lib/rustlib/src/rust/library ] || [ ! -x /usr/bin/rustc ] || ! command -v wasm-ld >/dev/null; then
+  log "installing Debian's rustc-web, its std source and wasm-ld (the page runtime's std, rebuilt for size)"
+  apt_install rustc-web cargo-web rust-web-src lld ||
+    log "could not; the page runtime will be built with the stock std (about 16 KB gzip bigger)"
+fi
 
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   log "installing Chromium and ChromeDriver from Debian"
