@@ -326,6 +326,8 @@ impl Ord for Big {
 #[cfg(test)]
 mod tests {
     use super::parse_f64;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn same(text: &str) {
         let ours = parse_f64(text);
@@ -387,6 +389,8 @@ mod tests {
         same(&long);
     }
 
+    // Not in wasm: proptest is a native dev-dependency.
+    #[cfg(not(target_arch = "wasm32"))]
     proptest::proptest! {
         #[test]
         fn agrees_with_std(

@@ -296,7 +296,7 @@ mod tests {
                 e.offers.pop();
             }),
             ("names", |e, _, _| e.name_bases.lost_to += 1),
-            ("path cache", |e, _, _| e.paths = 1 << 40),
+            ("path cache", |e, _, _| e.paths = usize::MAX),
         ];
         for (what, forge) in forgeries {
             let mut forged = engine.clone();
