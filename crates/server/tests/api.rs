@@ -210,6 +210,25 @@ async fn bundles_publish_validate_sign_cache_and_roll_back() {
         .send(reqwest::Method::GET, "/v1/bundle/compiled", None)
         .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // Gzipped for clients that accept it: the same bytes once inflated, and the signature
+    // still over them.
+    let r = s
+        .req(reqwest::Method::GET, "/v1/bundle/compiled", Some(&s.client))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    assert_eq!(r.headers()["waymark-signature"], signature.as_str());
+    let gzipped = r.bytes().await.unwrap();
+    assert!(gzipped.len() < compiled.len(), "{} bytes", gzipped.len());
+    let mut inflated = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&gzipped[..]),
+        &mut inflated,
+    )
+    .unwrap();
+    assert_eq!(inflated, compiled);
 
     // A second bundle, then a rollback to the first as revision 3.
     let mut second: Value = serde_json::from_str(SHOP).unwrap();
