@@ -56,6 +56,8 @@ if [ "$what" = all ] || [ "$what" = www ]; then
   cp www/src/*.js www/src/*.d.ts www/src/*.css www/dist/
   node scripts/minify-snippet.mjs www/src/snippet.js www/dist/snippet.min.js
   node scripts/bundle-sdk.mjs www/src www/dist/loader.js # one module for the snippet to load
+  # Gzipped twins, which `waymark serve`/`demo` send to browsers that accept gzip.
+  find www/dist -type f \( -name '*.js' -o -name '*.wasm' -o -name '*.css' \) -exec gzip -9 -k -f {} +
 fi
 
 if [ "$what" = all ] || [ "$what" = edge ]; then

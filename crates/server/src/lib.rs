@@ -37,8 +37,10 @@ pub use state::{AppState, ServerConfig};
 const MB: usize = 1024 * 1024;
 
 /// The API router. The runtime routes (bundle, snapshot, events, signing key) answer CORS
-/// requests from `config.cors_origins`; no other route does. Responses are gzipped for clients
-/// that accept it (bundles shrink about 7x; signatures are over the uncompressed bytes).
+/// requests from `config.cors_origins`; no other route does. API responses are gzipped for
+/// clients that accept it (bundles shrink about 7x; signatures are over the uncompressed
+/// bytes); static files are served as built, with the `.gz` twin `scripts/build.sh` writes
+/// (compressing half a megabyte of wasm per request would cost more than it saves).
 pub fn app(state: AppState) -> Router {
     let cors = cors::layer(&state.config.cors_origins);
     let runtime = |route: MethodRouter<AppState>| match &cors {
@@ -82,11 +84,12 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             metrics::track,
         ));
+    let api = api.layer(CompressionLayer::new());
     let api = match &state.config.static_dir {
-        Some(dir) => api.fallback_service(ServeDir::new(dir)),
+        Some(dir) => api.fallback_service(ServeDir::new(dir).precompressed_gzip()),
         None => api.fallback(not_found),
     };
-    api.layer(CompressionLayer::new()).with_state(state)
+    api.with_state(state)
 }
 
 async fn not_found(uri: axum::http::Uri) -> AppError {
@@ -107,11 +110,10 @@ pub struct Config {
 /// The demo's router: static files and `/healthz`.
 pub fn static_site(config: &Config) -> Router {
     let router = Router::new().route("/healthz", get(healthz));
-    let router = match &config.static_dir {
-        Some(dir) => router.fallback_service(ServeDir::new(dir)),
+    match &config.static_dir {
+        Some(dir) => router.fallback_service(ServeDir::new(dir).precompressed_gzip()),
         None => router,
-    };
-    router.layer(CompressionLayer::new())
+    }
 }
 
 /// Recomputes the bandit weights every `config.bandit_interval` until the process ends.

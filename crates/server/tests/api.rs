@@ -864,3 +864,37 @@ async fn decide_previews_stored_and_inline_profiles() {
     let (status, problem) = decide(json!({"surfaces": "nope"}), Some(s.admin.clone())).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
 }
+
+/// Static files go out as built, or as the gzipped twin the build wrote when the client accepts
+/// gzip.
+#[tokio::test]
+async fn static_files_are_served_precompressed() {
+    let www = std::env::temp_dir().join(format!("waymark-static-{}", std::process::id()));
+    std::fs::create_dir_all(&www).unwrap();
+    let js = "export const answer = 42;\n".repeat(40);
+    std::fs::write(www.join("sdk.js"), &js).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut gz, js.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    std::fs::write(www.join("sdk.js.gz"), &gz).unwrap();
+    let s = start_with(|config| config.static_dir = Some(www.clone())).await;
+
+    let plain = s.send(reqwest::Method::GET, "/sdk.js", None).await;
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.text().await.unwrap(), js);
+    let r = s
+        .req(reqwest::Method::GET, "/sdk.js", None)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("javascript")
+    );
+    assert_eq!(r.bytes().await.unwrap(), gz);
+    std::fs::remove_dir_all(&www).unwrap();
+}
