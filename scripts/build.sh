@@ -24,17 +24,26 @@ build_wasm() { # crate [profile]
 # its std source are there (scripts/setup.sh installs them): std's size-optimised code paths,
 # and panics that abort without formatting a message (the engine does not panic; a bug would
 # trap either way). 16 KB gzip less than with the stock std. Its own target dir: another rustc.
+# Only when that rustc's Unicode tables are the main toolchain's (case mapping, `trim`... must
+# decide as natively), and any failure falls back to the stock std.
 runtime_wasm=target/$target/web/waymark_web.wasm
+unicode_version() { # rustc name: prints char::UNICODE_VERSION as that rustc's std has it
+  mkdir -p .tmp
+  echo 'fn main() { print!("{:?}", char::UNICODE_VERSION) }' > .tmp/unicode.rs
+  "$1" --edition 2021 -o ".tmp/unicode-$2" .tmp/unicode.rs 2>/dev/null && ".tmp/unicode-$2"
+}
 build_runtime() {
+  runtime_wasm=target/$target/web/waymark_web.wasm
   if [ -z "${WAYMARK_STOCK_STD:-}" ] && [ -x /usr/bin/rustc ] && [ -x /usr/bin/cargo ] &&
-    [ -d /usr/lib/rustlib/src/rust/library ] && command -v wasm-ld >/dev/null; then
+    [ -d /usr/lib/rustlib/src/rust/library ] && command -v wasm-ld >/dev/null &&
+    [ "$(unicode_version /usr/bin/rustc debian)" = "$(unicode_version rustc main)" ] &&
     RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld \
       CARGO_TARGET_DIR=target/web-std RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
       /usr/bin/cargo build --quiet --profile web --target "$target" -p waymark-web \
-      -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
+      -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size; then
     runtime_wasm=target/web-std/$target/web/waymark_web.wasm
   else
-    echo "build: no size-optimised std (run scripts/setup.sh); the runtime uses the stock one" >&2
+    echo "build: no size-optimised std here (see scripts/setup.sh); the runtime uses the stock one" >&2
     build_wasm waymark-web web
   fi
 }

@@ -44,12 +44,12 @@ fn cases(dir: &str) {
     ] {
         // Runs of characters with the same distance to their mapping, one or two apart.
         let mut runs: Vec<(u32, u32, u32, i64)> = Vec::new(); // start, count, step, delta
-        let mut multi = String::new();
+        let mut multi: Vec<(u32, String)> = Vec::new();
         for c in (0..=0x10FFFF).filter_map(char::from_u32) {
             let mapped = map(c);
             let mut chars = mapped.chars();
             let (Some(first), None) = (chars.next(), chars.next()) else {
-                let _ = write!(multi, "{c}{mapped}\0");
+                multi.push((c as u32, mapped));
                 continue;
             };
             if first == c {
@@ -73,7 +73,10 @@ fn cases(dir: &str) {
             let _ = writeln!(out, "({start:#x}, {count}, {step}, {delta}),");
         }
         let _ = writeln!(out, "];");
-        let _ = writeln!(out, "pub(crate) static {name}_MULTI: &str = {multi:?};");
+        let _ = writeln!(
+            out,
+            "pub(crate) static {name}_MULTI: &[(u32, &str)] = &{multi:?};"
+        );
     }
     // What `str::to_lowercase` looks at to choose a final sigma: case-ignorable characters,
     // and cased ones that are not case-ignorable, found by asking it.

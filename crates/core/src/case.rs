@@ -46,7 +46,7 @@ pub(crate) fn push_upper(c: char, out: &mut String) {
 }
 
 /// Pushes what `c` maps to: a run's single character, a special case's several, or `c`.
-fn map(c: char, runs: &[(u32, u16, u8, i32)], multi: &str, out: &mut String) {
+fn map(c: char, runs: &[(u32, u16, u8, i32)], multi: &[(u32, &str)], out: &mut String) {
     let n = c as u32;
     let at = runs.partition_point(|run| run.0 <= n);
     if let Some(&(start, count, step, delta)) = at.checked_sub(1).and_then(|i| runs.get(i)) {
@@ -59,15 +59,11 @@ fn map(c: char, runs: &[(u32, u16, u8, i32)], multi: &str, out: &mut String) {
             return;
         }
     }
-    // Special cases: `c`, what it maps to, then a NUL.
-    for entry in multi.split_terminator('\0') {
-        let mut chars = entry.chars();
-        if chars.next() == Some(c) {
-            out.extend(chars);
-            return;
-        }
+    // Special cases (several characters), sorted by character.
+    match multi.binary_search_by_key(&n, |&(from, _)| from) {
+        Ok(at) => out.push_str(multi.get(at).map_or("", |&(_, to)| to)),
+        Err(_) => out.push(c),
     }
-    out.push(c);
 }
 
 /// Whether, skipping case-ignorable characters, the next character is cased.

@@ -2,7 +2,7 @@
 //! and Rust's `str::parse` do.
 //!
 //! Why not `str::parse`: its fast algorithm carries a 10 KB table of powers of five that does
-//! not compress, a twentieth of the browser runtime. Here the common case (at most 19 digits,
+//! not compress, a twentieth of the browser runtime. Here the common case (at most 15 digits,
 //! a small exponent) is Clinger's exact fast path, and everything else is worked out with
 //! plain big integers: slower, but exact, small, and rare in profile data.
 

@@ -1,7 +1,9 @@
 //! Reading a decision's inputs from JSON text, for hosts that hand them over as text (the wasm
-//! modules). Accepts what the serde derives accept (except structs written as arrays of their
-//! fields, a serde quirk no host uses), and names a problem by its JSON pointer
-//! (`/request/surfaces/0: expected a string`).
+//! modules). Accepts what the serde derives accept, names a problem by its JSON pointer
+//! (`/request/surfaces/0: expected a string`), and differs only where no host goes: a struct
+//! written as an array of its fields is refused, a repeated field is read once (the last one
+//! wins) instead of refused, and unknown fields are read as JSON like the rest (so one nested
+//! over 128 levels deep is refused).
 //!
 //! Why not the derives: in the browser runtime their deserializers were a sixth of the module.
 //! This reads a [`Value`] (which the runtime needs anyway for profiles and context) and takes

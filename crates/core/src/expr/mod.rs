@@ -310,21 +310,15 @@ impl Expr {
 
 /// An expression travels as its IR; the shortcut is derived again.
 impl crate::wire::Wire for Expr {
-    /// The tree, and the number of the shortcut's path (see [`Expr::number_path`]).
+    /// The tree alone: path numbers (see [`Expr::number_path`]) are given again on loading.
     fn put(&self, w: &mut crate::wire::Writer) {
         self.root.put(w);
-        self.simple.as_ref().and_then(simple::Simple::slot).put(w);
     }
     fn get(r: &mut crate::wire::Reader<'_>) -> Result<Self, crate::wire::WireError> {
         let root = ir::Node::get(r)?;
         if !root.slots_in_range() {
             return Err(r.error("expression local out of range"));
         }
-        let slot = Option::<usize>::get(r)?;
-        let mut expr = Expr::new(root);
-        if let (Some(simple), Some(slot)) = (&mut expr.simple, slot) {
-            simple.set_slot(slot);
-        }
-        Ok(expr)
+        Ok(Expr::new(root))
     }
 }

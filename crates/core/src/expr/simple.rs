@@ -110,10 +110,6 @@ impl Simple {
         Some(key)
     }
 
-    pub(crate) fn slot(&self) -> Option<usize> {
-        self.slot
-    }
-
     pub(crate) fn set_slot(&mut self, slot: usize) {
         self.slot = Some(slot);
     }

@@ -129,7 +129,7 @@ fn str_to_number(s: &str) -> f64 {
     if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
         return u64::from_str_radix(hex, 16).map_or(f64::NAN, |n| n as f64);
     }
-    // Rust also accepts "inf" and "nan"; JavaScript does not.
+    // JavaScript takes no letters but the exponent's (`parse_f64` refuses them too).
     if t.bytes()
         .any(|b| b.is_ascii_alphabetic() && b != b'e' && b != b'E')
     {
