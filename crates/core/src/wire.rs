@@ -323,25 +323,41 @@ impl<A: Wire, B: Wire> Wire for (A, B) {
     }
 }
 
+/// Writes a map's entries (in the order given).
+pub(crate) fn put_entries<'m, K: Wire + 'm, V: Wire + 'm>(
+    w: &mut Writer,
+    entries: impl ExactSizeIterator<Item = (&'m K, &'m V)>,
+) {
+    w.len(entries.len());
+    for (k, v) in entries {
+        k.put(w);
+        v.put(w);
+    }
+}
+
+/// Reads a map's entries into `map` with `insert`.
+pub(crate) fn get_entries<K: Wire, V: Wire, M>(
+    r: &mut Reader<'_>,
+    mut map: M,
+    insert: impl Fn(&mut M, K, V),
+) -> Result<M, WireError> {
+    let n = r.len()?;
+    r.nested(|r| {
+        for _ in 0..n {
+            let k = K::get(r)?;
+            insert(&mut map, k, V::get(r)?);
+        }
+        Ok(())
+    })?;
+    Ok(map)
+}
+
 impl<K: Wire + Ord, V: Wire> Wire for BTreeMap<K, V> {
     fn put(&self, w: &mut Writer) {
-        w.len(self.len());
-        for (k, v) in self {
-            k.put(w);
-            v.put(w);
-        }
+        put_entries(w, self.iter());
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        let n = r.len()?;
-        let mut map = BTreeMap::new();
-        r.nested(|r| {
-            for _ in 0..n {
-                let k = K::get(r)?;
-                map.insert(k, V::get(r)?);
-            }
-            Ok(())
-        })?;
-        Ok(map)
+        get_entries(r, BTreeMap::new(), |map, k, v| drop(map.insert(k, v)))
     }
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::bundle::Bundle;
 use crate::template::{Partials, Template, Tree};
-use crate::wire::{Reader, Wire, WireError, Writer, wire_struct};
+use crate::wire::{Reader, Wire, WireError, Writer, get_entries, put_entries, wire_struct};
 
 use super::compile::{CompiledActivity, CompiledOffer, CompiledPolicy, offer_value};
 use super::fields::each_template;
@@ -76,23 +76,10 @@ impl<V: Wire, S: BuildHasher + Default> Wire for HashMap<String, V, S> {
     fn put(&self, w: &mut Writer) {
         let mut entries: Vec<(&String, &V)> = self.iter().collect();
         entries.sort_by(|a, b| a.0.cmp(b.0));
-        w.len(entries.len());
-        for (k, v) in entries {
-            k.put(w);
-            v.put(w);
-        }
+        put_entries(w, entries.into_iter());
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        let n = r.len()?;
-        let mut map = HashMap::default();
-        r.nested(|r| {
-            for _ in 0..n {
-                let k = String::get(r)?;
-                map.insert(k, V::get(r)?);
-            }
-            Ok(())
-        })
-        .map(|()| map)
+        get_entries(r, HashMap::default(), |map, k, v| drop(map.insert(k, v)))
     }
 }
 
