@@ -406,8 +406,15 @@ impl Compiler {
                     ))
                 })
             }));
+        // Every content's times and trigger are checked; the primary content's (the
+        // activity's, else its first variant's: see `activities::primary_content`) apply.
+        let mut primary = true;
         for (at, content) in contents.collect::<Vec<_>>() {
-            self.content(&at, content, &mut compiled);
+            let mut own = compiled.clone();
+            self.content(&at, content, &mut own);
+            if std::mem::take(&mut primary) {
+                compiled = own;
+            }
         }
         compiled
     }
