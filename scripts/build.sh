@@ -39,7 +39,7 @@ build_runtime() {
     [ "$(unicode_version /usr/bin/rustc debian)" = "$(unicode_version rustc main)" ] &&
     RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld \
       CARGO_TARGET_DIR=target/web-std RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
-      /usr/bin/cargo build --quiet --profile web --target "$target" -p waymark-web \
+      /usr/bin/cargo build --quiet --offline --profile web --target "$target" -p waymark-web \
       -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size; then
     runtime_wasm=target/web-std/$target/web/waymark_web.wasm
   else

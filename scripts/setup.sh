@@ -54,6 +54,12 @@ if [ ! -d /usr/lib/rustlib/src/rust/library ] || [ ! -x /usr/bin/rustc ] || ! co
   apt_install rustc-web cargo-web rust-web-src lld ||
     log "could not; the page runtime will be built with the stock std (about 16 KB gzip bigger)"
 fi
+if [ -d /usr/lib/rustlib/src/rust/library ] && [ -x /usr/bin/cargo ]; then
+  # Rebuilding std compiles std's own dependencies: fetched here, so the build stays offline.
+  RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 /usr/bin/cargo fetch --quiet \
+    --manifest-path /usr/lib/rustlib/src/rust/library/Cargo.toml ||
+    log "could not fetch std's dependencies; the page runtime will use the stock std"
+fi
 
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   log "installing Chromium and ChromeDriver from Debian"
