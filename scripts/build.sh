@@ -36,7 +36,8 @@ build_runtime() {
   runtime_wasm=target/$target/web/waymark_web.wasm
   if [ -z "${WAYMARK_STOCK_STD:-}" ] && [ -x /usr/bin/rustc ] && [ -x /usr/bin/cargo ] &&
     [ -d /usr/lib/rustlib/src/rust/library ] && command -v wasm-ld >/dev/null &&
-    [ "$(unicode_version /usr/bin/rustc debian)" = "$(unicode_version rustc main)" ] &&
+    debian_unicode=$(unicode_version /usr/bin/rustc debian) && [ -n "$debian_unicode" ] &&
+    [ "$debian_unicode" = "$(unicode_version rustc main)" ] &&
     RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld \
       CARGO_TARGET_DIR=target/web-std RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
       /usr/bin/cargo build --quiet --offline --profile web --target "$target" -p waymark-web \

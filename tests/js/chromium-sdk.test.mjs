@@ -511,7 +511,7 @@ test("a cached copy this SDK cannot read (an earlier version's JSON bundle) is d
   await ready(page);
   assert.equal(await page.textContent("#hero h1"), "Hi Ann, your gold perks are waiting");
   const stored = await page.evaluate(() => [localStorage.getItem("waymark:bundle"), JSON.parse(localStorage.getItem("waymark:compiled")).body.slice(0, 4)]);
-  assert.deepEqual(stored, [null, btoa("WMB\x01").slice(0, 4)]);
+  assert.deepEqual(stored, [null, btoa("WMB")]); // a compiled bundle again
   await context.close();
 });
 

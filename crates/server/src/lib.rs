@@ -30,6 +30,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeader;
 
 pub use error::AppError;
 pub use state::{AppState, ServerConfig};
@@ -86,10 +87,19 @@ pub fn app(state: AppState) -> Router {
         ));
     let api = api.layer(CompressionLayer::new());
     let api = match &state.config.static_dir {
-        Some(dir) => api.fallback_service(ServeDir::new(dir).precompressed_gzip()),
+        Some(dir) => api.fallback_service(static_files(dir)),
         None => api.fallback(not_found),
     };
     api.with_state(state)
+}
+
+/// The files in `dir`, or their gzipped twins for clients that accept gzip (both vary by it).
+fn static_files(dir: &std::path::Path) -> SetResponseHeader<ServeDir, axum::http::HeaderValue> {
+    SetResponseHeader::appending(
+        ServeDir::new(dir).precompressed_gzip(),
+        axum::http::header::VARY,
+        axum::http::HeaderValue::from_static("accept-encoding"),
+    )
 }
 
 async fn not_found(uri: axum::http::Uri) -> AppError {
@@ -111,7 +121,7 @@ pub struct Config {
 pub fn static_site(config: &Config) -> Router {
     let router = Router::new().route("/healthz", get(healthz));
     match &config.static_dir {
-        Some(dir) => router.fallback_service(ServeDir::new(dir).precompressed_gzip()),
+        Some(dir) => router.fallback_service(static_files(dir)),
         None => router,
     }
 }

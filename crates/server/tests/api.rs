@@ -881,6 +881,7 @@ async fn static_files_are_served_precompressed() {
 
     let plain = s.send(reqwest::Method::GET, "/sdk.js", None).await;
     assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.headers()["vary"], "accept-encoding");
     assert_eq!(plain.text().await.unwrap(), js);
     let r = s
         .req(reqwest::Method::GET, "/sdk.js", None)
@@ -889,6 +890,7 @@ async fn static_files_are_served_precompressed() {
         .await
         .unwrap();
     assert_eq!(r.headers()["content-encoding"], "gzip");
+    assert_eq!(r.headers()["vary"], "accept-encoding");
     assert!(
         r.headers()["content-type"]
             .to_str()
