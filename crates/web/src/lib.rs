@@ -1,8 +1,8 @@
 //! The browser SDK's runtime: the engine loaded from compiled bundles.
 //!
-//! A compiled bundle (served by the central API at `GET /v1/bundle/compiled`) carries its
-//! conditions and templates already compiled, so this module links none of the bundle's JSON
-//! deserializers, validation or parsers: it is what a page downloads. Decisions are the same
+//! A compiled bundle (served by the central API at `GET /v1/bundle/compiled`) is the engine as
+//! the API compiled it (conditions, templates, indexes), so this module links none of the
+//! bundle's JSON deserializers, validation, parsers or compiler: it is what a page downloads. Decisions are the same
 //! as the full engine's, byte for byte. Inputs and outputs cross as JSON text (inputs read by
 //! the core's `from_json` readers, not serde's derived deserializers, which would be a sixth of
 //! the module); errors cross as `JsError` carrying the engine's message.
