@@ -1,12 +1,22 @@
 //! The one sort decisions use: stable, by a `u128` key.
 //!
-//! The standard library's sorts are generic over the element and the comparison, so each call
-//! site brings its own copy of a large algorithm (about 8 KB of wasm each). Here only the
-//! key extraction and the final move are generic; the sorting itself is one small heapsort
-//! over `(key, position)` pairs, which are distinct, so the result is the stable order.
+//! Natively it is the standard library's stable sort. In wasm, where each of the standard
+//! library's sorts is generic over the element and the comparison (so each call site brings its
+//! own copy of a large algorithm, about 8 KB each), only the key extraction and the final move
+//! are generic, and the sorting itself is one small heapsort over `(key, position)` pairs:
+//! slower, but small. Both are stable sorts by the same key, so they give the same order.
 
 /// Sorts `items` by `key`, keeping the order of items with equal keys.
 pub(super) fn sort_by_key<T>(items: &mut Vec<T>, key: impl Fn(&T) -> u128) {
+    if cfg!(target_arch = "wasm32") {
+        small_sort_by_key(items, key);
+    } else {
+        items.sort_by_key(key);
+    }
+}
+
+/// [`sort_by_key`] for wasm, where code size counts most.
+fn small_sort_by_key<T>(items: &mut Vec<T>, key: impl Fn(&T) -> u128) {
     if items.len() < 2 {
         return;
     }
@@ -51,7 +61,7 @@ fn sift_down(v: &mut [(u128, usize)], mut node: usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::sort_by_key;
+    use super::{small_sort_by_key, sort_by_key};
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -70,6 +80,9 @@ mod tests {
                 .collect();
             let mut want = items.clone();
             want.sort_by_key(|&(k, _)| k);
+            let mut small = items.clone();
+            small_sort_by_key(&mut small, |&(k, _)| u128::from(k));
+            assert_eq!(small, want, "{len}");
             sort_by_key(&mut items, |&(k, _)| u128::from(k));
             assert_eq!(items, want, "{len}");
         }
