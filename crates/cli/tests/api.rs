@@ -134,6 +134,48 @@ fn import_reports_bad_lines_and_keeps_good_ones() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// `import --generate N` writes N distinct, valid profiles (the same ones for the same N) and
+/// imports every one of them.
+#[test]
+fn import_generates_profiles_deterministically() {
+    let dir = temp_dir("generate");
+    let mut files = Vec::new();
+    for run in ["a", "b"] {
+        let db = dir.join(format!("{run}.db"));
+        let file = dir.join(format!("{run}.ndjson"));
+        let out = waymark(&[
+            "import",
+            file.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+            "--generate",
+            "500",
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert!(
+            stdout.contains("imported 500 profiles from 500 lines"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("0 bad lines skipped"), "{stdout}");
+        files.push(std::fs::read_to_string(&file).unwrap());
+    }
+    assert_eq!(files[0], files[1], "the same N gives the same profiles");
+    let ids: std::collections::BTreeSet<String> = files[0]
+        .lines()
+        .map(|line| {
+            let profile: Value = serde_json::from_str(line).unwrap();
+            assert!(
+                profile["attributes"]["loyalty"]["tier"].is_string(),
+                "{line}"
+            );
+            profile["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 500, "distinct ids");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 #[test]
 fn serve_with_keys_tokens_and_report() {
     let dir = temp_dir("serve");

@@ -194,3 +194,17 @@ fn event_handler_attributes_are_refused() {
     );
     assert!(found[0].1.contains("event handler"), "{found:?}");
 }
+
+/// Attribute names are checked byte-wise: a name whose first character takes several bytes
+/// used to panic the validator (it cut the name through that character).
+#[test]
+fn non_ascii_attribute_names_are_checked_without_panicking() {
+    let mut bundle = shop();
+    bundle["activities"][0]["content"] = json!({"channel": "web", "actions": [
+        {"selector": "#a", "type": "setAttribute", "attributes": {"é": "1", "ñame": "2", "oñ": "3", "ONé": "4"}}
+    ]});
+    let found = problems(bundle);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "/activities/0/content/actions/0/attributes/ONé");
+    assert!(found[0].1.contains("event handler"), "{found:?}");
+}

@@ -54,6 +54,20 @@ fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
     }
 }
 
+/// Whether `pointer` names a value of `bundle`, or a missing member of an object in it (where
+/// a required field is absent).
+fn located(bundle: &Value, pointer: &str) -> bool {
+    if !pointer.is_empty() && !pointer.starts_with('/') {
+        return false;
+    }
+    if bundle.pointer(pointer).is_some() {
+        return true;
+    }
+    pointer
+        .rsplit_once('/')
+        .is_some_and(|(parent, _)| matches!(bundle.pointer(parent), Some(Value::Object(_))))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -68,15 +82,24 @@ proptest! {
         if let Some(target) = bundle.pointer_mut(&place) {
             *target = replacement;
         }
-        if let Err(errors) = Bundle::from_value(bundle) {
+        if let Err(errors) = Bundle::from_value(bundle.clone()) {
             prop_assert!(!errors.0.is_empty());
+            for problem in &errors.0 {
+                prop_assert!(!problem.message.is_empty(), "{problem:?}");
+                prop_assert!(located(&bundle, &problem.pointer), "{problem} (mutated {place})");
+            }
         }
     }
 
-    /// Random bytes are never a panic.
+    /// Random text is never a panic, and never a bundle: the error says where the text broke.
     #[test]
     fn arbitrary_text_never_panics(text in ".{0,200}") {
-        prop_assert!(Bundle::from_json(&text).is_err() || text.contains("format"));
+        let errors = Bundle::from_json(&text).unwrap_err();
+        prop_assert!(!errors.0.is_empty());
+        for problem in &errors.0 {
+            prop_assert!(problem.message.contains("line") || problem.message.contains("column")
+                || problem.pointer.is_empty(), "{problem}");
+        }
     }
 
     /// Random profiles, contexts and states never make a decision panic, and deciding twice

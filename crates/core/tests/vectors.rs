@@ -4,10 +4,10 @@
 //!
 //! A vector file is `{"description", "bundle": <bundle> | "<fixture name>", "cases": [...]}`;
 //! a case is `{"name", "input": <DecideInput, "now" may be RFC 3339>, "expect": <partial
-//! decision>}`. Expectations are partial: an object matches when each of its keys matches,
-//! an array when it has the same length and each element matches, and `{"$contains": [...]}`
-//! when each listed element matches some element of the array; `{"$absent": true}` matches a
-//! missing key.
+//! decision>}`. Expectations are partial: a non-empty object matches when each of its keys
+//! matches, an empty object `{}` only an empty object, an array when it has the same length and
+//! each element matches, and `{"$contains": [...]}` when each listed element matches some
+//! element of the array; `{"$absent": true}` matches a missing key. Numbers match by value.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -47,6 +47,8 @@ fn mismatch(expected: &Value, actual: Option<&Value>, at: &str) -> Option<String
                 (!found).then(|| format!("{at}: no element matches $contains[{i}] = {w}"))
             })
         }
+        (Value::Object(e), Some(Value::Object(a))) if e.is_empty() => (!a.is_empty())
+            .then(|| format!("{at}: expected {{}}, found {}", Value::Object(a.clone()))),
         (Value::Object(e), Some(Value::Object(a))) => e
             .iter()
             .find_map(|(k, v)| mismatch(v, a.get(k), &format!("{at}/{k}"))),
@@ -71,6 +73,27 @@ fn mismatch(expected: &Value, actual: Option<&Value>, at: &str) -> Option<String
             a.map_or("nothing".to_owned(), Value::to_string)
         )),
     }
+}
+
+/// The matcher itself: each form of expectation can fail.
+#[test]
+fn expectations_can_fail() {
+    let fails = |e: Value, a: Value| mismatch(&e, Some(&a), "").is_some();
+    assert!(
+        fails(json!({}), json!({"assignments": {"x": "A"}})),
+        "{{}} is an empty object"
+    );
+    assert!(!fails(json!({}), json!({})));
+    assert!(fails(json!({"a": 1}), json!({"a": 2})));
+    assert!(
+        !fails(json!({"a": 1}), json!({"a": 1.0, "b": 2})),
+        "partial, numbers by value"
+    );
+    assert!(fails(json!([1]), json!([1, 2])));
+    assert!(fails(json!({"a": {"$absent": true}}), json!({"a": null})));
+    assert!(fails(json!({"$contains": [3]}), json!([1, 2])));
+    assert!(!fails(json!({"$contains": [2]}), json!([1, 2])));
+    assert!(mismatch(&json!(1), None, "").is_some());
 }
 
 fn input(mut raw: Value) -> DecideInput {

@@ -900,3 +900,55 @@ async fn static_files_are_served_precompressed() {
     assert_eq!(r.bytes().await.unwrap(), gz);
     std::fs::remove_dir_all(&www).unwrap();
 }
+
+/// `DELETE /v1/profiles/{id}` erases the profile's counters and events, not only the profile:
+/// a profile created again under the same id starts with no counters, and the erased events'
+/// ids are new to the API again (idempotency is by profile and event id).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erasing_a_profile_erases_its_counters_and_events() {
+    let s = start().await;
+    s.publish(SHOP).await;
+    let doc = json!({"consent": {"personalize": "in"}});
+    s.put_profile("eve", doc.clone()).await;
+    let t = now_ms();
+    let batch = json!({"events": [
+        {"id": "d1", "type": "display", "profileId": "eve", "timestamp": t, "activityId": "hero-gold"},
+        {"id": "d2", "type": "custom", "name": "purchase", "profileId": "eve", "timestamp": t},
+    ]});
+    let post = || async {
+        let r = s
+            .req(reqwest::Method::POST, "/v1/events", Some(&s.admin))
+            .json(&batch)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let body: Value = r.json().await.unwrap();
+        (body["accepted"].as_i64(), body["duplicates"].as_i64())
+    };
+    let counters = || async {
+        let snap: Value = s
+            .snapshot("eve", Some(&s.admin), None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        snap["counters"]["items"].as_array().map_or(0, Vec::len)
+    };
+    assert_eq!(post().await, (Some(2), Some(0)));
+    assert_eq!(
+        post().await,
+        (Some(0), Some(2)),
+        "idempotent before erasure"
+    );
+    assert_eq!(counters().await, 2);
+
+    let r = s
+        .send(reqwest::Method::DELETE, "/v1/profiles/eve", Some(&s.admin))
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(s.put_profile("eve", doc).await, StatusCode::CREATED);
+    assert_eq!(counters().await, 0, "the counters were erased");
+    assert_eq!(post().await, (Some(2), Some(0)), "the events were erased");
+    assert_eq!(counters().await, 2);
+}

@@ -170,6 +170,8 @@ async fn runtime_routes_answer_cors_from_the_allowed_origins_only() {
                 .contains(method)
         );
         assert!(header(&r, "access-control-allow-credentials").is_none());
+        // Browsers keep the preflight for 600 s (the README's figure), not one per request.
+        assert_eq!(header(&r, "access-control-max-age"), Some("600"), "{path}");
 
         let other = preflight(&s, path, method, "https://evil.example").await;
         assert!(

@@ -299,7 +299,7 @@ impl Checker<'_> {
                 }
                 if let super::WebActionKind::SetAttribute { attributes } = &action.kind {
                     for name in attributes.keys() {
-                        if name.len() > 2 && name[..2].eq_ignore_ascii_case("on") {
+                        if is_event_handler(name) {
                             let mut pointer = format!("{at}/actions/{index}/attributes");
                             push_pointer(&mut pointer, name);
                             self.problem(
@@ -401,4 +401,10 @@ pub(crate) fn parse_hhmm(text: &str) -> Option<u16> {
     let hours: u16 = hours.parse().ok()?;
     let minutes: u16 = minutes.parse().ok()?;
     (hours < 24 && minutes < 60).then_some(hours * 60 + minutes)
+}
+
+/// Whether an attribute name is an event handler (`on…`, any case). Byte-wise: a name may start
+/// with a character of several bytes.
+fn is_event_handler(name: &str) -> bool {
+    name.len() > 2 && name.as_bytes()[..2].eq_ignore_ascii_case(b"on")
 }
