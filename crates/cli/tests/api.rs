@@ -202,7 +202,7 @@ fn serve_with_keys_tokens_and_report() {
     let r = http
         .post(format!("{}/v1/events", server.url))
         .header("x-waymark-key", &client)
-        .json(&json!({ "events": events }))
+        .json(&json!({ "events": events, "tokens": [token] }))
         .send()
         .unwrap();
     assert_eq!(r.status(), 200);
