@@ -436,7 +436,8 @@ export function createWaymark() {
       engine.catch(report);
       const url = `${config.api}/v1/events`;
       const beaconUrl = config.clientKey && `${url}?key=${encodeURIComponent(config.clientKey)}`;
-      queue = createQueue({ url, headers, beaconUrl, store, allowed: trackingAllowed, onError: report });
+      const tokens = () => (identity?.token ? [identity.token] : []);
+      queue = createQueue({ url, headers, beaconUrl, store, allowed: trackingAllowed, onError: report, tokens });
       if (config.cards) {
         const container = document.querySelector(config.cards);
         if (container) renderCards(feed, container, (card) => display(card.proposition), navigate);

@@ -16,13 +16,17 @@ const BATCH = 100;
  * @param {() => boolean} o.allowed whether tracking consent is given
  * @param {(error: Error) => void} o.onError
  * @param {number} [o.delay] ms to gather a batch
+ * @param {() => string[]} [o.tokens] visitor tokens sent with every batch, in the body (beacons
+ *   cannot set headers): with a client key, the API accepts events for a profile that is not
+ *   anonymous only with its token
  */
-export function createQueue({ url, headers, beaconUrl, store, allowed, onError, delay = 1000 }) {
+export function createQueue({ url, headers, beaconUrl, store, allowed, onError, delay = 1000, tokens = () => [] }) {
   let queue = store.get("queue") ?? [];
   let timer = 0;
   let failures = 0;
   let sending = null;
   const save = () => store.set("queue", queue);
+  const body = (events) => JSON.stringify({ events, tokens: tokens() });
 
   const schedule = (ms) => {
     if (!timer) timer = setTimeout(() => ((timer = 0), flush()), ms);
@@ -36,7 +40,7 @@ export function createQueue({ url, headers, beaconUrl, store, allowed, onError, 
         const response = await fetch(url, {
           method: "POST",
           headers: { ...headers, "content-type": "application/json" },
-          body: JSON.stringify({ events: batch }),
+          body: body(batch),
           keepalive: true,
           credentials: "omit",
         });
@@ -78,8 +82,7 @@ export function createQueue({ url, headers, beaconUrl, store, allowed, onError, 
     if (mark === handed) return;
     let beaconed = 0;
     while (beaconUrl && navigator.sendBeacon && beaconed < queue.length) {
-      const body = JSON.stringify({ events: queue.slice(beaconed, beaconed + BATCH) });
-      if (!navigator.sendBeacon(beaconUrl, body)) break;
+      if (!navigator.sendBeacon(beaconUrl, body(queue.slice(beaconed, beaconed + BATCH)))) break;
       beaconed += BATCH;
     }
     if (beaconed < queue.length) {

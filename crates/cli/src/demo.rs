@@ -68,7 +68,7 @@ pub fn demo(args: DemoArgs) -> Result<(), String> {
             .route("/demo/index.html", get(move || serve_page(index.clone(), false)))
             .route("/demo/strict", get(move || serve_page(strict.clone(), true)));
         println!("Waymark demo: http://{addr}/demo/  (API at http://{addr}/v1, reports: waymark report --db {})", dir.join("demo.db").display());
-        waymark_server::serve(listener, router).await.map_err(|e| format!("server stopped: {e}"))
+        waymark_server::serve(listener, router, state.config.connections).await.map_err(|e| format!("server stopped: {e}"))
     });
     let _ = std::fs::remove_dir_all(&dir);
     served

@@ -1,4 +1,4 @@
-//! `waymark keys create|list` and `waymark token`.
+//! `waymark keys create|list|revoke` and `waymark token`.
 
 use std::path::PathBuf;
 
@@ -22,8 +22,16 @@ pub enum KeysCommand {
         #[arg(long, default_value = "waymark.db")]
         db: PathBuf,
     },
-    /// List keys (their kind, name and first characters).
+    /// List keys (their kind, name, first characters, and when revoked).
     List {
+        #[arg(long, default_value = "waymark.db")]
+        db: PathBuf,
+    },
+    /// Revoke a key: by its id, its value, or the start of its prefix (5+ characters). Servers
+    /// on this database stop accepting it within their key cache TTL (`serve --key-cache-ttl`).
+    Revoke {
+        /// The key's id (`waymark keys list`), value or prefix.
+        key: String,
         #[arg(long, default_value = "waymark.db")]
         db: PathBuf,
     },
@@ -56,25 +64,64 @@ pub fn keys(command: KeysCommand) -> Result<(), String> {
                 .read_blocking(auth::list_keys)
                 .map_err(|e| e.to_string())?;
             let mut out = format!(
-                "{:<4} {:<7} {:<12} {:<24} name",
-                "id", "kind", "prefix", "created"
+                "{:<4} {:<7} {:<12} {:<20} {:<20} name",
+                "id", "kind", "prefix", "created", "revoked"
             );
-            for k in keys {
-                let created = jiff::Timestamp::from_millisecond(k.created_at)
+            let time = |ms: i64| {
+                jiff::Timestamp::from_millisecond(ms)
                     .map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string())
-                    .unwrap_or_default();
+                    .unwrap_or_default()
+            };
+            for k in keys {
                 out.push_str(&format!(
-                    "\n{:<4} {:<7} {:<12} {:<24} {}",
+                    "\n{:<4} {:<7} {:<12} {:<20} {:<20} {}",
                     k.id,
                     k.kind.as_str(),
                     format!("{}…", k.prefix),
-                    created,
+                    time(k.created_at),
+                    k.revoked_at.map(time).unwrap_or_else(|| "-".into()),
                     k.name
                 ));
             }
             crate::print(&out)
         }
+        KeysCommand::Revoke { key, db } => {
+            let db = open(&db)?;
+            let info = db
+                .write_blocking(|conn| auth::revoke_key(conn, &key))
+                .map_err(|e| e.to_string())?;
+            crate::print(&format!(
+                "revoked {} key #{} ({}…{}); running servers stop accepting it within their key cache TTL",
+                info.kind.as_str(),
+                info.id,
+                info.prefix,
+                if info.name.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", info.name)
+                }
+            ))
+        }
     }
+}
+
+/// A secret from `file` (its text without surrounding whitespace) if given, else `value` (a
+/// flag or its environment variable): the file wins.
+pub fn secret(
+    file: Option<&std::path::Path>,
+    value: Option<String>,
+    what: &str,
+) -> Result<Option<String>, String> {
+    let Some(file) = file else {
+        return Ok(value);
+    };
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read the {what} from {}: {e}", file.display()))?;
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(format!("{} (the {what}) is empty", file.display()));
+    }
+    Ok(Some(text.to_owned()))
 }
 
 pub fn open(path: &std::path::Path) -> Result<std::sync::Arc<Db>, String> {
@@ -93,6 +140,9 @@ pub struct TokenArgs {
     /// The secret (default: the one stored in the database, as `serve` uses).
     #[arg(long, env = "WAYMARK_TOKEN_SECRET", hide_env_values = true)]
     pub token_secret: Option<String>,
+    /// A file holding the secret; wins over `--token-secret` and `WAYMARK_TOKEN_SECRET`.
+    #[arg(long, value_name = "PATH")]
+    pub token_secret_file: Option<PathBuf>,
     #[arg(long, default_value = "waymark.db")]
     pub db: PathBuf,
 }
@@ -119,7 +169,12 @@ pub fn parse_ttl(text: &str) -> Result<i64, String> {
 pub fn token(args: TokenArgs) -> Result<(), String> {
     waymark_server::profiles::check_id(&args.profile)?;
     let ttl = parse_ttl(&args.ttl)?;
-    let secret = match args.token_secret {
+    let given = secret(
+        args.token_secret_file.as_deref(),
+        args.token_secret,
+        "token secret",
+    )?;
+    let secret = match given {
         Some(secret) => secret,
         None => {
             let state = waymark_server::AppState::open(waymark_server::ServerConfig::new(&args.db))

@@ -18,6 +18,43 @@ pub struct ServeArgs {
     /// Secret for visitor tokens (default: generated on first start and kept in the database).
     #[arg(long, env = "WAYMARK_TOKEN_SECRET", hide_env_values = true)]
     pub token_secret: Option<String>,
+    /// A file holding the visitor-token secret; wins over `--token-secret` and
+    /// `WAYMARK_TOKEN_SECRET`.
+    #[arg(long, value_name = "PATH")]
+    pub token_secret_file: Option<PathBuf>,
+    /// The Ed25519 signing key, the base64 of its 32-byte seed (default: generated on first
+    /// start and kept in the database). Prefer the environment variable or the file.
+    #[arg(long, env = "WAYMARK_SIGNING_KEY", hide_env_values = true)]
+    pub signing_key: Option<String>,
+    /// A file holding the signing key (base64 of the 32-byte seed); wins over `--signing-key`
+    /// and `WAYMARK_SIGNING_KEY`.
+    #[arg(long, value_name = "PATH")]
+    pub signing_key_file: Option<PathBuf>,
+    /// Serve `/metrics` without a key (default: an admin key is required).
+    #[arg(long)]
+    pub public_metrics: bool,
+    /// Requests per API key: RATE/BURST a second, or `off`.
+    #[arg(long, default_value = "1000/2000", value_parser = rate)]
+    pub key_rate: Rate,
+    /// Events per profile posted with a client key: RATE/BURST a second, or `off`.
+    #[arg(long, default_value = "5/300", value_parser = rate)]
+    pub profile_event_rate: Rate,
+    /// Events stored per profile at most (more are refused); 0: no cap.
+    #[arg(long, default_value_t = 10_000)]
+    pub max_events_per_profile: u64,
+    /// Seconds a request may take (body and handler) before it is answered 408.
+    #[arg(long, default_value_t = 30)]
+    pub request_timeout: u64,
+    /// Seconds a connection has to send a request's head before it is closed.
+    #[arg(long, default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Requests handled at once (more wait for a slot).
+    #[arg(long, default_value_t = 512)]
+    pub max_concurrency: usize,
+    /// Seconds a valid API key is trusted before the database is asked again: how soon a key
+    /// revoked by `waymark keys revoke` stops working on this server.
+    #[arg(long, default_value_t = 10)]
+    pub key_cache_ttl: u64,
     /// Seconds between bandit-weight recomputations.
     #[arg(long, default_value_t = 600)]
     pub bandit_interval: u64,
@@ -30,11 +67,41 @@ pub struct ServeArgs {
     pub cors_origins: Vec<String>,
 }
 
+/// A rate limit given on the command line: `RATE/BURST`, `RATE`, or `off`.
+#[derive(Debug, Clone, Copy)]
+pub struct Rate(Option<waymark_server::limits::Rate>);
+
+fn rate(text: &str) -> Result<Rate, String> {
+    if text == "off" {
+        return Ok(Rate(None));
+    }
+    waymark_server::limits::Rate::parse(text).map(|r| Rate(Some(r)))
+}
+
 /// Runs the API until Ctrl-C.
 pub fn serve(args: ServeArgs) -> Result<(), String> {
     init_logging();
     let mut config = ServerConfig::new(&args.db);
-    config.token_secret = args.token_secret;
+    config.token_secret = crate::keys::secret(
+        args.token_secret_file.as_deref(),
+        args.token_secret,
+        "token secret",
+    )?;
+    config.signing_key = crate::keys::secret(
+        args.signing_key_file.as_deref(),
+        args.signing_key,
+        "signing key",
+    )?;
+    config.public_metrics = args.public_metrics;
+    config.key_rate = args.key_rate.0;
+    config.profile_event_rate = args.profile_event_rate.0;
+    config.max_events_per_profile = Some(args.max_events_per_profile).filter(|n| *n > 0);
+    config.request_timeout = Duration::from_secs(args.request_timeout.max(1));
+    config.key_cache_ttl = Duration::from_secs(args.key_cache_ttl);
+    config.connections = waymark_server::ConnectionLimits {
+        header_read_timeout: Duration::from_secs(args.header_timeout.max(1)),
+        max_concurrency: args.max_concurrency.max(1),
+    };
     config.bandit_interval = Duration::from_secs(args.bandit_interval.max(1));
     config.snapshot_ttl = Duration::from_secs(args.snapshot_ttl.max(1));
     config.cors_origins = args.cors_origins;
@@ -60,7 +127,8 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         waymark_server::spawn_bandit_schedule(state.clone());
         println!("Waymark API: http://{addr}/");
-        waymark_server::serve(listener, waymark_server::app(state))
+        let limits = state.config.connections;
+        waymark_server::serve(listener, waymark_server::app(state), limits)
             .await
             .map_err(|e| format!("server stopped: {e}"))
     })

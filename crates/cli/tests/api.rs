@@ -244,7 +244,7 @@ fn serve_with_keys_tokens_and_report() {
     let r = http
         .post(format!("{}/v1/events", server.url))
         .header("x-waymark-key", &client)
-        .json(&json!({ "events": events }))
+        .json(&json!({ "events": events, "tokens": [token] }))
         .send()
         .unwrap();
     assert_eq!(r.status(), 200);
@@ -287,6 +287,73 @@ fn serve_with_keys_tokens_and_report() {
         header.find("displays").map(|i| i + "displays".len()),
         line.find(" 3").map(|i| i + 2),
         "aligned:\n{report}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn keys_are_revoked_by_id_or_prefix() {
+    let dir = temp_dir("revoke");
+    let db = dir.join("w.db");
+    let db = db.to_str().unwrap();
+    let client = key(Path::new(db), "--client");
+    let out = waymark(&["keys", "revoke", "wmc_", "--db", db]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("5 characters"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = waymark(&["keys", "revoke", &client[..9], "--db", db]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("revoked client key #1"),
+        "{}",
+        text(&out.stdout)
+    );
+    let list = text(&waymark(&["keys", "list", "--db", db]).stdout);
+    let row = list.lines().find(|l| l.starts_with("1 ")).unwrap();
+    assert!(!row.contains(" - "), "a revocation time: {list}");
+    // The database file is the owner's only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(db).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_token_secret_file_wins_over_the_environment() {
+    let dir = temp_dir("secret-file");
+    let file = dir.join("secret");
+    std::fs::write(&file, "from-the-file\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_waymark"))
+        .args(["token", "--profile", "ann", "--token-secret-file"])
+        .arg(&file)
+        .env("WAYMARK_TOKEN_SECRET", "from-the-environment")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let token = text(&out.stdout).trim().to_owned();
+    let now = jiff::Timestamp::now().as_second();
+    let subject = waymark_server::auth::verify_token(b"from-the-file", &token, now).unwrap();
+    assert_eq!(subject, "ann");
+    assert!(waymark_server::auth::verify_token(b"from-the-environment", &token, now).is_err());
+    std::fs::write(&file, "  \n").unwrap();
+    let out = waymark(&[
+        "token",
+        "--profile",
+        "ann",
+        "--token-secret-file",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("is empty"),
+        "{}",
+        text(&out.stderr)
     );
     std::fs::remove_dir_all(dir).unwrap();
 }

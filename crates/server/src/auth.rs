@@ -9,9 +9,14 @@
 //! Keys are random (256 bits), shown once, and stored only as their SHA-256. Visitor tokens are
 //! `wmt.<base64url payload>.<base64url HMAC-SHA256(payload)>` with payload
 //! `{"p": profile id, "exp": unix seconds}`, signed with the server's token secret.
+//!
+//! Keys can be revoked ([`revoke_key`]). Each server remembers valid keys for
+//! [`KeyCache::ttl`] at most, and forgets them all at once when it revokes one itself; so a key
+//! revoked by another process (`waymark keys revoke`) stops working within that time.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
+use std::time::{Duration, Instant};
 
 use axum::http::HeaderMap;
 use base64::Engine;
@@ -58,6 +63,9 @@ pub struct KeyInfo {
     /// The first characters of the key, to recognise it.
     pub prefix: String,
     pub created_at: i64,
+    /// When the key was revoked (ms since 1970); revoked keys authenticate nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<i64>,
 }
 
 /// Random bytes from the OS.
@@ -100,71 +108,148 @@ pub fn create_key(
         name: name.to_owned(),
         prefix: shown,
         created_at: now,
+        revoked_at: None,
     };
     Ok((key, info))
 }
 
-/// Every key, oldest first.
-pub fn list_keys(conn: &Connection) -> Result<Vec<KeyInfo>, AppError> {
-    let mut stmt =
-        conn.prepare("SELECT id, kind, name, prefix, created_at FROM api_keys ORDER BY id")?;
-    let rows = stmt.query_map([], |row| {
-        Ok((
-            row.get::<_, i64>(0)?,
-            row.get::<_, String>(1)?,
-            row.get::<_, String>(2)?,
-            row.get::<_, String>(3)?,
-            row.get::<_, i64>(4)?,
-        ))
+const KEY_COLUMNS: &str = "id, kind, name, prefix, created_at, revoked_at";
+
+fn key_info(row: &rusqlite::Row<'_>) -> rusqlite::Result<KeyInfo> {
+    let id: i64 = row.get(0)?;
+    let kind: String = row.get(1)?;
+    let kind = KeyKind::parse(&kind).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            1,
+            rusqlite::types::Type::Text,
+            format!("key {id} has kind {kind}").into(),
+        )
     })?;
-    let mut keys = Vec::new();
-    for row in rows {
-        let (id, kind, name, prefix, created_at) = row?;
-        let kind = KeyKind::parse(&kind)
-            .ok_or_else(|| AppError::internal(format!("key {id} has kind {kind}")))?;
-        keys.push(KeyInfo {
-            id,
-            kind,
-            name,
-            prefix,
-            created_at,
-        });
-    }
+    Ok(KeyInfo {
+        id,
+        kind,
+        name: row.get(2)?,
+        prefix: row.get(3)?,
+        created_at: row.get(4)?,
+        revoked_at: row.get(5)?,
+    })
+}
+
+/// Every key, oldest first, revoked ones included.
+pub fn list_keys(conn: &Connection) -> Result<Vec<KeyInfo>, AppError> {
+    let mut stmt = conn.prepare(&format!("SELECT {KEY_COLUMNS} FROM api_keys ORDER BY id"))?;
+    let keys = stmt
+        .query_map([], key_info)?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(keys)
+}
+
+/// Revokes one key, named by its id, by the key itself, or by the start of its prefix (as
+/// `waymark keys list` shows it); revoking a revoked key changes nothing. 404 when nothing
+/// matches, 409 when a prefix matches several keys.
+pub fn revoke_key(conn: &Connection, which: &str) -> Result<KeyInfo, AppError> {
+    let which = which.trim();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {KEY_COLUMNS} FROM api_keys
+         WHERE id = ?1 OR hash = ?2 OR (length(?3) >= 5 AND substr(prefix, 1, length(?3)) = ?3)"
+    ))?;
+    let id = which.parse::<i64>().ok();
+    let matches = stmt
+        .query_map(params![id, hash_key(which), which], key_info)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let key = match matches.as_slice() {
+        [] => {
+            return Err(AppError::NotFound(format!(
+                "no key has the id, value or prefix `{which}` (prefixes need 5 characters or more)"
+            )));
+        }
+        [key] => key,
+        several => {
+            let ids: Vec<String> = several.iter().map(|k| k.id.to_string()).collect();
+            return Err(AppError::Conflict(format!(
+                "`{which}` is the prefix of several keys (ids {}); give the id",
+                ids.join(", ")
+            )));
+        }
+    };
+    let now = crate::db::now_ms();
+    conn.execute(
+        "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+        params![key.id, now],
+    )?;
+    Ok(KeyInfo {
+        revoked_at: key.revoked_at.or(Some(now)),
+        ..key.clone()
+    })
 }
 
 fn lookup_key(conn: &Connection, hash: &str) -> Result<Option<KeyKind>, AppError> {
     let kind: Option<String> = conn
-        .query_row("SELECT kind FROM api_keys WHERE hash = ?1", [hash], |row| {
-            row.get(0)
-        })
+        .query_row(
+            "SELECT kind FROM api_keys WHERE hash = ?1 AND revoked_at IS NULL",
+            [hash],
+            |row| row.get(0),
+        )
         .optional()?;
     Ok(kind.as_deref().and_then(KeyKind::parse))
 }
 
-/// Valid keys seen so far, by hash (keys are never deleted, so entries never go stale).
-#[derive(Debug, Default)]
+/// Valid keys seen lately, by hash, each for [`KeyCache::ttl`] at most: a key revoked
+/// elsewhere stops working when its entry expires.
+#[derive(Debug)]
 pub struct KeyCache {
-    known: RwLock<HashMap<String, KeyKind>>,
+    known: RwLock<HashMap<String, (KeyKind, Instant)>>,
+    ttl: Duration,
 }
 
 impl KeyCache {
-    /// The kind of `key`, asking the database on a cache miss.
+    pub fn new(ttl: Duration) -> KeyCache {
+        KeyCache {
+            known: RwLock::default(),
+            ttl,
+        }
+    }
+
+    /// How long a key is trusted without asking the database again.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// The kind of `key` (`None`: unknown or revoked), asking the database on a miss.
     pub async fn kind(
         &self,
         db: &std::sync::Arc<crate::db::Db>,
         key: &str,
     ) -> Result<Option<KeyKind>, AppError> {
+        self.kind_at(db, key, Instant::now()).await
+    }
+
+    /// [`KeyCache::kind`] at the instant `now`.
+    pub async fn kind_at(
+        &self,
+        db: &std::sync::Arc<crate::db::Db>,
+        key: &str,
+        now: Instant,
+    ) -> Result<Option<KeyKind>, AppError> {
         let hash = hash_key(key);
-        if let Some(kind) = read(&self.known).get(&hash) {
+        if let Some((kind, seen)) = read(&self.known).get(&hash)
+            && now.saturating_duration_since(*seen) < self.ttl
+        {
             return Ok(Some(*kind));
         }
         let lookup = hash.clone();
         let kind = db.read(move |conn| lookup_key(conn, &lookup)).await?;
-        if let Some(kind) = kind {
-            write(&self.known).insert(hash, kind);
-        }
+        let mut known = write(&self.known);
+        match kind {
+            Some(kind) => known.insert(hash, (kind, now)),
+            None => known.remove(&hash),
+        };
         Ok(kind)
+    }
+
+    /// Forgets every key (after a revocation in this process).
+    pub fn clear(&self) {
+        write(&self.known).clear();
     }
 }
 
@@ -290,6 +375,62 @@ mod tests {
         assert!(verify_token(b"another secret!!", &token, 0).is_err());
         let forged = token.replace("wmt.", "wmt.x");
         assert!(verify_token(secret, &forged, 0).is_err());
+    }
+
+    #[tokio::test]
+    async fn revoked_keys_stop_working_once_their_cache_entry_expires() {
+        let dir = std::env::temp_dir().join(format!(
+            "waymark-keys-{}-{}",
+            std::process::id(),
+            hex(&random_bytes::<6>().unwrap())
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = crate::db::Db::open(&dir.join("keys.db")).unwrap();
+        let (key, info) = db
+            .write_blocking(|c| create_key(c, KeyKind::Client, "web"))
+            .unwrap();
+        let (other, _) = db
+            .write_blocking(|c| create_key(c, KeyKind::Client, "other"))
+            .unwrap();
+        let cache = KeyCache::new(Duration::from_secs(5));
+        let t0 = Instant::now();
+        assert_eq!(
+            cache.kind_at(&db, &key, t0).await.unwrap(),
+            Some(KeyKind::Client)
+        );
+        // Revoked in the database, as another process (`waymark keys revoke`) does; `wmc_` is
+        // too short a prefix to name one key.
+        assert!(matches!(
+            db.write_blocking(|c| revoke_key(c, "wmc_")),
+            Err(AppError::NotFound(_))
+        ));
+        let revoked = db
+            .write_blocking(|c| revoke_key(c, &info.prefix[..8]))
+            .unwrap();
+        assert_eq!(revoked.id, info.id);
+        assert!(revoked.revoked_at.is_some());
+        let later = t0 + Duration::from_secs(4);
+        assert_eq!(
+            cache.kind_at(&db, &key, later).await.unwrap(),
+            Some(KeyKind::Client),
+            "still trusted within the TTL"
+        );
+        let expired = t0 + Duration::from_secs(5);
+        assert_eq!(cache.kind_at(&db, &key, expired).await.unwrap(), None);
+        assert_eq!(
+            cache.kind_at(&db, &other, expired).await.unwrap(),
+            Some(KeyKind::Client)
+        );
+        // By the key itself; unknown names are 404.
+        let by_value = db.write_blocking(|c| revoke_key(c, &other)).unwrap();
+        assert_ne!(by_value.id, info.id);
+        assert!(matches!(
+            db.write_blocking(|c| revoke_key(c, "wmc_nothing-like-this")),
+            Err(AppError::NotFound(_))
+        ));
+        let listed = db.read_blocking(list_keys).unwrap();
+        assert!(listed.iter().all(|k| k.revoked_at.is_some()), "{listed:?}");
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

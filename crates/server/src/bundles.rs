@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use waymark_core::bundle::Bundle;
 
+use crate::access::{Admin, Caller};
 use crate::auth::hex;
 use crate::error::{AppError, raw_body};
 use crate::state::{AppState, CurrentBundle};
@@ -78,10 +79,9 @@ pub fn store(
 /// `POST /v1/bundles` (admin): validate and publish.
 pub async fn publish(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Admin,
     request: axum::extract::Request,
 ) -> Result<Response, AppError> {
-    state.require_admin(&headers).await?;
     let body = raw_body(request, &state).await?;
     let text = std::str::from_utf8(&body)
         .map_err(|e| AppError::BadRequest(format!("the bundle is not UTF-8: {e}")))?;
@@ -130,11 +130,7 @@ pub struct RevisionInfo {
 }
 
 /// `GET /v1/bundles` (admin): every revision, newest first.
-pub async fn list(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Json<Value>, AppError> {
-    state.require_admin(&headers).await?;
+pub async fn list(State(state): State<AppState>, _: Admin) -> Result<Json<Value>, AppError> {
     let current = state.bundle_revision();
     let revisions = state
         .db
@@ -163,10 +159,9 @@ pub async fn list(
 /// `POST /v1/bundles/{revision}/rollback` (admin): republish an old revision as a new one.
 pub async fn rollback(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Admin,
     Path(revision): Path<String>,
 ) -> Result<Response, AppError> {
-    state.require_admin(&headers).await?;
     let old: i64 = revision.parse().map_err(|_| {
         AppError::BadRequest(format!("`{revision}` in the path is not a revision number"))
     })?;
@@ -260,6 +255,7 @@ pub fn signed_as(
 /// `GET /v1/bundle` (client or admin key): the current bundle, exactly as stored.
 pub async fn current(
     State(state): State<AppState>,
+    _: Caller,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     serve_current(&state, &headers, |b| {
@@ -272,6 +268,7 @@ pub async fn current(
 /// and templates already parsed), signed like the bundle; what the browser SDK loads.
 pub async fn compiled(
     State(state): State<AppState>,
+    _: Caller,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     serve_current(&state, &headers, |b| {
@@ -281,13 +278,12 @@ pub async fn compiled(
     .await
 }
 
-/// One form of the current bundle (ETag, signature, bytes, content type), for a client key.
+/// One form of the current bundle (ETag, signature, bytes, content type).
 async fn serve_current(
     state: &AppState,
     headers: &HeaderMap,
     form: impl Fn(&CurrentBundle) -> (&String, &String, &bytes::Bytes, &'static str),
 ) -> Result<Response, AppError> {
-    state.require_client(headers).await?;
     let current = state
         .bundle()
         .ok_or_else(|| AppError::NotFound("no bundle has been published yet".into()))?;

@@ -12,7 +12,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::error::AppError;
 
 /// The schema, one migration per entry; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 INSERT INTO meta (key, value) VALUES ('seq', '0');
 
@@ -93,7 +94,11 @@ CREATE TABLE bandit_weights (
     computed_at INTEGER NOT NULL,
     PRIMARY KEY (activity_id, variant_id)
 ) WITHOUT ROWID;
-"];
+",
+    r"
+ALTER TABLE api_keys ADD COLUMN revoked_at INTEGER;
+",
+];
 
 /// Readers kept open between calls.
 const POOL: usize = 8;
@@ -107,8 +112,10 @@ pub struct Db {
 }
 
 impl Db {
-    /// Opens (creating if needed) and migrates the database at `path`.
+    /// Opens (creating if needed, readable by its owner only) and migrates the database at
+    /// `path`.
     pub fn open(path: &Path) -> Result<Arc<Db>, AppError> {
+        create_private(path)?;
         let mut writer = connect(path)?;
         migrate(&mut writer)?;
         Ok(Arc::new(Db {
@@ -171,6 +178,24 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Creates `path` empty with mode 0600 if it does not exist: it holds the signing key and the
+/// token secret (unless they come from elsewhere, see `ServerConfig`). SQLite gives the `-wal`
+/// and `-shm` files it creates beside it the database file's mode.
+fn create_private(path: &Path) -> Result<(), AppError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(AppError::internal(format!(
+            "creating {}: {e}",
+            path.display()
+        ))),
+    }
 }
 
 fn connect(path: &Path) -> Result<Connection, AppError> {
@@ -241,4 +266,31 @@ pub fn next_seq(conn: &Connection) -> Result<i64, AppError> {
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(unix)]
+    #[test]
+    fn a_new_database_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!(
+            "waymark-db-mode-{}-{}",
+            std::process::id(),
+            crate::auth::hex(&crate::auth::random_bytes::<6>().unwrap())
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("new.db");
+        let db = super::Db::open(&path).unwrap();
+        db.write_blocking(|c| super::meta_set(c, "k", "v")).unwrap();
+        for file in ["new.db", "new.db-wal", "new.db-shm"] {
+            let mode = std::fs::metadata(dir.join(file))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{file}: {mode:o}");
+        }
+        drop(db);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }

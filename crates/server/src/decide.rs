@@ -3,7 +3,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::Value;
@@ -11,6 +10,7 @@ use waymark_core::engine::{
     DecideInput, Decision, LocalEvent, Request, Snapshot, State as VisitorState,
 };
 
+use crate::access::Admin;
 use crate::error::{AppError, parse_json};
 use crate::state::AppState;
 
@@ -37,10 +37,9 @@ struct DecideRequest {
 
 pub async fn decide(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Admin,
     body: Bytes,
 ) -> Result<Json<Decision>, AppError> {
-    state.require_admin(&headers).await?;
     let request: DecideRequest = parse_json(&body, "decide request")?;
     let Some(current) = state.bundle() else {
         return Err(AppError::Conflict("no bundle has been published".into()));

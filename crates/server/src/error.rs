@@ -26,6 +26,8 @@ pub enum AppError {
     Conflict(String),
     /// 413: the body is too large.
     TooLarge(String),
+    /// 429: over a rate limit; `retry_after` (whole seconds, at least 1) goes in `Retry-After`.
+    TooManyRequests { detail: String, retry_after: u64 },
     /// 422: well-formed but invalid; `problems` lists each problem when there are several.
     Invalid {
         detail: String,
@@ -56,6 +58,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -69,6 +72,7 @@ impl AppError {
             AppError::Conflict(_) => ("conflict", "Conflict"),
             AppError::TooLarge(_) => ("too-large", "Payload too large"),
             AppError::Invalid { .. } => ("invalid", "Unprocessable content"),
+            AppError::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
             AppError::Internal(_) => ("internal", "Internal server error"),
         }
     }
@@ -82,7 +86,7 @@ impl AppError {
             | AppError::Conflict(d)
             | AppError::TooLarge(d)
             | AppError::Internal(d) => d,
-            AppError::Invalid { detail, .. } => detail,
+            AppError::Invalid { detail, .. } | AppError::TooManyRequests { detail, .. } => detail,
         }
     }
 }
@@ -119,7 +123,15 @@ impl IntoResponse for AppError {
         {
             body["problems"] = problems.clone();
         }
+        if let AppError::TooManyRequests { retry_after, .. } = &self {
+            body["retryAfter"] = json!(retry_after);
+        }
         let mut response = (status, body.to_string()).into_response();
+        if let AppError::TooManyRequests { retry_after, .. } = &self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(*retry_after));
+        }
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             header::HeaderValue::from_static("application/problem+json"),

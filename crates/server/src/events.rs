@@ -1,15 +1,19 @@
 //! Event ingestion: validated one by one, idempotent by (profile, event id), counted into the
 //! per-profile counters (snapshots) and the per-day aggregates (reports) in one transaction.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::access::EventsCaller;
+use crate::auth::{self, KeyKind};
 use crate::error::{AppError, JsonBody};
 use crate::ingest::Ingested;
+use crate::limits::Refused;
 use crate::state::AppState;
 
 /// The most events one request may carry.
@@ -21,15 +25,14 @@ const MAX_SKEW_MS: i64 = 24 * 3600 * 1000;
 /// Timestamps before 2000-01-01 are refused.
 const MIN_TS: i64 = 946_684_800_000;
 
-/// The query of `POST /v1/events`: `key`, a client key for requests that cannot set headers.
-#[derive(Debug, Deserialize)]
-pub struct KeyQuery {
-    key: Option<String>,
-}
-
+/// The body of `POST /v1/events`.
 #[derive(Debug, Deserialize)]
 pub struct Batch {
     events: Vec<Value>,
+    /// Visitor tokens (`wmt.…`): a client key posts events for their profiles. In the body
+    /// because `navigator.sendBeacon` cannot set headers.
+    #[serde(default)]
+    tokens: Vec<String>,
 }
 
 /// A valid event.
@@ -147,31 +150,117 @@ pub fn validate(index: usize, value: &Value, now_ms: i64) -> Result<Event, Strin
     })
 }
 
+/// Visitor tokens one request may carry.
+pub const MAX_TOKENS: usize = 16;
+
+/// The profiles a client key may post events for: those of the valid, unexpired visitor tokens
+/// in the body's `tokens` and in `Authorization: Bearer wmt.…`. The second value says why the
+/// other tokens were refused, to explain the events refused for want of one.
+fn token_subjects(
+    state: &AppState,
+    headers: &HeaderMap,
+    tokens: &[String],
+) -> Result<(BTreeSet<String>, Vec<String>), AppError> {
+    if tokens.len() > MAX_TOKENS {
+        return Err(AppError::BadRequest(format!(
+            "{} visitor tokens in `tokens`; at most {MAX_TOKENS}",
+            tokens.len()
+        )));
+    }
+    let now = jiff::Timestamp::now().as_second();
+    let header = auth::credentials(headers).token;
+    let (mut subjects, mut refused) = (BTreeSet::new(), Vec::new());
+    for token in tokens.iter().map(String::as_str).chain(header) {
+        match auth::verify_token(state.token_secret(), token, now) {
+            Ok(subject) => {
+                subjects.insert(subject);
+            }
+            Err(e) => refused.push(e.to_string()),
+        }
+    }
+    Ok((subjects, refused))
+}
+
+/// Why a client key may not post `event`, if it may not: a profile that is not anonymous needs
+/// its visitor token (the rule of snapshots).
+fn unauthorized(event: &Event, subjects: &BTreeSet<String>, refused: &[String]) -> Option<String> {
+    if auth::is_anonymous(&event.profile_id) || subjects.contains(&event.profile_id) {
+        return None;
+    }
+    let mut reason = format!(
+        "profile `{}` is not anonymous (`anon-` and 22+ URL-safe characters): a client key posts its events only with a valid visitor token for it (`tokens` in the body, or `Authorization: Bearer wmt.…`)",
+        event.profile_id
+    );
+    if !refused.is_empty() {
+        reason.push_str(&format!("; tokens refused: {}", refused.join("; ")));
+    }
+    Some(reason)
+}
+
+/// Charges each profile of `events` one token per event; 429 when one is over its rate (no
+/// event is stored then), 413 when a request carries more events for one profile than its
+/// bucket holds.
+fn charge_profiles(state: &AppState, events: &[Event]) -> Result<(), AppError> {
+    let mut per_profile: BTreeMap<&str, u32> = BTreeMap::new();
+    for e in events {
+        *per_profile.entry(e.profile_id.as_str()).or_default() += 1;
+    }
+    for (profile, n) in per_profile {
+        match state.profile_limit.take(profile, n) {
+            Ok(()) => {}
+            Err(Refused::RetryAfter(seconds)) => {
+                return Err(AppError::TooManyRequests {
+                    detail: format!(
+                        "profile `{profile}` is over its rate of events; nothing was stored, retry in {seconds} s"
+                    ),
+                    retry_after: seconds,
+                });
+            }
+            Err(Refused::OverBurst(n)) => {
+                return Err(AppError::TooLarge(format!(
+                    "{n} events for profile `{profile}` in one request, more than its rate allows at once"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `POST /v1/events` (client or admin key in a header, or a client key in `?key=`).
 ///
 /// The body is read as JSON whatever its `Content-Type`: `navigator.sendBeacon` sends
-/// `text/plain`, which needs no CORS preflight.
+/// `text/plain`, which needs no CORS preflight. With a client key, an event for a profile that
+/// is not anonymous is refused unless a visitor token for that profile comes with it
+/// ([`token_subjects`]); admin keys post for any profile.
 pub async fn post(
     State(state): State<AppState>,
+    EventsCaller(kind): EventsCaller,
     headers: HeaderMap,
-    query: Result<Query<KeyQuery>, QueryRejection>,
     JsonBody(batch): JsonBody<Batch>,
 ) -> Result<Json<Value>, AppError> {
-    let Query(query) = query.map_err(|e| AppError::BadRequest(format!("bad query: {e}")))?;
-    state
-        .require_events_key(&headers, query.key.as_deref())
-        .await?;
     if batch.events.len() > MAX_BATCH {
         return Err(AppError::TooLarge(format!(
             "{} events in one batch; at most {MAX_BATCH}",
             batch.events.len()
         )));
     }
+    let client = kind == KeyKind::Client;
+    let (subjects, refused) = if client {
+        token_subjects(&state, &headers, &batch.tokens)?
+    } else {
+        Default::default()
+    };
     let now = crate::db::now_ms();
     let mut valid = Vec::with_capacity(batch.events.len());
     let mut rejected = Vec::new();
     for (index, value) in batch.events.iter().enumerate() {
-        match validate(index, value, now) {
+        let checked = validate(index, value, now).and_then(|event| {
+            match unauthorized(&event, &subjects, &refused).filter(|_| client) {
+                Some(reason) => Err(reason),
+                None => Ok(event),
+            }
+        });
+        match checked {
             Ok(event) => valid.push(event),
             Err(reason) => rejected.push(json!({ "index": index, "reason": reason })),
         }
@@ -186,6 +275,9 @@ pub async fn post(
             problems: Some(Value::Array(rejected)),
         });
     }
+    if client {
+        charge_profiles(&state, &valid)?;
+    }
     let ingested = if valid.is_empty() {
         Ingested::default()
     } else {
@@ -193,6 +285,11 @@ pub async fn post(
     };
     for &index in &ingested.opted_out {
         rejected.push(json!({ "index": index, "reason": "the profile has opted out of tracking" }));
+    }
+    if let Some(cap) = state.config.max_events_per_profile {
+        for &index in &ingested.over_cap {
+            rejected.push(json!({ "index": index, "reason": format!("the profile has {cap} events stored, the most this server keeps per profile") }));
+        }
     }
     rejected.sort_by_key(|r| r["index"].as_u64());
     state

@@ -15,6 +15,8 @@ pub struct Ingested {
     pub duplicates: usize,
     /// Indexes of events refused because their profile's `track` consent is `out`.
     pub opted_out: Vec<usize>,
+    /// Indexes of events refused because their profile has the most events stored.
+    pub over_cap: Vec<usize>,
     /// Profiles whose counters changed.
     pub profiles: BTreeSet<String>,
 }
@@ -26,27 +28,43 @@ fn day(ts: i64, tz: &jiff::tz::TimeZone) -> String {
 }
 
 /// Stores valid events: those of profiles whose `track` consent is `out` are refused,
-/// duplicates (same profile and id) are ignored, and the rest update the counters and the daily
-/// aggregates.
-pub fn ingest(conn: &mut Connection, events: &[Event]) -> Result<Ingested, AppError> {
+/// duplicates (same profile and id) are ignored, new events of a profile that has `cap` events
+/// stored are refused, and the rest update the counters and the daily aggregates.
+pub fn ingest(
+    conn: &mut Connection,
+    events: &[Event],
+    cap: Option<u64>,
+) -> Result<Ingested, AppError> {
     let tx = conn.transaction()?;
     let version = crate::db::next_seq(&tx)?;
-    let out = ingest_in(&tx, events, version)?;
+    let out = ingest_in(&tx, events, version, cap)?;
     tx.commit()?;
     Ok(out)
 }
 
 /// [`ingest`] inside the caller's transaction; `version` versions the counters it changes.
-pub fn ingest_in(tx: &Connection, events: &[Event], version: i64) -> Result<Ingested, AppError> {
+pub fn ingest_in(
+    tx: &Connection,
+    events: &[Event],
+    version: i64,
+    cap: Option<u64>,
+) -> Result<Ingested, AppError> {
     let mut out = Ingested::default();
     let mut fresh = Vec::with_capacity(events.len());
     let mut zones: HashMap<&str, Option<jiff::tz::TimeZone>> = HashMap::new();
+    // Events stored per profile, when capped.
+    let mut stored: HashMap<&str, u64> = HashMap::new();
     {
         let mut profile = tx.prepare_cached(
             "SELECT time_zone, json_extract(doc, '$.consent.track') FROM profiles WHERE id = ?1",
         )?;
+        let mut count = tx.prepare_cached("SELECT COUNT(*) FROM events WHERE profile_id = ?1")?;
         for e in events {
             let pid = e.profile_id.as_str();
+            if cap.is_some() && !stored.contains_key(pid) {
+                let n: i64 = count.query_row([pid], |row| row.get(0))?;
+                stored.insert(pid, u64::try_from(n).unwrap_or(0));
+            }
             if !zones.contains_key(pid) {
                 let row: Option<(Option<String>, Option<String>)> = profile
                     .query_row([pid], |row| Ok((row.get(0)?, row.get(1)?)))
@@ -66,9 +84,22 @@ pub fn ingest_in(tx: &Connection, events: &[Event], version: i64) -> Result<Inge
                offer_id, placement_id, decision_id, data)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )?;
+        let mut exists =
+            tx.prepare_cached("SELECT 1 FROM events WHERE profile_id = ?1 AND id = ?2")?;
         for e in events {
             if matches!(zones.get(e.profile_id.as_str()), Some(None)) {
                 out.opted_out.push(e.index);
+                continue;
+            }
+            let count = stored.get_mut(e.profile_id.as_str());
+            if let (Some(cap), Some(count)) = (cap, &count)
+                && **count >= cap
+            {
+                if exists.exists(params![e.profile_id, e.id])? {
+                    out.duplicates += 1;
+                } else {
+                    out.over_cap.push(e.index);
+                }
                 continue;
             }
             let n = insert.execute(params![
@@ -87,6 +118,9 @@ pub fn ingest_in(tx: &Connection, events: &[Event], version: i64) -> Result<Inge
             if n == 0 {
                 out.duplicates += 1;
             } else {
+                if let Some(count) = count {
+                    *count += 1;
+                }
                 fresh.push(e);
             }
         }
@@ -176,7 +210,11 @@ const GROUP: usize = 5_000;
 
 impl IngestQueue {
     /// Starts the writer thread; it ends when the last queue handle is dropped.
-    pub fn start(db: std::sync::Arc<crate::db::Db>) -> Result<IngestQueue, AppError> {
+    /// `cap`: events stored per profile at most (see [`ingest`]).
+    pub fn start(
+        db: std::sync::Arc<crate::db::Db>,
+        cap: Option<u64>,
+    ) -> Result<IngestQueue, AppError> {
         let (jobs, queue) = std::sync::mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("waymark-ingest".into())
@@ -198,7 +236,7 @@ impl IngestQueue {
                         let version = crate::db::next_seq(&tx)?;
                         let outs = group
                             .iter()
-                            .map(|(events, _)| ingest_in(&tx, events, version))
+                            .map(|(events, _)| ingest_in(&tx, events, version, cap))
                             .collect::<Result<Vec<_>, _>>()?;
                         tx.commit()?;
                         Ok(outs)

@@ -4,6 +4,7 @@
 //! Storage is SQLite ([`db`]); the `waymark` binary (crates/cli) wires everything to the command
 //! line (`waymark serve`, `import`, `keys`, `token`, `report`).
 
+pub mod access;
 pub mod auth;
 pub mod bandit;
 pub mod bundles;
@@ -14,6 +15,8 @@ pub mod error;
 pub mod events;
 pub mod import;
 pub mod ingest;
+pub mod keys;
+pub mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod profiles;
@@ -24,16 +27,17 @@ pub mod state;
 use std::path::PathBuf;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{MethodRouter, get, post, put};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeader;
+use tower_http::timeout::TimeoutLayer;
 
 pub use error::AppError;
-pub use state::{AppState, ServerConfig};
+pub use state::{AppState, ConnectionLimits, ServerConfig};
 
 const MB: usize = 1024 * 1024;
 
@@ -42,6 +46,9 @@ const MB: usize = 1024 * 1024;
 /// clients that accept it (bundles shrink about 7x; signatures are over the uncompressed
 /// bytes); static files are served as built, with the `.gz` twin `scripts/build.sh` writes
 /// (compressing half a megabyte of wasm per request would cost more than it saves).
+///
+/// A request that takes longer than `config.request_timeout` is answered 408. `/metrics`
+/// needs an admin key unless `config.public_metrics`.
 pub fn app(state: AppState) -> Router {
     let cors = cors::layer(&state.config.cors_origins);
     let runtime = |route: MethodRouter<AppState>| match &cors {
@@ -50,9 +57,18 @@ pub fn app(state: AppState) -> Router {
     };
     let api = Router::new()
         .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics::metrics))
+        .route(
+            "/metrics",
+            if state.config.public_metrics {
+                get(metrics::metrics)
+            } else {
+                get(metrics::private)
+            },
+        )
         .route("/openapi.json", get(openapi::openapi))
         .route("/v1/keys/signing", runtime(get(bundles::signing_key)))
+        .route("/v1/keys", get(keys::list))
+        .route("/v1/keys/{id}", delete(keys::revoke))
         .route(
             "/v1/bundles",
             post(bundles::publish)
@@ -90,7 +106,11 @@ pub fn app(state: AppState) -> Router {
         Some(dir) => api.fallback_service(static_files(dir)),
         None => api.fallback(not_found),
     };
-    api.with_state(state)
+    let timeout = TimeoutLayer::with_status_code(
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        state.config.request_timeout,
+    );
+    api.layer(timeout).with_state(state)
 }
 
 /// The files in `dir`, or their gzipped twins for clients that accept gzip (both vary by it).
@@ -141,16 +161,85 @@ pub fn spawn_bandit_schedule(state: AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// Serves `app` on `listener` until Ctrl-C.
-pub async fn serve(listener: TcpListener, app: Router) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            // An error here means no signal handler could be installed: then run until killed.
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
+/// Serves `app` on `listener` until Ctrl-C: HTTP/1.1 connections whose request head must
+/// arrive within `limits.header_read_timeout` (else the connection is closed), at most
+/// `limits.max_concurrency` requests handled at once (tower's concurrency limit; more wait).
+/// On Ctrl-C it stops accepting, lets requests in flight finish, then returns.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: ConnectionLimits,
+) -> std::io::Result<()> {
+    serve_until(listener, app, limits, async {
+        // An error here means no signal handler could be installed: then run until killed.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    })
+    .await
+}
+
+/// [`serve`] until `shutdown` completes.
+pub async fn serve_until(
+    listener: TcpListener,
+    app: Router,
+    limits: ConnectionLimits,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::service::TowerToHyperService;
+
+    let service = tower::ServiceBuilder::new()
+        .layer(tower::limit::ConcurrencyLimitLayer::new(
+            limits.max_concurrency.max(1),
+        ))
+        .service(app);
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    let builder = std::sync::Arc::new(builder);
+    // Each connection holds a receiver; after the signal, `closed` resolves once all are gone.
+    let (stop, stopped) = tokio::sync::watch::channel(());
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little rather than spin.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = TowerToHyperService::new(service.clone());
+        let builder = std::sync::Arc::clone(&builder);
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            tokio::select! {
+                result = connection.as_mut() => {
+                    if let Err(e) = result {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                }
+                _ = stopped.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
             }
-        })
-        .await
+        });
+    }
+    drop(stopped);
+    let _ = stop.send(());
+    stop.closed().await;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -10,8 +10,8 @@ pub const ROUTES: &[(&str, &str, &str, &str, &str)] = &[
     (
         "get",
         "/metrics",
-        "Prometheus metrics: requests by route and status, events, bundle revision",
-        "none",
+        "Prometheus metrics: requests by method (known methods, others as `other`), route template and status; events; bundle revision. Admin key unless the server runs with --public-metrics",
+        "admin",
         "200",
     ),
     ("get", "/openapi.json", "This document", "none", "200"),
@@ -20,6 +20,20 @@ pub const ROUTES: &[(&str, &str, &str, &str, &str)] = &[
         "/v1/keys/signing",
         "The Ed25519 public key bundles and snapshots are signed with",
         "none",
+        "200",
+    ),
+    (
+        "get",
+        "/v1/keys",
+        "List API keys (id, kind, name, prefix, createdAt, revokedAt), never their values",
+        "admin",
+        "200",
+    ),
+    (
+        "delete",
+        "/v1/keys/{id}",
+        "Revoke an API key by id (or value, or prefix of 5+ characters): at once on this server, within the key cache TTL on others",
+        "admin",
         "200",
     ),
     (
@@ -89,7 +103,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, &str)] = &[
     (
         "post",
         "/v1/events",
-        "Ingest up to 1000 events, idempotent by (profileId, id); the body is read as JSON whatever its Content-Type (sendBeacon sends text/plain), and a client key may come in `?key=` instead of a header",
+        "Ingest up to 1000 events, idempotent by (profileId, id); the body is read as JSON whatever its Content-Type (sendBeacon sends text/plain), and a client key may come in `?key=` instead of a header. With a client key, an event for a profile that is not anonymous (`anon-` + 22 URL-safe characters) is refused (in `rejected`) unless a valid visitor token for it is in `tokens` or in `Authorization: Bearer wmt.…`. 429 with Retry-After when the key or a profile is over its rate",
         "client",
         "200",
     ),
@@ -180,7 +194,10 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
         }),
         ("post", "/v1/events") => json!({
             "type": "object", "required": ["events"],
-            "properties": {"events": {"type": "array", "maxItems": 1000, "items": {"$ref": "#/components/schemas/Event"}}}
+            "properties": {
+                "events": {"type": "array", "maxItems": 1000, "items": {"$ref": "#/components/schemas/Event"}},
+                "tokens": {"type": "array", "maxItems": 16, "items": {"type": "string"}, "description": "Visitor tokens (wmt.…): with a client key, events for their profiles are accepted"}
+            }
         }),
         _ => return None,
     };

@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::access::Admin;
 use crate::error::{AppError, JsonBody};
 use crate::state::AppState;
 
@@ -164,11 +165,10 @@ fn view(id: &str, doc: &ProfileDoc, version: i64, updated_at: i64) -> Value {
 /// `PUT /v1/profiles/{id}` (admin): create or replace.
 pub async fn put(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Admin,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Response, AppError> {
-    state.require_admin(&headers).await?;
     checked_id(&id)?;
     let doc = ProfileDoc::from_value(body)
         .map_err(|e| AppError::invalid(format!("the profile is not valid: {e}")))?;
@@ -196,11 +196,10 @@ pub async fn put(
 /// `PATCH /v1/profiles/{id}` (admin): a JSON merge patch (RFC 7396) of the profile document.
 pub async fn patch(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Admin,
     Path(id): Path<String>,
     JsonBody(patch): JsonBody<Value>,
 ) -> Result<Json<Value>, AppError> {
-    state.require_admin(&headers).await?;
     checked_id(&id)?;
     if !patch.is_object() {
         return Err(AppError::invalid(
@@ -248,10 +247,9 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
 /// `GET /v1/profiles/{id}` (admin)
 pub async fn get(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Admin,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AppError> {
-    state.require_admin(&headers).await?;
     checked_id(&id)?;
     let key = id.clone();
     let (doc, version, updated) = state
@@ -281,10 +279,9 @@ pub fn delete_all(conn: &mut Connection, id: &str) -> Result<usize, AppError> {
 /// anonymous per-day report aggregates stay). Idempotent: 204 whether or not anything existed.
 pub async fn delete(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Admin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    state.require_admin(&headers).await?;
     checked_id(&id)?;
     let key = id.clone();
     let removed = state.db.write(move |conn| delete_all(conn, &key)).await?;

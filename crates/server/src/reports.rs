@@ -9,11 +9,11 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::access::Admin;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -187,21 +187,16 @@ pub fn report(conn: &Connection, range: &Checked) -> Result<Value, AppError> {
 /// `GET /v1/reports?from=&to=&conversion=` (admin)
 pub async fn get(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Admin,
     Query(range): Query<Range>,
 ) -> Result<Json<Value>, AppError> {
-    state.require_admin(&headers).await?;
     let range = range.check().map_err(AppError::BadRequest)?;
     let report = state.db.read(move |conn| report(conn, &range)).await?;
     Ok(Json(report))
 }
 
 /// `POST /v1/bandits/recompute` (admin): recompute and return the Thompson weights now.
-pub async fn recompute(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Json<Value>, AppError> {
-    state.require_admin(&headers).await?;
+pub async fn recompute(State(state): State<AppState>, _: Admin) -> Result<Json<Value>, AppError> {
     let bandits = recompute_now(&state).await?;
     Ok(Json(json!({ "bandits": bandits })))
 }

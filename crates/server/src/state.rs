@@ -1,6 +1,7 @@
 //! The shared state of the API: the database, the signing key, the token secret, the current
 //! bundle and the in-memory caches.
 
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -16,16 +17,38 @@ use waymark_core::engine::Engine;
 use crate::auth::{self, KeyCache, KeyKind};
 use crate::db::{self, Db};
 use crate::error::AppError;
+use crate::limits::{KeyedLimit, Rate, Refused};
 use crate::metrics::Metrics;
 use crate::snapshot::SnapshotCache;
 
 /// How the API server runs.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// The SQLite database file (created if missing).
+    /// The SQLite database file (created if missing, mode 0600).
     pub db: PathBuf,
-    /// The secret visitor tokens are signed with; generated and stored in the database if unset.
+    /// The secret visitor tokens are signed with; when unset, the one stored in the database
+    /// (generated and stored on first start).
     pub token_secret: Option<String>,
+    /// The Ed25519 signing key: the base64 of its 32-byte seed; when unset, the one stored in
+    /// the database (generated and stored on first start).
+    pub signing_key: Option<String>,
+    /// Serve `/metrics` without a key; by default it needs an admin key.
+    pub public_metrics: bool,
+    /// How long a server trusts a valid API key before asking the database again: a key revoked
+    /// by another process stops working within this time (at once in the process that revokes).
+    pub key_cache_ttl: Duration,
+    /// Requests per API key (each request with a key takes one token); `None`: no limit.
+    pub key_rate: Option<Rate>,
+    /// Events per profile posted with a client key (each event takes one token); `None`: no
+    /// limit. A request whose events exceed a profile's bucket is refused whole (429).
+    pub profile_event_rate: Option<Rate>,
+    /// Events stored per profile at most; events over it are refused (listed in `rejected`),
+    /// the stored ones are kept. `None`: no cap.
+    pub max_events_per_profile: Option<u64>,
+    /// A request (body read and handler) that takes longer is answered 408.
+    pub request_timeout: Duration,
+    /// Connection-level limits, applied by [`crate::serve`].
+    pub connections: ConnectionLimits,
     /// How often `serve` recomputes the bandit weights.
     pub bandit_interval: Duration,
     /// How long a snapshot is valid after it is issued.
@@ -37,11 +60,44 @@ pub struct ServerConfig {
     pub cors_origins: Vec<String>,
 }
 
+/// What [`crate::serve`] allows each connection.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// A connection whose request head (request line and headers) has not fully arrived within
+    /// this time is closed.
+    pub header_read_timeout: Duration,
+    /// Requests handled at once; more wait for a slot (and time out after `request_timeout`).
+    pub max_concurrency: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> ConnectionLimits {
+        ConnectionLimits {
+            header_read_timeout: Duration::from_secs(10),
+            max_concurrency: 512,
+        }
+    }
+}
+
 impl ServerConfig {
     pub fn new(db: impl Into<PathBuf>) -> ServerConfig {
+        let rate = |per_second: u32, burst: u32| {
+            Some(Rate::per_second(
+                NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN),
+                NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN),
+            ))
+        };
         ServerConfig {
             db: db.into(),
             token_secret: None,
+            signing_key: None,
+            public_metrics: false,
+            key_cache_ttl: Duration::from_secs(10),
+            key_rate: rate(1000, 2000),
+            profile_event_rate: rate(5, 300),
+            max_events_per_profile: Some(10_000),
+            request_timeout: Duration::from_secs(30),
+            connections: ConnectionLimits::default(),
             bandit_interval: Duration::from_secs(600),
             snapshot_ttl: Duration::from_secs(15 * 60),
             static_dir: None,
@@ -89,6 +145,9 @@ pub struct Inner {
     bundle: RwLock<Option<Arc<CurrentBundle>>>,
     pub snapshots: SnapshotCache,
     keys: KeyCache,
+    key_limit: KeyedLimit,
+    /// Events per profile (client keys).
+    pub profile_limit: KeyedLimit,
     pub metrics: Metrics,
     pub ingest: crate::ingest::IngestQueue,
 }
@@ -105,34 +164,41 @@ impl AppState {
     /// the current bundle. Blocking: call it before serving.
     pub fn open(config: ServerConfig) -> Result<AppState, AppError> {
         let db = Db::open(&config.db)?;
-        let (signing, stored_secret) = db.write_blocking(|conn| {
+        let given_key = config
+            .signing_key
+            .as_deref()
+            .map(|text| decode_key(text, "the configured signing key"))
+            .transpose()?;
+        let given_secret = config.token_secret.clone();
+        // Secrets given by the configuration are used as given and never stored.
+        let (signing, token_secret) = db.write_blocking(|conn| {
             let tx = conn.transaction()?;
-            let signing = match db::meta_get(&tx, "signing_key")? {
-                Some(text) => decode_key(&text)?,
-                None => {
+            let signing = match (given_key, db::meta_get(&tx, "signing_key")?) {
+                (Some(key), _) => key,
+                (None, Some(text)) => decode_key(&text, "the stored signing key")?,
+                (None, None) => {
                     let secret = auth::random_bytes::<32>()?;
                     db::meta_set(&tx, "signing_key", &B64.encode(secret))?;
                     SigningKey::from_bytes(&secret)
                 }
             };
-            let token_secret = match db::meta_get(&tx, "token_secret")? {
-                Some(text) => text,
-                None => {
+            let token_secret = match (given_secret, db::meta_get(&tx, "token_secret")?) {
+                (Some(text), _) | (None, Some(text)) => text,
+                (None, None) => {
                     let text = B64.encode(auth::random_bytes::<32>()?);
                     db::meta_set(&tx, "token_secret", &text)?;
                     text
                 }
             };
             tx.commit()?;
-            Ok((signing, token_secret))
+            Ok((signing, token_secret.into_bytes()))
         })?;
-        let token_secret = config
-            .token_secret
-            .clone()
-            .unwrap_or(stored_secret)
-            .into_bytes();
-        let ingest = crate::ingest::IngestQueue::start(Arc::clone(&db))?;
+        let ingest =
+            crate::ingest::IngestQueue::start(Arc::clone(&db), config.max_events_per_profile)?;
         let state = AppState(Arc::new(Inner {
+            keys: KeyCache::new(config.key_cache_ttl),
+            key_limit: KeyedLimit::new(config.key_rate),
+            profile_limit: KeyedLimit::new(config.profile_event_rate),
             config,
             ingest,
             db,
@@ -140,7 +206,6 @@ impl AppState {
             token_secret,
             bundle: RwLock::new(None),
             snapshots: SnapshotCache::default(),
-            keys: KeyCache::default(),
             metrics: Metrics::default(),
         }));
         let current = state
@@ -216,7 +281,8 @@ impl AppState {
         })
     }
 
-    /// The kind of the request's API key; 401 when missing or unknown.
+    /// The kind of the request's API key; 401 when missing, unknown or revoked, 429 when the
+    /// key is over its rate.
     pub async fn key_kind(&self, headers: &HeaderMap) -> Result<KeyKind, AppError> {
         let credentials = auth::credentials(headers);
         let key = credentials.key.ok_or_else(|| {
@@ -224,56 +290,47 @@ impl AppState {
                 "an API key is required (header `X-Waymark-Key` or `Authorization: Bearer`)".into(),
             )
         })?;
-        self.keys
+        self.kind_of(key).await
+    }
+
+    /// The kind of `key`, charged one request against its rate.
+    pub async fn kind_of(&self, key: &str) -> Result<KeyKind, AppError> {
+        let kind = self
+            .keys
             .kind(&self.db, key)
             .await?
-            .ok_or_else(|| AppError::Unauthorized("the API key is not valid".into()))
+            .ok_or_else(|| AppError::Unauthorized("the API key is not valid".into()))?;
+        self.key_limit
+            .take(key, 1)
+            .map_err(|refused| match refused {
+                Refused::RetryAfter(seconds) => AppError::TooManyRequests {
+                    detail: format!(
+                        "this API key is over its rate of requests; retry in {seconds} s"
+                    ),
+                    retry_after: seconds,
+                },
+                Refused::OverBurst(_) => AppError::internal("a request costs one token"),
+            })?;
+        Ok(kind)
     }
 
-    /// 401 without a valid key, 403 with a client key.
-    pub async fn require_admin(&self, headers: &HeaderMap) -> Result<(), AppError> {
-        match self.key_kind(headers).await? {
-            KeyKind::Admin => Ok(()),
-            KeyKind::Client => Err(AppError::Forbidden(
-                "this route needs an admin key; a client key was given".into(),
-            )),
-        }
-    }
-
-    /// 401 without a valid key; admin keys pass too.
-    pub async fn require_client(&self, headers: &HeaderMap) -> Result<KeyKind, AppError> {
-        self.key_kind(headers).await
-    }
-
-    /// The events route's check: a key in the headers as on every route, or else a client key
-    /// in the `key` query parameter, which is what `navigator.sendBeacon` can send (it cannot
-    /// set headers). Admin keys are refused there (403): they belong in headers, never in URLs
-    /// that end up in logs and browser histories.
-    pub async fn require_events_key(
-        &self,
-        headers: &HeaderMap,
-        query_key: Option<&str>,
-    ) -> Result<KeyKind, AppError> {
-        let Some(key) = query_key.filter(|_| auth::credentials(headers).key.is_none()) else {
-            return self.require_client(headers).await;
-        };
-        match self.keys.kind(&self.db, key).await? {
-            Some(KeyKind::Client) => Ok(KeyKind::Client),
-            Some(KeyKind::Admin) => Err(AppError::Forbidden(
-                "an admin key is accepted only in a header (`X-Waymark-Key`), never in the URL"
-                    .into(),
-            )),
-            None => Err(AppError::Unauthorized("the API key is not valid".into())),
-        }
+    /// Revokes a key (by id, value or prefix) and forgets every cached key at once.
+    pub async fn revoke_key(&self, which: String) -> Result<auth::KeyInfo, AppError> {
+        let info = self
+            .db
+            .write(move |conn| auth::revoke_key(conn, &which))
+            .await?;
+        self.keys.clear();
+        Ok(info)
     }
 }
 
-fn decode_key(text: &str) -> Result<SigningKey, AppError> {
+fn decode_key(text: &str, what: &str) -> Result<SigningKey, AppError> {
     let bytes = B64
-        .decode(text)
-        .map_err(|e| AppError::internal(format!("stored signing key: {e}")))?;
+        .decode(text.trim())
+        .map_err(|e| AppError::internal(format!("{what} is not base64: {e}")))?;
     let bytes: [u8; 32] = bytes
         .try_into()
-        .map_err(|_| AppError::internal("stored signing key is not 32 bytes"))?;
+        .map_err(|_| AppError::internal(format!("{what} is not the base64 of 32 bytes")))?;
     Ok(SigningKey::from_bytes(&bytes))
 }

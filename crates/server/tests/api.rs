@@ -71,9 +71,10 @@ impl Server {
         .status()
     }
 
+    /// Posts events with the admin key, as a site's backend does (any profile, no token).
     async fn events(&self, events: Value) -> (StatusCode, Value) {
         let r = self
-            .req(reqwest::Method::POST, "/v1/events", Some(&self.client))
+            .req(reqwest::Method::POST, "/v1/events", Some(&self.admin))
             .json(&json!({ "events": events }))
             .send()
             .await
@@ -554,7 +555,7 @@ async fn events_are_idempotent_and_counted_in_the_next_snapshot() {
         StatusCode::NOT_FOUND
     );
     let metrics = s
-        .send(reqwest::Method::GET, "/metrics", None)
+        .send(reqwest::Method::GET, "/metrics", Some(&s.admin))
         .await
         .text()
         .await
@@ -951,4 +952,297 @@ async fn erasing_a_profile_erases_its_counters_and_events() {
     assert_eq!(counters().await, 0, "the counters were erased");
     assert_eq!(post().await, (Some(2), Some(0)), "the events were erased");
     assert_eq!(counters().await, 2);
+}
+
+/// Posts `{"events": …, "tokens": …}` with the client key in the header, and `bearer` as a
+/// visitor token in `Authorization` if given.
+async fn client_events(
+    s: &Server,
+    events: Value,
+    tokens: &[&str],
+    bearer: Option<&str>,
+) -> (StatusCode, Value) {
+    let mut r = s
+        .req(reqwest::Method::POST, "/v1/events", Some(&s.client))
+        .json(&json!({ "events": events, "tokens": tokens }));
+    if let Some(token) = bearer {
+        r = r.bearer_auth(token);
+    }
+    let r = r.send().await.unwrap();
+    (r.status(), r.json().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_keys_post_events_only_for_their_visitor() {
+    let s = start().await;
+    s.publish(SHOP).await;
+    s.put_profile("ann", json!({})).await;
+    s.put_profile("bob", json!({})).await;
+    let now = jiff::Timestamp::now().as_second();
+    let ann = auth::mint_token(SECRET.as_bytes(), "ann", now + 600).unwrap();
+    let expired = auth::mint_token(SECRET.as_bytes(), "ann", now - 600).unwrap();
+    let forged = auth::mint_token(b"another secret", "ann", now + 600).unwrap();
+    let anon = "anon-abcdefghijklmnopqrstuv";
+    let t = now_ms();
+    let event = |id: &str, profile: &str| json!({"id": id, "type": "custom", "name": "visit", "profileId": profile, "timestamp": t});
+    let refused = |body: &Value, index: usize, words: &[&str]| {
+        let problems = body["problems"].as_array().or(body["rejected"].as_array());
+        let problem = problems
+            .and_then(|p| p.iter().find(|p| p["index"] == index))
+            .unwrap_or_else(|| panic!("event {index} is refused: {body}"));
+        let reason = problem["reason"].as_str().unwrap();
+        for word in words {
+            assert!(reason.contains(word), "{word}: {reason}");
+        }
+    };
+
+    // Someone else's profile, without its token: refused, and nothing else changes.
+    let (status, body) = client_events(&s, json!([event("a1", "ann")]), &[], None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    refused(&body, 0, &["`ann`", "visitor token", "tokens"]);
+    let (status, body) = client_events(
+        &s,
+        json!([event("a2", "ann"), event("n1", anon)]),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["accepted"], 1,
+        "the anonymous event is its own credential"
+    );
+    refused(&body, 0, &["`ann`"]);
+    // With the visitor's token, in the body (beacons) or in the header.
+    let (status, body) = client_events(&s, json!([event("a3", "ann")]), &[&ann], None).await;
+    assert_eq!(
+        (status, body["accepted"].as_i64()),
+        (StatusCode::OK, Some(1))
+    );
+    let (status, body) = client_events(&s, json!([event("a4", "ann")]), &[], Some(&ann)).await;
+    assert_eq!(
+        (status, body["accepted"].as_i64()),
+        (StatusCode::OK, Some(1))
+    );
+    // Another visitor's token, an expired one, a forged one, a short `anon-` id: refused.
+    let (status, body) = client_events(&s, json!([event("b1", "bob")]), &[&ann], None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused(&body, 0, &["`bob`"]);
+    let (_, body) = client_events(&s, json!([event("a5", "ann")]), &[&expired], None).await;
+    refused(&body, 0, &["has expired"]);
+    let (_, body) = client_events(&s, json!([event("a6", "ann")]), &[&forged], None).await;
+    refused(&body, 0, &["bad signature"]);
+    let (_, body) = client_events(&s, json!([event("s1", "anon-short")]), &[], None).await;
+    refused(&body, 0, &["`anon-short`"]);
+    // A beacon: the key in the query, the token in the body.
+    let r = s
+        .http
+        .post(format!("{}/v1/events?key={}", s.url, s.client))
+        .header("content-type", "text/plain;charset=UTF-8")
+        .body(json!({"events": [event("a7", "ann")], "tokens": [ann]}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Value>().await.unwrap()["accepted"], 1);
+    let tokens = vec![ann.as_str(); 17];
+    let (status, _) = client_events(&s, json!([event("a8", "ann")]), &tokens, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "at most 16 tokens");
+    // An admin key posts for anyone.
+    let (status, body) = s.events(json!([event("b2", "bob")])).await;
+    assert_eq!(
+        (status, body["accepted"].as_i64()),
+        (StatusCode::OK, Some(1))
+    );
+
+    // Only the accepted events counted.
+    let visits = |snap: Value| {
+        snap["counters"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["event"] == "visit")
+            .map_or(0, |i| i["total"].as_i64().unwrap())
+    };
+    let snap = s.snapshot("ann", Some(&s.admin), None).await.json().await;
+    assert_eq!(visits(snap.unwrap()), 3, "a3, a4 and a7");
+    let snap = s.snapshot("bob", Some(&s.admin), None).await.json().await;
+    assert_eq!(visits(snap.unwrap()), 1, "b2 only");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_answer_429_with_retry_after_and_profiles_have_an_event_cap() {
+    use std::num::NonZeroU32;
+    use waymark_server::limits::Rate;
+    // One token an hour: nothing refills during the test.
+    let hourly = |burst| {
+        Some(Rate {
+            burst: NonZeroU32::new(burst).unwrap(),
+            period: std::time::Duration::from_secs(3600),
+        })
+    };
+    let s = start_with(|c| {
+        c.key_rate = hourly(20);
+        c.profile_event_rate = hourly(3);
+        c.max_events_per_profile = Some(4);
+    })
+    .await;
+    s.publish(SHOP).await;
+    let t = now_ms();
+    let event = |id: &str, profile: &str| json!({"id": id, "type": "custom", "name": "visit", "profileId": profile, "timestamp": t});
+    let (a, b, c) = (
+        "anon-aaaaaaaaaaaaaaaaaaaaaa",
+        "anon-bbbbbbbbbbbbbbbbbbbbbb",
+        "anon-cccccccccccccccccccccc",
+    );
+    // Per profile: three events, then 429 with Retry-After; other profiles are not affected.
+    let batch = json!([event("1", a), event("2", a), event("3", a)]);
+    assert_eq!(client_events(&s, batch, &[], None).await.0, StatusCode::OK);
+    let r = s
+        .req(reqwest::Method::POST, "/v1/events", Some(&s.client))
+        .json(&json!({"events": [event("4", a)]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=3600).contains(&retry), "{retry}");
+    let problem: Value = r.json().await.unwrap();
+    assert_eq!(problem["retryAfter"], retry);
+    assert!(problem["detail"].as_str().unwrap().contains(a), "{problem}");
+    assert_eq!(
+        client_events(&s, json!([event("1", b)]), &[], None).await.0,
+        StatusCode::OK
+    );
+    let four = json!([event("1", c), event("2", c), event("3", c), event("4", c)]);
+    assert_eq!(
+        client_events(&s, four, &[], None).await.0,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "more events for one profile than its bucket holds"
+    );
+
+    // Per key: 20 requests, 4 of them above; the 17th from here is refused.
+    let mut ok = 0;
+    let refused = loop {
+        let r = s.send(reqwest::Method::GET, "/v1/keys/signing", None).await;
+        assert_eq!(r.status(), StatusCode::OK, "keyless routes are not charged");
+        let r = s
+            .send(reqwest::Method::GET, "/v1/bundle", Some(&s.client))
+            .await;
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            break r;
+        }
+        ok += 1;
+        assert!(ok <= 16, "{}", r.status());
+    };
+    assert_eq!(ok, 16);
+    assert!(refused.headers().contains_key("retry-after"));
+    let r = s
+        .send(reqwest::Method::GET, "/v1/bundles", Some(&s.admin))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "each key has its own bucket");
+
+    // At most 4 events stored per profile (admin: no per-profile rate): the rest are refused,
+    // a repeat of a stored one is still a duplicate.
+    let six: Vec<Value> = (0..6).map(|i| event(&format!("e{i}"), "capped")).collect();
+    let (status, body) = s.events(Value::Array(six)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["accepted"], 4);
+    let rejected = body["rejected"].as_array().unwrap();
+    assert_eq!(
+        rejected
+            .iter()
+            .map(|r| r["index"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
+        [4, 5]
+    );
+    assert!(
+        rejected[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("4 events stored"),
+        "{body}"
+    );
+    let (_, body) = s.events(json!([event("e0", "capped")])).await;
+    assert_eq!(
+        (body["accepted"].as_i64(), body["duplicates"].as_i64()),
+        (Some(0), Some(1))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_half_sent_request_is_closed_after_the_header_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = start_with(|c| {
+        c.connections.header_read_timeout = std::time::Duration::from_millis(300);
+    })
+    .await;
+    let addr = s.url.trim_start_matches("http://").to_owned();
+    // A whole request is answered on the same kind of connection.
+    let mut whole = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    whole
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    whole.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // The head never ends: the server closes the connection (the guard only ends a hung test).
+    let mut half = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        half.read_to_end(&mut rest),
+    )
+    .await;
+    assert!(
+        matches!(closed, Ok(Ok(_))),
+        "the connection was not closed: {closed:?}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&rest).contains("200 OK"),
+        "{rest:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoked_keys_stop_working_at_once() {
+    let s = start().await;
+    s.publish(SHOP).await;
+    let bundle = || s.send(reqwest::Method::GET, "/v1/bundle", Some(&s.client));
+    assert_eq!(bundle().await.status(), StatusCode::OK, "cached as valid");
+    let keys: Value = s
+        .send(reqwest::Method::GET, "/v1/keys", Some(&s.admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let client = keys["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kind"] == "client")
+        .unwrap();
+    assert!(client.get("hash").is_none() && client["prefix"].is_string());
+    let path = format!("/v1/keys/{}", client["id"]);
+    let r = s
+        .send(reqwest::Method::DELETE, &path, Some(&s.client))
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = s.send(reqwest::Method::DELETE, &path, Some(&s.admin)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let revoked: Value = r.json().await.unwrap();
+    assert!(revoked["revokedAt"].is_i64(), "{revoked}");
+    assert_eq!(bundle().await.status(), StatusCode::UNAUTHORIZED);
+    let r = s
+        .send(reqwest::Method::DELETE, "/v1/keys/999", Some(&s.admin))
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }

@@ -46,7 +46,12 @@ pub async fn start_with(name: &str, configure: impl FnOnce(&mut ServerConfig)) -
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     waymark_server::spawn_bandit_schedule(state.clone());
-    tokio::spawn(waymark_server::serve(listener, waymark_server::app(state)));
+    let limits = state.config.connections;
+    tokio::spawn(waymark_server::serve(
+        listener,
+        waymark_server::app(state),
+        limits,
+    ));
     Server {
         url,
         admin,

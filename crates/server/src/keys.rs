@@ -1,0 +1,29 @@
+//! API keys over the API (admin): list them, revoke one. Keys are created with
+//! `waymark keys create`, the only place a key is shown.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde_json::{Value, json};
+
+use crate::access::Admin;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// `GET /v1/keys` (admin): every key without its secret, revoked ones included.
+pub async fn list(State(state): State<AppState>, _: Admin) -> Result<Json<Value>, AppError> {
+    let keys = state.db.read(crate::auth::list_keys).await?;
+    Ok(Json(json!({ "keys": keys })))
+}
+
+/// `DELETE /v1/keys/{id}` (admin): revokes the key with this id (or value, or prefix of 5+
+/// characters). It stops working at once on this server, and within `key_cache_ttl` on others
+/// sharing the database. Revoking a revoked key answers the same record.
+pub async fn revoke(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(which): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let info = state.revoke_key(which).await?;
+    tracing::info!(key = info.id, kind = info.kind.as_str(), "API key revoked");
+    Ok(Json(json!(info)))
+}
