@@ -1,7 +1,9 @@
 // The event queue: persisted, batched, sent only with consent, retried with backoff and jitter,
 // flushed when the page is hidden (sendBeacon, fetch keepalive as fallback). Every event gets
 // its id once, when queued, and keeps it across retries, beacons and reloads: the API drops
-// repeats by (profile, id), so each event counts once however often it is sent.
+// repeats by (profile, id), so each event counts once however often it is sent. An event of a
+// known (signed-in) profile is queued with its visitor token, and every batch carries the tokens
+// of its events (`"tokens"`): the API takes a known profile's events only with its token.
 
 const MAX_QUEUE = 1000;
 const BATCH = 100;
@@ -24,6 +26,13 @@ export function createQueue({ url, headers, beaconUrl, store, allowed, onError, 
   let sending = null;
   const save = () => store.set("queue", queue);
 
+  // The request body for `batch`: the events without their tokens, and the tokens once each.
+  const payload = (batch) =>
+    JSON.stringify({
+      events: batch.map(({ token, ...event }) => event),
+      tokens: [...new Set(batch.map((e) => e.token).filter((t) => typeof t === "string"))],
+    });
+
   const schedule = (ms) => {
     if (!timer) timer = setTimeout(() => ((timer = 0), flush()), ms);
   };
@@ -36,7 +45,7 @@ export function createQueue({ url, headers, beaconUrl, store, allowed, onError, 
         const response = await fetch(url, {
           method: "POST",
           headers: { ...headers, "content-type": "application/json" },
-          body: JSON.stringify({ events: batch }),
+          body: payload(batch),
           keepalive: true,
           credentials: "omit",
         });
@@ -78,7 +87,7 @@ export function createQueue({ url, headers, beaconUrl, store, allowed, onError, 
     if (mark === handed) return;
     let beaconed = 0;
     while (beaconUrl && navigator.sendBeacon && beaconed < queue.length) {
-      const body = JSON.stringify({ events: queue.slice(beaconed, beaconed + BATCH) });
+      const body = payload(queue.slice(beaconed, beaconed + BATCH));
       if (!navigator.sendBeacon(beaconUrl, body)) break;
       beaconed += BATCH;
     }
@@ -98,11 +107,11 @@ export function createQueue({ url, headers, beaconUrl, store, allowed, onError, 
   if (queue.length) schedule(delay);
 
   return {
-    /** Queues an event (given its id here) and schedules a flush. */
-    push(event) {
+    /** Queues an event (given its id here), with its profile's visitor token if any, and schedules a flush. */
+    push(event, token) {
       const stored = store.get("queue");
       if (stored) queue = stored; // another tab may have sent or queued some
-      queue.push({ id: crypto.randomUUID(), ...event });
+      queue.push({ id: crypto.randomUUID(), ...event, ...(token && { token }) });
       if (queue.length > MAX_QUEUE) queue.splice(0, queue.length - MAX_QUEUE);
       save();
       schedule(delay);
