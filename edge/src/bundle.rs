@@ -144,7 +144,7 @@ pub async fn sync(env: &Env, config: &Config) -> Result<Synced, String> {
         &body,
         signature.as_deref(),
     )
-        .map_err(|e| format!("bundle refused: {e}"))?;
+    .map_err(|e| format!("bundle refused: {e}"))?;
     let text = String::from_utf8(body).map_err(|_| "bundle refused: not UTF-8".to_owned())?;
     let engine = Engine::from_json(&text).map_err(|e| format!("bundle refused: {e}"))?;
     let revision = serde_json::from_str::<serde_json::Value>(&text)

@@ -270,10 +270,16 @@ mod tests {
         // The bearer token's profile, or a token in the body: accepted, with that token.
         let bearer = Tokens::new(&visitor(Some(ann.clone())), &[], 1_000);
         let (mine, with) = check(event(None), "ann", &bearer).unwrap_or_default();
-        assert_eq!((mine["profileId"].as_str(), with), (Some("ann"), Some(ann.as_str())));
+        assert_eq!(
+            (mine["profileId"].as_str(), with),
+            (Some("ann"), Some(ann.as_str()))
+        );
         let given = Tokens::new(&visitor(None), &[json!(ann), json!(7)], 1_000);
         let (theirs, with) = check(event(Some("ann")), ANON, &given).unwrap_or_default();
-        assert_eq!((theirs["profileId"].as_str(), with), (Some("ann"), Some(ann.as_str())));
+        assert_eq!(
+            (theirs["profileId"].as_str(), with),
+            (Some("ann"), Some(ann.as_str()))
+        );
         // A token for another profile, or an expired one, vouches for nothing.
         let bob = Tokens::new(&visitor(None), &[json!(token("bob", 2_000))], 1_000);
         assert!(check(event(Some("ann")), ANON, &bob).is_err());

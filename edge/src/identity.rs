@@ -106,7 +106,10 @@ fn token_profile(token: &str) -> Option<String> {
 pub fn token_claims(token: &str) -> Option<(String, Option<u64>)> {
     let payload = token_payload(token)?;
     let profile = payload.get("p")?.as_str()?.to_owned();
-    Some((profile, payload.get("exp").and_then(serde_json::Value::as_u64)))
+    Some((
+        profile,
+        payload.get("exp").and_then(serde_json::Value::as_u64),
+    ))
 }
 
 fn token_payload(token: &str) -> Option<serde_json::Value> {

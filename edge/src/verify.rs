@@ -68,7 +68,9 @@ mod tests {
         ] {
             let refused = signature(Some(&public), SNAPSHOT, body, Some(&wrong));
             assert!(
-                refused.as_ref().is_err_and(|e| e.contains("does not verify")),
+                refused
+                    .as_ref()
+                    .is_err_and(|e| e.contains("does not verify")),
                 "{refused:?}"
             );
         }

@@ -121,10 +121,20 @@ fn verify(public_b64: &str, label: &str, body: &[u8], header: &str) {
     let labelled = |label: &str| [label.as_bytes(), b"\n", body].concat();
     key.verify_strict(&labelled(label), &sig)
         .expect("the signature verifies with the served public key and the body's label");
-    assert!(key.verify_strict(body, &sig).is_err(), "an unlabelled signature");
-    for other in ["waymark-bundle-v1", "waymark-compiled-v1", "waymark-snapshot-v1"] {
+    assert!(
+        key.verify_strict(body, &sig).is_err(),
+        "an unlabelled signature"
+    );
+    for other in [
+        "waymark-bundle-v1",
+        "waymark-compiled-v1",
+        "waymark-snapshot-v1",
+    ] {
         if other != label {
-            assert!(key.verify_strict(&labelled(other), &sig).is_err(), "{other}");
+            assert!(
+                key.verify_strict(&labelled(other), &sig).is_err(),
+                "{other}"
+            );
         }
     }
 }
