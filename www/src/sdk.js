@@ -416,7 +416,7 @@ export function createWaymark() {
       const keyUrl = `${config.api}/v1/keys/signing`;
       key =
         config.signingKey && config.signingKey !== "fetch"
-          ? importKey(config.signingKey)
+          ? Promise.resolve(config.signingKey).then(importKey) // not base64: rejects, not throws
           : fetch(keyUrl, { signal: AbortSignal.timeout(config.fetchTimeout), credentials: "omit" })
               .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`${keyUrl}: HTTP ${r.status}`))))
               .then((k) => importKey(k.base64));
