@@ -228,6 +228,12 @@ test("a pinned signingKey verifies without asking the API and keeps cached copie
   await errorMatching(wrong.page, /bundle\/compiled: the signature does not verify/);
   assert.equal(await shownHero(wrong.page), DEFAULT_HERO);
   await wrong.context.close();
+  // Not a key at all: reported (configure does not throw), and nothing is used.
+  const garbled = await open({ profileId: "ann-gold", edit: pinned("not base64!") });
+  await garbled.page.goto(at("page"));
+  await errorMatching(garbled.page, /no signing key/);
+  assert.equal(await shownHero(garbled.page), DEFAULT_HERO);
+  await garbled.context.close();
 });
 
 // ---- the edge decision
