@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const [src, out] = process.argv.slice(2);
-const order = ["store", "sync", "dom", "track", "cards", "inapp", "bridge", "sdk", "loader"];
+const order = ["store", "sync", "dom", "track", "cards", "inapp", "bridge", "edge", "sdk", "loader"];
 const imports = new Set();
 const seen = new Map();
 const body = [];

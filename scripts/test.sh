@@ -59,13 +59,13 @@ wasm_node() {
 }
 
 browser() {
-  bash scripts/build.sh && cargo build --quiet -p waymark-cli && node --test --test-concurrency=1 tests/js/chromium.test.mjs tests/js/chromium-sdk.test.mjs tests/js/chromium-cross-origin.test.mjs
+  bash scripts/build.sh && cargo build --quiet -p waymark-cli && node --test --test-concurrency=1 tests/js/chromium.test.mjs tests/js/chromium-sdk.test.mjs tests/js/chromium-cross-origin.test.mjs tests/js/chromium-security.test.mjs
 }
 
 suite native native
 suite node wasm_node
 suite chromium browser
-suite workerd "$node22" --test tests/js/workerd.test.mjs tests/js/edge.test.mjs
+suite workerd "$node22" --test tests/js/workerd.test.mjs tests/js/edge.test.mjs tests/js/edge-security.test.mjs
 
 echo "=== summary"
 printf '%s\n' "${summary[@]}"

@@ -138,8 +138,13 @@ pub async fn sync(env: &Env, config: &Config) -> Result<Synced, String> {
     }
     let body = response.bytes().await.map_err(|e| e.to_string())?;
     let signature = response.headers().get("waymark-signature").ok().flatten();
-    crate::verify::signature(config.public_key.as_ref(), &body, signature.as_deref())
-        .map_err(|e| format!("bundle refused: {e}"))?;
+    crate::verify::signature(
+        config.public_key.as_ref(),
+        crate::verify::BUNDLE,
+        &body,
+        signature.as_deref(),
+    )
+    .map_err(|e| format!("bundle refused: {e}"))?;
     let text = String::from_utf8(body).map_err(|_| "bundle refused: not UTF-8".to_owned())?;
     let engine = Engine::from_json(&text).map_err(|e| format!("bundle refused: {e}"))?;
     let revision = serde_json::from_str::<serde_json::Value>(&text)

@@ -89,10 +89,17 @@ pub async fn decide(
             .map_err(Refused::Unavailable)
     };
     let inline = body.snapshot.is_some();
+    // The Worker's clock, unless a trusted caller gave `now`: snapshots are checked against it.
+    let now = body
+        .now
+        .unwrap_or_else(|| i64::try_from(Date::now().as_millis()).unwrap_or(i64::MAX));
     let snapshot = async {
         match body.snapshot {
             Some(snapshot) => snapshot,
-            None => crate::snapshot::load(env, ctx, config, visitor).await,
+            None => {
+                let at = u64::try_from(now).unwrap_or_default();
+                crate::snapshot::load(env, ctx, config, visitor, at).await
+            }
         }
     };
     let (engine, snapshot) = futures_util::join!(engine, snapshot);
@@ -106,9 +113,7 @@ pub async fn decide(
         snapshot,
         context: body.context,
         state,
-        now: body
-            .now
-            .unwrap_or_else(|| i64::try_from(Date::now().as_millis()).unwrap_or(i64::MAX)),
+        now,
         request: body.request,
     };
     Ok(engine.decide(&input))

@@ -17,8 +17,9 @@ pub struct Visitor {
     pub id: String,
     /// Whether the id is new (no valid cookie came with the request).
     pub new: bool,
-    /// A visitor token and the profile id it names (checked by the central API, which alone
-    /// holds the token secret).
+    /// A visitor token and the profile id it names, unchecked here: the Worker does not hold the
+    /// token secret, so the token goes with every request made for this profile (its snapshot,
+    /// its events), and the central API checks it there.
     pub token: Option<(String, String)>,
     /// What the consent cookie says, if anything.
     pub consent: Option<ConsentState>,
@@ -98,7 +99,17 @@ pub fn is_anonymous(id: &str) -> bool {
 
 /// The profile id a visitor token names (`wmt.<base64url {"p": id, "exp": s}>.<mac>`), unchecked.
 fn token_profile(token: &str) -> Option<String> {
-    token_payload(token)?.get("p")?.as_str().map(str::to_owned)
+    token_claims(token).map(|(profile, _)| profile)
+}
+
+/// The profile id and `exp` (unix seconds) a visitor token names, unchecked.
+pub fn token_claims(token: &str) -> Option<(String, Option<u64>)> {
+    let payload = token_payload(token)?;
+    let profile = payload.get("p")?.as_str()?.to_owned();
+    Some((
+        profile,
+        payload.get("exp").and_then(serde_json::Value::as_u64),
+    ))
 }
 
 fn token_payload(token: &str) -> Option<serde_json::Value> {

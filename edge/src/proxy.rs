@@ -85,8 +85,9 @@ pub async fn handle(
     let plan = Plan::new(&decision);
     let decision_json =
         serde_json::to_string(&decision).map_err(|e| worker::Error::RustError(e.to_string()))?;
-    // Ties the list of matched actions at the end of the page to this decision (page content
-    // cannot pose as it without knowing the nonce).
+    // Ties the head script and the list of matched actions at the end of the page to this
+    // response: the nonce is also in the `Server-Timing` header, which the SDK reads from the
+    // navigation's timing entry and page content cannot set (see edge/README.md).
     let nonce = crate::identity::random_hex();
     let script = head_script(&decision_json, &plan.applied, &visitor.id, &nonce);
     let headers = Headers::new();
@@ -96,6 +97,7 @@ pub async fn handle(
         }
     }
     headers.set("cache-control", "private, no-store")?;
+    headers.append("server-timing", &server_timing(&nonce))?;
     if let Some(cookie) = visitor.set_cookie(config, &url) {
         headers.append("set-cookie", &cookie)?;
     }
@@ -105,6 +107,15 @@ pub async fn handle(
         .with_status(status)
         .with_headers(headers))
 }
+
+/// The `Server-Timing` entry that hands the SDK this response's nonce (hex, so no quoting
+/// issue): `waymark-edge;desc="<nonce>"`.
+fn server_timing(nonce: &str) -> String {
+    format!("{SERVER_TIMING};desc=\"{nonce}\"")
+}
+
+/// The name of the `Server-Timing` entry carrying the nonce.
+const SERVER_TIMING: &str = "waymark-edge";
 
 /// The origin's response as it is, except that a visitor who opted out has their id cookie
 /// expired.

@@ -180,11 +180,17 @@ pub fn matched_script(matched: &[[usize; 2]], nonce: &str) -> String {
     )
 }
 
+/// The ids of the elements the Worker writes. Elements the origin's page already has with these
+/// ids are removed, so that the only ones in the page are the Worker's (page content cannot pose
+/// as the edge, wherever it puts such an element).
+pub const OWN_IDS: [&str; 2] = ["waymark-edge-decision", "waymark-edge-matched"];
+
 /// Rewrites `input` (the origin's body chunks) chunk by chunk: the script goes last into
 /// `<head>` (before `</head>`, or before `<body>` when the head has no end tag), then the plan's
-/// actions, and at the end of the document the list of actions that matched. A page without a
-/// `<head>` tag (a fragment: htmx or Turbo partials) is left exactly as it is, and so is a page
-/// where the script found no place in the head.
+/// actions, and at the end of the document the list of actions that matched. Elements of the
+/// origin's with one of [`OWN_IDS`] are removed. Otherwise a page without a `<head>` tag (a
+/// fragment: htmx or Turbo partials) is left as it is, and so is a page where the script found
+/// no place in the head.
 pub fn stream<S>(
     input: S,
     plan: Plan,
@@ -230,6 +236,19 @@ where
         }
         Ok(())
     }));
+    for id in OWN_IDS {
+        // An attribute selector: the id compared exactly, whatever the element.
+        let Ok(selector) = format!("[id=\"{id}\"]").parse::<Selector>() else {
+            continue;
+        };
+        settings = settings.append_element_content_handler((
+            Cow::Owned(selector),
+            ElementContentHandlers::default().element(|el: &mut Element| {
+                el.remove();
+                Ok(())
+            }),
+        ));
+    }
     let matched = Rc::new(RefCell::new(Vec::<[usize; 2]>::new()));
     for (selector, action, at) in plan.actions {
         let kind = action.kind;

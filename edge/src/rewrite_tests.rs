@@ -189,3 +189,28 @@ fn a_head_without_an_end_tag_gets_the_script_before_the_body() {
     let bare = "<html><head><title>T</title><div id=\"hero\"><h1>x</h1></div>";
     assert_eq!(run(bare, &hero(), 5), bare);
 }
+
+#[test]
+fn elements_of_the_origin_with_the_workers_ids_are_removed() {
+    // Page content posing as the edge: a decision script in the head (which the SDK used to take,
+    // being the first), one in the body, and a list of matched actions claiming everything.
+    let page = "<html><head><script type=\"application/json\" id=\"waymark-edge-decision\">\
+{\"decision\":{\"fake\":1},\"nonce\":\"a1\"}</script><title>T</title></head><body>\
+<div id=\"waymark-edge-decision\">x</div><div id=\"hero\"><h1>Old</h1></div>\
+<script type=\"application/json\" id=\"waymark-edge-matched\" data-nonce=\"a1\">[[0,0],[0,1]]</script>\
+<p ID=\"waymark-edge-matched\">y</p></body></html>";
+    for size in [1, 5, page.len()] {
+        let out = run(page, &hero(), size);
+        assert_eq!(
+            out,
+            "<html><head><title>T</title><script>S</script></head><body>\
+<div id=\"hero\" data-x=\"a &amp; &quot;b&quot;\" style=\"color: red !important;\"><h1>Hi <em>Ada</em></h1></div><hr>\
+</body></html>\
+<script type=\"application/json\" id=\"waymark-edge-matched\" data-nonce=\"a1\">[[0,0],[0,1],[0,4],[0,6]]</script>",
+            "chunks of {size} bytes"
+        );
+    }
+    // Also on a page that gets no script (no `<head>`): nothing there poses as the edge either.
+    let fragment = "<div id=\"waymark-edge-decision\">x</div><p>kept</p>";
+    assert_eq!(run(fragment, &hero(), 4), "<p>kept</p>");
+}

@@ -1,8 +1,13 @@
 //! Profile snapshots: fetched from the central API on a miss, verified, cached in KV
 //! (`SNAPSHOTS`) and served stale while they are revalidated. With the central API down, a
-//! cached snapshot keeps serving until `SNAPSHOT_MAX_STALE`; a visitor never seen gets the empty
-//! snapshot (anonymous, consent pending), so offers fall back rather than fail. Fresh snapshots
-//! are also kept in the isolate's memory, so a warm isolate reads KV only once they go stale.
+//! cached snapshot keeps serving until `SNAPSHOT_MAX_STALE` or its own `expiresAt`, whichever
+//! comes first; a visitor never seen gets the empty snapshot (anonymous, consent pending), so
+//! offers fall back rather than fail. Fresh snapshots are also kept in the isolate's memory, so a
+//! warm isolate reads KV only once they go stale.
+//!
+//! A snapshot is used only when it is for the profile asked for and its `expiresAt` is still
+//! ahead, checked each time it is used, fetched or cached: a signed snapshot of another visitor,
+//! or an old one replayed, decides nothing.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -18,6 +23,41 @@ use worker::{Context, Date, Delay, Env, KvStore};
 use crate::config::Config;
 use crate::identity::Visitor;
 
+/// What binds a signed snapshot to its request: the profile it is for and until when.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Binding {
+    profile_id: String,
+    expires_at: u64,
+}
+
+/// `body` as a snapshot for `profile` that is still valid at `now` (unix ms), with its expiry.
+fn usable(body: &str, profile: &str, now: u64) -> Result<(u64, Snapshot), String> {
+    let binding: Binding = serde_json::from_str(body)
+        .map_err(|e| format!("snapshot refused: no profileId and expiresAt ({e})"))?;
+    if binding.profile_id != profile {
+        return Err(format!(
+            "snapshot refused: it is for another profile than the one asked for ({profile})"
+        ));
+    }
+    if binding.expires_at <= now {
+        return Err(format!(
+            "snapshot refused: it expired at {} (now {now})",
+            binding.expires_at
+        ));
+    }
+    let snapshot = serde_json::from_str(body).map_err(|e| format!("snapshot refused: {e}"))?;
+    Ok((binding.expires_at, snapshot))
+}
+
+/// The profile a visitor's snapshot is asked for: the token's, else the visitor id.
+fn requested(visitor: &Visitor) -> &str {
+    match &visitor.token {
+        Some((profile, _)) => profile,
+        None => &visitor.id,
+    }
+}
+
 /// A cached snapshot: the exact signed body and when it was fetched.
 #[derive(Debug, Serialize, Deserialize)]
 struct Entry {
@@ -26,9 +66,16 @@ struct Entry {
     body: String,
 }
 
-/// The snapshot to decide with for `visitor`. A consent cookie saying `out` always wins (the
-/// profile is not even looked up); `in` applies while the central profile's consent is pending.
-pub async fn load(env: &Env, ctx: &Context, config: &Config, visitor: &Visitor) -> Snapshot {
+/// The snapshot to decide with for `visitor` at `now` (unix ms). A consent cookie saying `out`
+/// always wins (the profile is not even looked up); `in` applies while the central profile's
+/// consent is pending.
+pub async fn load(
+    env: &Env,
+    ctx: &Context,
+    config: &Config,
+    visitor: &Visitor,
+    now: u64,
+) -> Snapshot {
     if visitor.consent == Some(ConsentState::Out) {
         let mut snapshot = Snapshot::default();
         snapshot.consent.personalize = ConsentState::Out;
@@ -37,7 +84,7 @@ pub async fn load(env: &Env, ctx: &Context, config: &Config, visitor: &Visitor) 
     // A visitor id minted for this request is unknown to the central API: no need to ask.
     let known = visitor.token.is_some() || !visitor.new;
     let fetched = if known {
-        cached_or_fetched(env, ctx, config, visitor).await
+        cached_or_fetched(env, ctx, config, visitor, now).await
     } else {
         None
     };
@@ -55,9 +102,10 @@ async fn cached_or_fetched(
     ctx: &Context,
     config: &Config,
     visitor: &Visitor,
+    now: u64,
 ) -> Option<Snapshot> {
     let key = cache_key(visitor);
-    let now = Date::now().as_millis();
+    let profile = requested(visitor);
     // A token's snapshot is not served past the token's own expiry.
     if visitor
         .token_expiry()
@@ -66,84 +114,91 @@ async fn cached_or_fetched(
         return None;
     }
     let fresh = |fetched: u64| now.saturating_sub(fetched) < config.snapshot_ttl_ms;
-    if let Some((fetched, snapshot)) = MEMO.with(|m| m.borrow().get(&key).cloned())
+    if let Some((fetched, expires, snapshot)) = MEMO.with(|m| m.borrow().get(&key).cloned())
         && fresh(fetched)
+        && now < expires
     {
         return Some(snapshot);
     }
+    let checked = |body: &str| {
+        usable(body, profile, now)
+            .map_err(|e| worker::console_warn!("{e}"))
+            .ok()
+    };
     let kv = env.kv("SNAPSHOTS").ok()?;
     let entry: Option<Entry> = kv.get(&key).json().await.ok().flatten();
-    match entry {
-        Some(entry) if fresh(entry.fetched) => {
-            let snapshot: Snapshot = serde_json::from_str(&entry.body).ok()?;
-            remember(&key, entry.fetched, &snapshot);
+    if let Some(entry) = entry {
+        match checked(&entry.body) {
+            Some((expires, snapshot)) if fresh(entry.fetched) => {
+                remember(&key, entry.fetched, expires, &snapshot);
+                return Some(snapshot);
+            }
+            Some((_, snapshot)) => {
+                let (config, visitor) = (config.clone(), visitor.clone());
+                ctx.wait_until(async move {
+                    if let Err(e) = refresh(&kv, &key, &config, &visitor, Some(entry)).await {
+                        worker::console_warn!("snapshot revalidation failed: {e}");
+                    }
+                });
+                return Some(snapshot);
+            }
+            // Expired (or not this profile's): fetched again, as if it had never been cached.
+            None => {}
+        }
+    }
+    // The central API gets `API_TIMEOUT_MS`; past that the visitor decides with the empty
+    // snapshot and the fetch carries on in `waitUntil`, filling the cache.
+    let fetch = {
+        let (config, visitor, key) = (config.clone(), visitor.clone(), key.clone());
+        Box::pin(async move { refresh(&kv, &key, &config, &visitor, None).await })
+    };
+    let timeout = Delay::from(Duration::from_millis(config.api_timeout_ms));
+    match select(fetch, timeout).await {
+        Either::Left((Ok(body), _)) => {
+            let (expires, snapshot) = checked(&body)?;
+            remember(&key, now, expires, &snapshot);
             Some(snapshot)
         }
-        Some(entry) => {
-            let snapshot = serde_json::from_str(&entry.body).ok();
-            let (config, visitor) = (config.clone(), visitor.clone());
+        Either::Left((Err(e), _)) => {
+            worker::console_warn!("snapshot fetch failed: {e}");
+            None
+        }
+        Either::Right(((), fetch)) => {
+            worker::console_warn!("snapshot fetch timed out; deciding without it");
             ctx.wait_until(async move {
-                if let Err(e) = refresh(&kv, &key, &config, &visitor, Some(entry)).await {
-                    worker::console_warn!("snapshot revalidation failed: {e}");
+                if let Err(e) = fetch.await {
+                    worker::console_warn!("snapshot fetch failed: {e}");
                 }
             });
-            snapshot
-        }
-        None => {
-            // The central API gets `API_TIMEOUT_MS`; past that the visitor decides with the empty
-            // snapshot and the fetch carries on in `waitUntil`, filling the cache.
-            let fetch = {
-                let (config, visitor, key) = (config.clone(), visitor.clone(), key.clone());
-                Box::pin(async move { refresh(&kv, &key, &config, &visitor, None).await })
-            };
-            let timeout = Delay::from(Duration::from_millis(config.api_timeout_ms));
-            match select(fetch, timeout).await {
-                Either::Left((Ok(body), _)) => {
-                    let snapshot: Snapshot = serde_json::from_str(&body).ok()?;
-                    remember(&key, now, &snapshot);
-                    Some(snapshot)
-                }
-                Either::Left((Err(e), _)) => {
-                    worker::console_warn!("snapshot fetch failed: {e}");
-                    None
-                }
-                Either::Right(((), fetch)) => {
-                    worker::console_warn!("snapshot fetch timed out; deciding without it");
-                    ctx.wait_until(async move {
-                        if let Err(e) = fetch.await {
-                            worker::console_warn!("snapshot fetch failed: {e}");
-                        }
-                    });
-                    None
-                }
-            }
+            None
         }
     }
 }
 
-/// Fresh snapshots this isolate has read, so a fresh one costs no KV read: (fetched, snapshot)
-/// by cache key, at most [`MEMO_SIZE`], then it starts over.
+/// Fresh snapshots this isolate has read, so a fresh one costs no KV read: (fetched, expires,
+/// snapshot) by cache key, at most [`MEMO_SIZE`], then it starts over.
 const MEMO_SIZE: usize = 10_000;
 
 thread_local! {
-    static MEMO: RefCell<HashMap<String, (u64, Snapshot)>> = RefCell::new(HashMap::new());
+    static MEMO: RefCell<HashMap<String, (u64, u64, Snapshot)>> = RefCell::new(HashMap::new());
 }
 
 fn forget(key: &str) {
     MEMO.with(|m| m.borrow_mut().remove(key));
 }
 
-fn remember(key: &str, fetched: u64, snapshot: &Snapshot) {
+fn remember(key: &str, fetched: u64, expires: u64, snapshot: &Snapshot) {
     MEMO.with(|m| {
         let mut memo = m.borrow_mut();
         if memo.len() >= MEMO_SIZE {
             memo.clear();
         }
-        memo.insert(key.to_owned(), (fetched, snapshot.clone()));
+        memo.insert(key.to_owned(), (fetched, expires, snapshot.clone()));
     });
 }
 
-/// Fetches (or revalidates) the snapshot and caches it; returns the body.
+/// Fetches (or revalidates) the snapshot and caches it when it is for the profile asked for and
+/// not expired; returns the body.
 async fn refresh(
     kv: &KvStore,
     key: &str,
@@ -152,10 +207,11 @@ async fn refresh(
     stale: Option<Entry>,
 ) -> Result<String, String> {
     let (api, client_key) = config.api().ok_or("the central API is not configured")?;
-    let (profile, bearer) = match &visitor.token {
-        Some((profile, token)) => (profile.as_str(), Some(format!("Bearer {token}"))),
-        None => (visitor.id.as_str(), None),
-    };
+    let profile = requested(visitor);
+    let bearer = visitor
+        .token
+        .as_ref()
+        .map(|(_, token)| format!("Bearer {token}"));
     let etag = stale.as_ref().and_then(|s| s.etag.as_deref());
     let path = format!("/v1/profiles/{}/snapshot", encode(profile));
     let headers = [
@@ -169,12 +225,19 @@ async fn refresh(
         (200, _) => {
             let body = response.bytes().await.map_err(|e| e.to_string())?;
             let signature = response.headers().get("waymark-signature").ok().flatten();
-            crate::verify::signature(config.public_key.as_ref(), &body, signature.as_deref())
-                .map_err(|e| format!("snapshot refused: {e}"))?;
+            crate::verify::signature(
+                config.public_key.as_ref(),
+                crate::verify::SNAPSHOT,
+                &body,
+                signature.as_deref(),
+            )
+            .map_err(|e| format!("snapshot refused: {e}"))?;
+            let body = String::from_utf8(body).map_err(|e| e.to_string())?;
+            usable(&body, profile, fetched)?;
             Entry {
                 fetched,
                 etag: response.headers().get("etag").ok().flatten(),
-                body: String::from_utf8(body).map_err(|e| e.to_string())?,
+                body,
             }
         }
         // The credential is refused: what was cached under it is not served any more.

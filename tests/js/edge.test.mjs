@@ -420,7 +420,9 @@ const events = (ids) => ({
 });
 
 async function postEvents(body) {
-  const response = await page("/v1/events", { method: "POST", body: JSON.stringify(body) });
+  // Ann's events need Ann's visitor token: the Worker keeps no profile id on its say-so.
+  const headers = { authorization: `Bearer ${annToken}` };
+  const response = await page("/v1/events", { method: "POST", headers, body: JSON.stringify(body) });
   assert.equal(response.status, 202, await response.clone().text());
   return response.json();
 }

@@ -9,9 +9,13 @@ export interface WaymarkOptions {
   /** A client key (`wmc_…`), sent in `X-Waymark-Key`, and in `?key=` of the events URL for `navigator.sendBeacon` when the page is hidden or left. */
   clientKey: string;
   /**
-   * Ed25519 public key (base64) bundles and snapshots must be signed with, or "fetch" to read it
-   * once from /v1/keys/signing: that trusts the API's TLS certificate (no pinning). Fetched and
-   * cached copies are both verified. Unset: no check.
+   * Ed25519 public key (base64) the compiled bundle and snapshots must be signed with, or
+   * "fetch" (the default) to read it from /v1/keys/signing on each page load: that trusts the
+   * API's TLS certificate (no pinning). Every copy used is verified, fetched or cached, with the
+   * label of what was asked for (`waymark-compiled-v1`, `waymark-snapshot-v1`); a snapshot must
+   * also be for the profile asked for and not past its `expiresAt` (by `now`). There is no way to
+   * turn verification off: without a key (the API unreachable with "fetch") no copy is used, not
+   * even a cached one; pin the key to keep using cached copies while the API is down.
    */
   signingKey?: string;
   /** The page surface for a URL (default `web://<host><path>`). */
@@ -49,8 +53,9 @@ export interface WaymarkOptions {
   spa?: boolean;
   /**
    * Use the edge Worker's decision for the first view (default false): a
-   * `<script type="application/json" id="waymark-edge-decision">` in `<head>`, read once and
-   * removed. Elements with that id elsewhere are ignored.
+   * `<script type="application/json" id="waymark-edge-decision">` in `<head>` whose `nonce` is
+   * the one in this response's `Server-Timing: waymark-edge;desc="…"` header, read once and
+   * removed. Scripts with another nonce, and elements with that id outside `<head>`, are ignored.
    */
   edge?: boolean;
   /** How long to wait for the API (bundle, snapshot, signing key), in ms, before using the cached copy or the page's defaults (default 3000). */

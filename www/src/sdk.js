@@ -2,12 +2,13 @@
 // DOM, renders cards and in-app messages, and tracks what was shown. See sdk.d.ts for the API.
 import init, { Runtime, applyStateChanges, recordEvent } from "./wasm/runtime.js";
 import { createStore, gatedStore } from "./store.js";
-import { cachedResource, importKey } from "./sync.js";
+import { LABELS, cachedResource, importKey } from "./sync.js";
 import { applyAction, hide, queryAll } from "./dom.js";
 import { createQueue } from "./track.js";
 import { createFeed, renderCards } from "./cards.js";
 import { showInApp } from "./inapp.js";
 import { nativePost, nativeState } from "./bridge.js";
+import { readEdge } from "./edge.js";
 
 const DAY = 86400000;
 const SESSION = 30 * 60000;
@@ -29,6 +30,7 @@ export function createWaymark() {
   let localConsent; // what the site or the native app said, or undefined
   let context = {};
   let snapshot; // {resource, id}
+  let fetching; // {maxAge, onError, timeout}: how cached resources fetch
   let pageView = 0; // page views: what displays are counted by
   let renders = 0; // decisions rendered: a new one ends the watching of the previous one's actions
   let unhide = () => {};
@@ -106,13 +108,28 @@ export function createWaymark() {
   }
   const saveState = (text) => store.set("state", JSON.parse(text));
 
+  // A signed snapshot is used only for the profile it was asked for, until its `expiresAt` (by
+  // the SDK's clock, `now`): another visitor's, or an old one replayed, is refused.
+  const snapshotProblem = (id) => (text) => {
+    let s;
+    try {
+      s = JSON.parse(text);
+    } catch {
+      return "the snapshot is not JSON";
+    }
+    if (s?.profileId !== id) return `the snapshot is for ${JSON.stringify(s?.profileId)}, not ${JSON.stringify(id)}`;
+    if (typeof s.expiresAt !== "number" || !(s.expiresAt > now())) return `the snapshot expired (expiresAt ${s.expiresAt}, now ${now()})`;
+    return "";
+  };
+
   function snapshotResource() {
     const id = profileId();
     if (snapshot?.id === id) return snapshot.resource;
     const headers = { "x-waymark-key": config.clientKey };
     if (identity?.token) headers.authorization = `Bearer ${identity.token}`;
     const url = `${config.api}/v1/profiles/${encodeURIComponent(id)}/snapshot`;
-    snapshot = { id, resource: cachedResource(store, `snapshot:${id}`, url, headers, key, config.maxAge, report, config.fetchTimeout) };
+    const options = { key, label: LABELS.snapshot, problem: snapshotProblem(id), ...fetching };
+    snapshot = { id, resource: cachedResource(store, `snapshot:${id}`, url, headers, options) };
     return snapshot.resource;
   }
 
@@ -141,7 +158,8 @@ export function createWaymark() {
   function send(event) {
     const c = consent(profileConsent);
     if (c.track === "out") return; // never sent, never kept
-    queue.push(event);
+    // A known profile's events go with its visitor token: the API takes them only with it.
+    queue.push(event, identity?.profileId === event.profileId ? identity.token : undefined);
     if (c.track === "in" && native) native({ type: "event", event });
     emit("event", event);
   }
@@ -337,8 +355,6 @@ export function createWaymark() {
     addEventListener("popstate", changed);
   }
 
-  // The edge's decision: only with `edge: true`, only a JSON script in <head> (where page
-  // content cannot put one), read once and removed.
   /**
    * The `"proposition,action"` pairs the edge's actions matched, once the page is parsed (the
    * edge writes them at its end, with the nonce of its decision, so page content cannot pose as
@@ -349,7 +365,7 @@ export function createWaymark() {
       if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", resolve, { once: true });
       else resolve();
     }).then(() => {
-      const script = [...document.querySelectorAll('script[type="application/json"]#waymark-edge-matched')].find(
+      const script = [...document.querySelectorAll('script[type="application/json"][id="waymark-edge-matched"]')].find(
         (s) => nonce && s.dataset.nonce === nonce,
       );
       try {
@@ -360,24 +376,11 @@ export function createWaymark() {
     }));
   }
 
-  function readEdge() {
-    if (!config.edge) return null;
-    const script = document.head?.querySelector('script[type="application/json"]#waymark-edge-decision');
-    if (!script) return null;
-    script.remove();
-    try {
-      return JSON.parse(script.textContent);
-    } catch (error) {
-      report(error);
-      return null;
-    }
-  }
-
   // ---- the public API
 
   const api = {
     /**
-     * Starts the SDK. Options: api, clientKey, signingKey ("fetch" or base64), surface(url),
+     * Starts the SDK. Options: api, clientKey, signingKey (base64; default "fetch"), surface(url),
      * surfaces, hide, timeout, placements, cards (container selector), consent, storage,
      * namespace, maxAge, context, now, navigate, spa, edge, fetchTimeout.
      */
@@ -394,7 +397,7 @@ export function createWaymark() {
         });
       }
       native = nativePost();
-      const handed = nativeState();
+      const handed = nativeState(report);
       identity = store.get("identity") ?? null;
       const storedConsent = store.get("consent");
       if (storedConsent) localConsent = storedConsent;
@@ -404,22 +407,26 @@ export function createWaymark() {
         if (handed.consent) localConsent = consentOf(handed.consent);
         if (handed.context) context = { ...context, ...handed.context };
       }
-      edge = readEdge();
+      edge = config.edge ? readEdge(report) : null;
       if (edge?.visitorId && !identity && !store.get("id") && /^anon-[\w-]{22,}$/.test(edge.visitorId)) {
         store.set("id", edge.visitorId);
       }
+      // Everything from the API is verified: with the key given (pinned), or by default read
+      // once from the API ("fetch"), which trusts its TLS certificate. No key, nothing used.
+      const keyUrl = `${config.api}/v1/keys/signing`;
       key =
-        config.signingKey === "fetch"
-          ? fetch(`${config.api}/v1/keys/signing`, { signal: AbortSignal.timeout(config.fetchTimeout) }).then((r) => r.json()).then((k) => importKey(k.base64))
-          : config.signingKey
-            ? importKey(config.signingKey)
-            : null;
-      key?.catch(report);
+        config.signingKey && config.signingKey !== "fetch"
+          ? Promise.resolve(config.signingKey).then(importKey) // not base64: rejects, not throws
+          : fetch(keyUrl, { signal: AbortSignal.timeout(config.fetchTimeout), credentials: "omit" })
+              .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`${keyUrl}: HTTP ${r.status}`))))
+              .then((k) => importKey(k.base64));
+      key.catch((error) => report(new Error(`waymark: no signing key (${error?.message ?? error}): nothing from the API is used`)));
+      fetching = { maxAge: config.maxAge, onError: report, timeout: config.fetchTimeout };
       const headers = { "x-waymark-key": config.clientKey };
       // The compiled bundle: the page's runtime carries no bundle compiler.
       const compiled = `${config.api}/v1/bundle/compiled`;
       store.remove("bundle"); // the JSON bundle earlier versions cached
-      bundle = cachedResource(store, "compiled", compiled, headers, key, config.maxAge, report, config.fetchTimeout, true);
+      bundle = cachedResource(store, "compiled", compiled, headers, { key, label: LABELS.compiled, binary: true, ...fetching });
       engine = Promise.all([init(config.wasmUrl ? { module_or_path: config.wasmUrl } : undefined), bundle.get()]).then(
         ([, bytes]) => {
           try {
@@ -436,8 +443,7 @@ export function createWaymark() {
       engine.catch(report);
       const url = `${config.api}/v1/events`;
       const beaconUrl = config.clientKey && `${url}?key=${encodeURIComponent(config.clientKey)}`;
-      const tokens = () => (identity?.token ? [identity.token] : []);
-      queue = createQueue({ url, headers, beaconUrl, store, allowed: trackingAllowed, onError: report, tokens });
+      queue = createQueue({ url, headers, beaconUrl, store, allowed: trackingAllowed, onError: report });
       if (config.cards) {
         const container = document.querySelector(config.cards);
         if (container) renderCards(feed, container, (card) => display(card.proposition), navigate);

@@ -1,7 +1,9 @@
 // The event queue: persisted, batched, sent only with consent, retried with backoff and jitter,
 // flushed when the page is hidden (sendBeacon, fetch keepalive as fallback). Every event gets
 // its id once, when queued, and keeps it across retries, beacons and reloads: the API drops
-// repeats by (profile, id), so each event counts once however often it is sent.
+// repeats by (profile, id), so each event counts once however often it is sent. An event of a
+// known (signed-in) profile is queued with its visitor token, and every batch carries the tokens
+// of its events (`"tokens"`): the API takes a known profile's events only with its token.
 
 const MAX_QUEUE = 1000;
 const BATCH = 100;
@@ -16,17 +18,20 @@ const BATCH = 100;
  * @param {() => boolean} o.allowed whether tracking consent is given
  * @param {(error: Error) => void} o.onError
  * @param {number} [o.delay] ms to gather a batch
- * @param {() => string[]} [o.tokens] visitor tokens sent with every batch, in the body (beacons
- *   cannot set headers): with a client key, the API accepts events for a profile that is not
- *   anonymous only with its token
  */
-export function createQueue({ url, headers, beaconUrl, store, allowed, onError, delay = 1000, tokens = () => [] }) {
+export function createQueue({ url, headers, beaconUrl, store, allowed, onError, delay = 1000 }) {
   let queue = store.get("queue") ?? [];
   let timer = 0;
   let failures = 0;
   let sending = null;
   const save = () => store.set("queue", queue);
-  const body = (events) => JSON.stringify({ events, tokens: tokens() });
+
+  // The request body for `batch`: the events without their tokens, and the tokens once each.
+  const payload = (batch) =>
+    JSON.stringify({
+      events: batch.map(({ token, ...event }) => event),
+      tokens: [...new Set(batch.map((e) => e.token).filter((t) => typeof t === "string"))],
+    });
 
   const schedule = (ms) => {
     if (!timer) timer = setTimeout(() => ((timer = 0), flush()), ms);
@@ -40,7 +45,7 @@ export function createQueue({ url, headers, beaconUrl, store, allowed, onError, 
         const response = await fetch(url, {
           method: "POST",
           headers: { ...headers, "content-type": "application/json" },
-          body: body(batch),
+          body: payload(batch),
           keepalive: true,
           credentials: "omit",
         });
@@ -82,7 +87,8 @@ export function createQueue({ url, headers, beaconUrl, store, allowed, onError, 
     if (mark === handed) return;
     let beaconed = 0;
     while (beaconUrl && navigator.sendBeacon && beaconed < queue.length) {
-      if (!navigator.sendBeacon(beaconUrl, body(queue.slice(beaconed, beaconed + BATCH)))) break;
+      const body = payload(queue.slice(beaconed, beaconed + BATCH));
+      if (!navigator.sendBeacon(beaconUrl, body)) break;
       beaconed += BATCH;
     }
     if (beaconed < queue.length) {
@@ -101,11 +107,11 @@ export function createQueue({ url, headers, beaconUrl, store, allowed, onError, 
   if (queue.length) schedule(delay);
 
   return {
-    /** Queues an event (given its id here) and schedules a flush. */
-    push(event) {
+    /** Queues an event (given its id here), with its profile's visitor token if any, and schedules a flush. */
+    push(event, token) {
       const stored = store.get("queue");
       if (stored) queue = stored; // another tab may have sent or queued some
-      queue.push({ id: crypto.randomUUID(), ...event });
+      queue.push({ id: crypto.randomUUID(), ...event, ...(token && { token }) });
       if (queue.length > MAX_QUEUE) queue.splice(0, queue.length - MAX_QUEUE);
       save();
       schedule(delay);

@@ -204,6 +204,39 @@ pub fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
         .any(|tag| tag == etag || tag == "*")
 }
 
+/// What a signature vouches for. The server signs `label`, a newline, then the exact body bytes,
+/// so a signature made for one kind of body never verifies as another (a snapshot passed off as
+/// a bundle, a bundle as a compiled bundle). The `Waymark-Signature` header keeps its format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignedKind {
+    /// `GET /v1/bundle`: `waymark-bundle-v1`.
+    Bundle,
+    /// `GET /v1/bundle/compiled`: `waymark-compiled-v1`.
+    Compiled,
+    /// `GET /v1/profiles/{id}/snapshot`: `waymark-snapshot-v1`.
+    Snapshot,
+}
+
+impl SignedKind {
+    pub const fn label(self) -> &'static str {
+        match self {
+            SignedKind::Bundle => "waymark-bundle-v1",
+            SignedKind::Compiled => "waymark-compiled-v1",
+            SignedKind::Snapshot => "waymark-snapshot-v1",
+        }
+    }
+
+    /// The signed message: the label, `\n`, the body.
+    pub fn message(self, body: &[u8]) -> Vec<u8> {
+        let label = self.label().as_bytes();
+        let mut message = Vec::with_capacity(label.len() + 1 + body.len());
+        message.extend_from_slice(label);
+        message.push(b'\n');
+        message.extend_from_slice(body);
+        message
+    }
+}
+
 /// A signed body with its ETag, or 304.
 pub fn signed(
     headers: &HeaderMap,
@@ -305,6 +338,11 @@ pub async fn signing_key(State(state): State<AppState>) -> Json<Value> {
         "algorithm": "ed25519",
         "base64": base64::engine::general_purpose::STANDARD.encode(key),
         "hex": hex(&key),
-        "header": "Waymark-Signature: ed25519=<base64 signature over the exact body bytes>",
+        "header": "Waymark-Signature: ed25519=<base64 signature over the label, a newline and the exact body bytes>",
+        "labels": {
+            "/v1/bundle": SignedKind::Bundle.label(),
+            "/v1/bundle/compiled": SignedKind::Compiled.label(),
+            "/v1/profiles/{id}/snapshot": SignedKind::Snapshot.label(),
+        },
     }))
 }

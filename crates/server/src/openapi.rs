@@ -236,7 +236,7 @@ pub fn document() -> Value {
         "info": {
             "title": "Waymark central API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Bundles, profiles, snapshots, events and reports. API keys go in `X-Waymark-Key` (or `Authorization: Bearer` when no visitor token is sent); visitor tokens go in `Authorization: Bearer wmt.…`. Bundles and snapshots carry `Waymark-Signature: ed25519=<base64>` over the exact body bytes, verifiable with GET /v1/keys/signing."
+            "description": "Bundles, profiles, snapshots, events and reports. API keys go in `X-Waymark-Key` (or `Authorization: Bearer` when no visitor token is sent); visitor tokens go in `Authorization: Bearer wmt.…`. Bundles, compiled bundles and snapshots carry `Waymark-Signature: ed25519=<base64>` over a type label (`waymark-bundle-v1`, `waymark-compiled-v1`, `waymark-snapshot-v1`), a newline and the exact body bytes, verifiable with GET /v1/keys/signing."
         },
         "paths": paths,
         "components": {

@@ -174,7 +174,7 @@ async fn build_and_cache(state: &AppState, id: String) -> Result<std::sync::Arc<
     let revision = bundle.as_ref().map_or(0, |b| b.revision);
     let cached = std::sync::Arc::new(Cached {
         etag: format!("\"s{}-r{revision}-{now}\"", parts.version),
-        signature: state.sign(&body),
+        signature: state.sign(crate::bundles::SignedKind::Snapshot, &body),
         body: Bytes::from(body),
         built: Instant::now(),
     });

@@ -15,6 +15,7 @@ use waymark_core::bundle::Bundle;
 use waymark_core::engine::Engine;
 
 use crate::auth::{self, KeyCache, KeyKind};
+use crate::bundles::SignedKind;
 use crate::db::{self, Db};
 use crate::error::AppError;
 use crate::limits::{KeyedLimit, Rate, Refused};
@@ -229,9 +230,11 @@ impl AppState {
         self.signing.verifying_key().to_bytes()
     }
 
-    /// The `Waymark-Signature` value for `body`.
-    pub fn sign(&self, body: &[u8]) -> String {
-        format!("ed25519={}", B64.encode(self.signing.sign(body).to_bytes()))
+    /// The `Waymark-Signature` value for `body` served as `kind`: the signature is over the
+    /// kind's label, a newline and the body (see [`SignedKind`]).
+    pub fn sign(&self, kind: SignedKind, body: &[u8]) -> String {
+        let signature = self.signing.sign(&kind.message(body));
+        format!("ed25519={}", B64.encode(signature.to_bytes()))
     }
 
     pub fn bundle(&self) -> Option<Arc<CurrentBundle>> {
@@ -269,14 +272,14 @@ impl AppState {
             revision,
             engine,
             etag: format!("\"r{revision}-{}\"", &hash[..16]),
-            signature: self.sign(&body),
+            signature: self.sign(SignedKind::Bundle, &body),
             body: Bytes::from(body),
             // From the compiled bytes: a new engine version re-encodes the same revision.
             compiled_etag: format!(
                 "\"r{revision}-{}\"",
                 &crate::bundles::content_hash(&compiled)[..16]
             ),
-            compiled_signature: self.sign(&compiled),
+            compiled_signature: self.sign(SignedKind::Compiled, &compiled),
             compiled: Bytes::from(compiled),
         })
     }

@@ -104,7 +104,9 @@ fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
-fn verify(public_b64: &str, body: &[u8], header: &str) {
+/// Checks `header` against `label`, a newline and `body`; and that the body alone, or under
+/// any other label, does not verify (a signature vouches for one kind of body).
+fn verify(public_b64: &str, label: &str, body: &[u8], header: &str) {
     let key: [u8; 32] = base64::engine::general_purpose::STANDARD
         .decode(public_b64)
         .unwrap()
@@ -116,8 +118,26 @@ fn verify(public_b64: &str, body: &[u8], header: &str) {
         .unwrap()
         .try_into()
         .unwrap();
-    key.verify_strict(body, &ed25519_dalek::Signature::from_bytes(&sig))
-        .expect("the signature verifies with the served public key");
+    let sig = ed25519_dalek::Signature::from_bytes(&sig);
+    let labelled = |label: &str| [label.as_bytes(), b"\n", body].concat();
+    key.verify_strict(&labelled(label), &sig)
+        .expect("the signature verifies with the served public key and the body's label");
+    assert!(
+        key.verify_strict(body, &sig).is_err(),
+        "an unlabelled signature"
+    );
+    for other in [
+        "waymark-bundle-v1",
+        "waymark-compiled-v1",
+        "waymark-snapshot-v1",
+    ] {
+        if other != label {
+            assert!(
+                key.verify_strict(&labelled(other), &sig).is_err(),
+                "{other}"
+            );
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -168,7 +188,13 @@ async fn bundles_publish_validate_sign_cache_and_roll_back() {
         .json()
         .await
         .unwrap();
-    verify(key["base64"].as_str().unwrap(), &bytes, &signature);
+    verify(
+        key["base64"].as_str().unwrap(),
+        "waymark-bundle-v1",
+        &bytes,
+        &signature,
+    );
+    assert_eq!(key["labels"]["/v1/bundle"], "waymark-bundle-v1");
     assert_eq!(key["hex"].as_str().unwrap().len(), 64);
 
     let r = s
@@ -197,7 +223,12 @@ async fn bundles_publish_validate_sign_cache_and_roll_back() {
         .unwrap()
         .to_owned();
     let compiled = r.bytes().await.unwrap();
-    verify(key["base64"].as_str().unwrap(), &compiled, &signature);
+    verify(
+        key["base64"].as_str().unwrap(),
+        "waymark-compiled-v1",
+        &compiled,
+        &signature,
+    );
     let engine = waymark_core::engine::Engine::from_compiled(&compiled).unwrap();
     assert_eq!(engine.bundle().id, "demo-shop");
     let r = s
@@ -396,7 +427,20 @@ async fn snapshots_are_only_for_their_visitor() {
 
     // An unknown anonymous visitor gets an empty snapshot with nothing the site did not give.
     let r = s.snapshot(anon, Some(&s.client), None).await;
-    let snap: Value = r.json().await.unwrap();
+    let signature = r.headers()["waymark-signature"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let bytes = r.bytes().await.unwrap();
+    let key: Value = s
+        .send(reqwest::Method::GET, "/v1/keys/signing", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let public = key["base64"].as_str().unwrap();
+    verify(public, "waymark-snapshot-v1", &bytes, &signature);
+    let snap: Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(snap["attributes"], json!({}));
     assert_eq!(snap["counters"]["items"], json!([]));
     assert_eq!(snap["bundleRevision"], 2);
