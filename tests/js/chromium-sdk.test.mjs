@@ -694,11 +694,16 @@ test("a bundle with a bad signature is refused and the last good copy kept, also
   assert.ok((await page.evaluate(() => window.__errors)).some((e) => /signature does not verify/.test(e)));
   assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem("waymark:compiled")).etag), good.etag);
 
-  // The API unreachable, the cache stale: with the key fetched from the API ("fetch"), there is
-  // no key to verify the cached copies with, so they are not used and the page shows its
-  // defaults (a pinned key keeps them in use: chromium-security.test.mjs).
+  // The API unreachable, the cache stale: the key read from the API ("fetch") on the earlier
+  // visits was kept, so the cached copies still verify and personalise the page.
   await page.unroute("**/v1/bundle/compiled");
   await page.route("**/v1/**", (route) => route.abort("connectionrefused"));
+  await page.reload();
+  await ready(page);
+  await page.waitForFunction(() => window.__errors.some((e) => /verifying with the key read earlier/.test(e)));
+  assert.equal(await page.textContent("#hero h1"), "Hi Ann, your gold perks are waiting");
+  // Without that key as well, nothing from the API can be checked: the page's defaults.
+  await page.evaluate(() => localStorage.removeItem("waymark:signingKey"));
   await page.reload();
   await page.waitForFunction(() => window.__errors.some((e) => /no signing key/.test(e)));
   await page.waitForFunction(() => getComputedStyle(document.querySelector("#hero h1")).visibility === "visible");

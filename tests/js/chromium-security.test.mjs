@@ -190,6 +190,9 @@ test("with no signing key to be had, no copy is used, not even a cached one", as
     localStorage.setItem("waymark:compiled", JSON.stringify(cached));
   });
   await page.route("**/v1/keys/signing", (route) => route.abort("connectionrefused"));
+  // The key read on the first visit would verify (and refuse) the copy: it is gone too.
+  assert.ok(await page.evaluate(() => localStorage.getItem("waymark:signingKey")));
+  await page.evaluate(() => localStorage.removeItem("waymark:signingKey"));
   await page.reload();
   await errorMatching(page, /no signing key/);
   await errorMatching(page, /bundle\/compiled: no signing key to verify with/);

@@ -412,14 +412,26 @@ export function createWaymark() {
         store.set("id", edge.visitorId);
       }
       // Everything from the API is verified: with the key given (pinned), or by default read
-      // once from the API ("fetch"), which trusts its TLS certificate. No key, nothing used.
+      // from the API ("fetch"), which trusts its TLS certificate, and kept with the cached
+      // copies: with the API unreachable, the key read on an earlier visit verifies them. No
+      // key, nothing used.
       const keyUrl = `${config.api}/v1/keys/signing`;
       key =
         config.signingKey && config.signingKey !== "fetch"
           ? Promise.resolve(config.signingKey).then(importKey) // not base64: rejects, not throws
           : fetch(keyUrl, { signal: AbortSignal.timeout(config.fetchTimeout), credentials: "omit" })
               .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`${keyUrl}: HTTP ${r.status}`))))
-              .then((k) => importKey(k.base64));
+              .then(async (k) => {
+                const imported = await importKey(k.base64);
+                store.set("signingKey", k.base64);
+                return imported;
+              })
+              .catch((error) => {
+                const kept = store.get("signingKey");
+                if (typeof kept !== "string") throw error;
+                report(new Error(`waymark: ${error?.message ?? error}; verifying with the key read earlier`));
+                return importKey(kept);
+              });
       key.catch((error) => report(new Error(`waymark: no signing key (${error?.message ?? error}): nothing from the API is used`)));
       fetching = { maxAge: config.maxAge, onError: report, timeout: config.fetchTimeout };
       const headers = { "x-waymark-key": config.clientKey };
