@@ -14,8 +14,9 @@ export interface WaymarkOptions {
    * API's TLS certificate (no pinning). Every copy used is verified, fetched or cached, with the
    * label of what was asked for (`waymark-compiled-v1`, `waymark-snapshot-v1`); a snapshot must
    * also be for the profile asked for and not past its `expiresAt` (by `now`). There is no way to
-   * turn verification off: without a key (the API unreachable with "fetch") no copy is used, not
-   * even a cached one; pin the key to keep using cached copies while the API is down.
+   * turn verification off. A key read with "fetch" is kept with the cached copies and verifies
+   * them while the API is down; with no key at all (the API unreachable on the first visit), no
+   * copy is used, not even a cached one.
    */
   signingKey?: string;
   /** The page surface for a URL (default `web://<host><path>`). */
