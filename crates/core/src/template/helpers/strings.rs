@@ -9,6 +9,7 @@
 //! | `truncate` | `s length [suffix="…"]`: at most `length` characters, suffix included |
 //! | `replace` | `s from to`: every occurrence |
 //! | `concat` | `a b ...` |
+//! | `urlEncode` | `s`: percent-encoded (UTF-8) except the RFC 3986 unreserved characters `A-Z a-z 0-9 - . _ ~`, for a query parameter or path segment: `/gold?ref={{urlEncode profile.id}}` |
 
 use serde_json::Value;
 
@@ -31,9 +32,21 @@ pub(crate) fn lookup(name: &str) -> Option<HelperFn> {
             Ok(text(s.replace(from.as_ref(), &display(a.get(2)))))
         },
         "concat" => |_, a| Ok(text(a.pos.iter().map(|v| display(v)).collect())),
+        "urlEncode" => |_, a| Ok(text(url_encode(&display(a.get(0))))),
         _ => return None,
     };
     Some(f)
+}
+
+/// Everything but RFC 3986's unreserved characters.
+const NOT_UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+fn url_encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, NOT_UNRESERVED).to_string()
 }
 
 fn text(s: String) -> Value {
