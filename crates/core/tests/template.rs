@@ -1026,6 +1026,11 @@ fn html_text_resumes_after_raw_text_elements_comments_and_tags() {
             "<svg><path d=\"M0\"/></svg><p>{{x}}",
             "<svg><path d=\"M0\"/></svg><p>&lt;b&gt;",
         ),
+        ("<svg/><p>{{x}}", "<svg/><p>&lt;b&gt;"),
+        (
+            "<a href=\"/a?b=1&amp;c={{x}}\">",
+            "<a href=\"/a?b=1&amp;c=&lt;b&gt;\">",
+        ),
         (
             "<p title='a\"b>' data-x=y>{{x}}",
             "<p title='a\"b>' data-x=y>&lt;b&gt;",
@@ -1086,6 +1091,11 @@ fn html_refuses_values_where_escaping_cannot_make_data_safe() {
         ("<a href=\"{{{x}}}\">", 10, "raw output"),
         ("<p title=\"{{& x}}\">", 11, "raw output"),
         ("<a href=\"{{x}}:alert(1)\">", 15, "scheme"),
+        ("<a href=\"{{x}}&#58;alert(1)\">", 15, "scheme"),
+        ("<a href=\"&{{x}}\">", 11, "character reference"),
+        ("<a href=\"&#106;{{x}}\">", 16, "character reference"),
+        // `<svg/ >` is not self-closing: what follows is SVG.
+        ("<svg/ ><title>{{x}}", 15, "<svg>"),
         ("<p title=\"{{> sig}}\">", 11, "partial"),
         ("<p {{> sig}}>", 4, "partial"),
         ("<a {{#if c}}href{{/if}}=\"{{x}}\">", 26, "unknown"),

@@ -90,6 +90,8 @@ enum UrlPart {
     Start { seen: bool },
     /// A literal scheme, `/`, `?` or `#` came first: values are path, query or fragment.
     After,
+    /// A literal character reference came first (`&#106;`): values are refused.
+    Entity,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -267,7 +269,11 @@ impl Pos {
                 }
             },
             State::BeforeAttr(mut tag) => match c {
-                c if is_space(c) => State::BeforeAttr(tag),
+                // `<svg/ >` is not self-closing.
+                c if is_space(c) => {
+                    tag.slash = false;
+                    State::BeforeAttr(tag)
+                }
                 '/' => {
                     tag.slash = true;
                     State::BeforeAttr(tag)
@@ -344,8 +350,12 @@ impl Pos {
                     State::BeforeAttr(tag)
                 } else {
                     let url = match url {
+                        // A value could complete the scheme (`{{x}}:`, `{{x}}&#58;`).
+                        UrlPart::Start { seen: true } if c == ':' || c == '&' => return Err(()),
+                        // A character reference could hide `:` or `/` (`&#58;`), or combine
+                        // with a value (`&{{x}}`): the rest of the value takes no values.
+                        UrlPart::Start { seen: false } if c == '&' => UrlPart::Entity,
                         UrlPart::Start { .. } if matches!(c, '/' | '?' | '#') => UrlPart::After,
-                        UrlPart::Start { seen: true } if c == ':' => return Err(()),
                         UrlPart::Start { seen: false } if c == ':' => UrlPart::After,
                         other => other,
                     };
@@ -479,6 +489,7 @@ impl Pos {
                     (UrlPart::Start { seen: s1 }, UrlPart::Start { seen: s2 }) => {
                         UrlPart::Start { seen: *s1 || *s2 }
                     }
+                    (UrlPart::Entity, _) | (_, UrlPart::Entity) => return None,
                     _ => UrlPart::Start { seen: true },
                 },
             },
@@ -577,10 +588,13 @@ fn attribute_context(tag: &Tag, attr: Option<&str>, url: UrlPart) -> Result<Ctx,
         return Err(format!("values cannot go in the `{attr}` attribute"));
     }
     if URL_ATTRIBUTES.contains(&attr) {
-        return Ok(match url {
-            UrlPart::Start { .. } => Ctx::Url,
-            UrlPart::After => Ctx::Attribute,
-        });
+        return match url {
+            UrlPart::Start { .. } => Ok(Ctx::Url),
+            UrlPart::After => Ok(Ctx::Attribute),
+            UrlPart::Entity => Err(format!(
+                "values cannot follow a character reference (`&…;`) before the URL's scheme,                  `/`, `?` or `#` in `{attr}`"
+            )),
+        };
     }
     Ok(Ctx::Attribute)
 }
@@ -627,8 +641,8 @@ impl Checker<'_> {
         match node {
             Node::Text { text, at } => {
                 if let Err(offset) = pos.read(text) {
-                    let message = "a `:` after a value at the start of a URL would let the value \
-                                   choose the scheme"
+                    let message = "a `:` or `&` after a value at the start of a URL would let \
+                                   the value choose the scheme"
                         .to_string();
                     let at = at.saturating_add(u32::try_from(offset).unwrap_or(u32::MAX));
                     return Err(self.error(at, message));
