@@ -1115,6 +1115,12 @@ fn html_refuses_values_where_escaping_cannot_make_data_safe() {
             "different HTML contexts",
         ),
         ("{{#x}}<a {{/x}}", 1, "different HTML contexts"),
+        // Without `c`, `"` would open the value of `onclick`: branches before a value differ.
+        (
+            "<a onclick={{#if c}}\"x\"{{/if}}\" 1>{{y}}\">",
+            12,
+            "different HTML contexts",
+        ),
         // With no items this would be `<script>`: a tag name is never merged.
         (
             "<scr{{#each xs}} a{{/each}}ipt>{{x}}",

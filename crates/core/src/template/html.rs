@@ -155,18 +155,16 @@ impl Pos {
         foreign: 0,
     };
 
+    /// The tag, between its attributes (not before a value: `"` would open it there only).
     fn in_tag(&self) -> Option<&Tag> {
         match &self.state {
-            State::BeforeAttr(t)
-            | State::AttrName(t, _)
-            | State::AfterAttrName(t, _)
-            | State::BeforeValue(t, _) => Some(t),
+            State::BeforeAttr(t) | State::AttrName(t, _) | State::AfterAttrName(t, _) => Some(t),
             _ => None,
         }
     }
 
-    /// Reads literal text. `Err` when a literal `:` follows a value at the start of a URL: the
-    /// byte offset of the colon within `text`.
+    /// Reads literal text. `Err` when a literal `:` or `&` follows a value at the start of a
+    /// URL: the byte offset of that character within `text`.
     fn read(&mut self, text: &str) -> Result<(), usize> {
         for (i, c) in text.char_indices() {
             self.step(c).map_err(|()| i)?;
@@ -446,7 +444,8 @@ impl Pos {
         Ok(ctx)
     }
 
-    /// After a value in the context `ctx`: escaped, it changes nothing but what a URL has seen.
+    /// After a value: escaped, it changes nothing but what the start of a URL has seen (and it
+    /// interrupts a partly read end tag).
     fn after_value(&mut self) {
         match &mut self.state {
             State::Value {
