@@ -38,15 +38,23 @@ pub(crate) fn lookup(name: &str) -> Option<HelperFn> {
     Some(f)
 }
 
-/// Everything but RFC 3986's unreserved characters.
-const NOT_UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
+/// Percent-encodes the UTF-8 bytes of `s`, except RFC 3986's unreserved characters (upper-case
+/// hex digits). Written out rather than taken from the `percent-encoding` crate: the crate cost
+/// the page runtime 0.8 KB gzip (181.2 against 180.4 KB); a property test in
+/// `tests/template_props.rs` pins this to the crate.
 fn url_encode(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, NOT_UNRESERVED).to_string()
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
+    out
 }
 
 fn text(s: String) -> Value {
