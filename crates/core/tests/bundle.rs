@@ -208,3 +208,47 @@ fn non_ascii_attribute_names_are_checked_without_panicking() {
     assert_eq!(found[0].0, "/activities/0/content/actions/0/attributes/ONé");
     assert!(found[0].1.contains("event handler"), "{found:?}");
 }
+
+#[test]
+fn html_fields_refuse_values_in_unsafe_places_with_a_pointer_and_a_position() {
+    let mut bundle = shop();
+    bundle["partials"]["badge"] = json!("<b class={{profile.tier}}>");
+    bundle["activities"][0]["content"] = json!({"channel": "web", "actions": [
+        // The same source as text is fine (it is not markup there)...
+        {"selector": "#a", "type": "setText", "content": "<a href={{profile.url}}>"},
+        // ...and refused where it is HTML.
+        {"selector": "#b", "type": "setHtml", "content": "<a href={{profile.url}}>"},
+        {"selector": "#c", "type": "appendHtml", "content": "<p>\n<script>var t = \"{{profile.tier}}\"</script>"},
+        {"selector": "#d", "type": "insertAfter", "content": "<p>{{> badge}}</p>"},
+        {"selector": "#e", "type": "setText", "content": "{{> greeting}}"}
+    ]});
+    bundle["offers"][0]["representations"]["home-offer"] =
+        json!({"format": "html", "content": "<img src=\"x\" onerror=\"{{offer.name}}\">"});
+    let found = problems(bundle);
+    let pointers: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        pointers,
+        [
+            "/activities/0/content/actions/1/content",
+            "/activities/0/content/actions/2/content",
+            "/offers/0/representations/home-offer/content",
+            "/partials/badge",
+        ],
+        "{found:?}"
+    );
+    assert!(found[0].1.contains("line 1, column 9"), "{found:?}");
+    assert!(
+        found[0].1.contains("unquoted attribute values"),
+        "{found:?}"
+    );
+    assert!(found[1].1.contains("line 2, column 18"), "{found:?}");
+    assert!(found[1].1.contains("inside <script>"), "{found:?}");
+    assert!(
+        found[2].1.contains("event handler attribute `onerror`"),
+        "{found:?}"
+    );
+    assert!(
+        found[3].1.contains("template 'badge', line 1, column 10"),
+        "{found:?}"
+    );
+}

@@ -628,3 +628,70 @@ fn env_defaults() {
     assert!(out.diagnostics.is_empty());
     assert!(out.truthy());
 }
+
+/// `(a|aa){1,500}(a|aa){1,500}b` over 100 KB of `a` took seconds: the pattern compiles to
+/// thousands of states, each stepped over every byte. Its cost is bounded instead.
+#[test]
+fn matches_refuses_patterns_that_compile_too_large() {
+    let pathological = r#"(a|aa){1,500}(a|aa){1,500}b"#;
+    let e = Expr::parse(&format!("s matches \"{pathological}\"")).unwrap_err();
+    let ParseErrorKind::InvalidRegex(message) = &e.kind else {
+        panic!("{e}");
+    };
+    assert!(message.contains("size limit"), "{message}");
+    assert_eq!(e.span.offset, 10, "{e}");
+    let rule = json!({"matches": [{"var": "s"}, pathological]});
+    assert!(matches!(
+        Expr::from_jsonlogic(&rule).unwrap_err().kind,
+        JsonLogicErrorKind::InvalidRegex(_)
+    ));
+    // Computed at evaluation: false, with the reason.
+    let expr = Expr::parse("s matches p").unwrap();
+    let out = expr.eval(&json!({"s": "aaab", "p": pathological}), &Env::new(NOW));
+    assert_eq!(out.value, json!(false));
+    assert!(
+        matches!(&out.diagnostics[..], [Diagnostic::InvalidRegex(m)] if m.contains("size limit")),
+        "{:?}",
+        out.diagnostics
+    );
+    // Nesting deeper than the limit is refused too.
+    let deep = format!("{}a{}", "(".repeat(40), ")".repeat(40));
+    assert!(Expr::parse(&format!("s matches \"{deep}\"")).is_err());
+}
+
+#[test]
+fn matches_keeps_ordinary_patterns() {
+    let d = json!({"email": "ada.l+news@mail.example.com", "sku": "SKU-1234", "tier": "Gold",
+                   "path": "/shoes/running/trail-42"});
+    let expr = |src: &str| Expr::parse(src).unwrap_or_else(|e| panic!("{src}:\n{e}"));
+    for src in [
+        r#"email matches "^[\\w.+-]+@[\\w-]+(\\.[\\w-]+)+$""#,
+        r#"sku matches "^SKU-\\d{4}$""#,
+        r#"tier matches "(?i)^gold$""#,
+        r#"path matches "^/(shoes|boots)/[a-z]{2,20}/[a-z0-9-]{1,64}$""#,
+        r#"path matches "\\w{1,100}""#,
+    ] {
+        assert!(expr(src).matches(&d, &Env::new(NOW)), "{src}");
+    }
+    assert!(!expr(r#"sku matches "^SKU-\\d{5}$""#).matches(&d, &Env::new(NOW)));
+}
+
+#[test]
+fn matches_does_not_search_subjects_over_the_limit() {
+    use waymark_core::expr::regex::MAX_SUBJECT;
+    let expr = Expr::parse(r#"s matches "b$""#).unwrap();
+    let at_limit = format!("{}b", "a".repeat(MAX_SUBJECT - 1));
+    let out = expr.eval(&json!({ "s": at_limit }), &Env::new(NOW));
+    assert_eq!((out.value, out.diagnostics), (json!(true), vec![]));
+    let over = format!("{}b", "a".repeat(MAX_SUBJECT));
+    let out = expr.eval(&json!({ "s": over }), &Env::new(NOW));
+    assert_eq!(out.value, json!(false));
+    assert_eq!(
+        out.diagnostics,
+        [Diagnostic::SubjectTooLong(MAX_SUBJECT + 1)]
+    );
+    // Searching costs fuel by the subject's length.
+    let short = expr.eval(&json!({"s": "ab"}), &Env::new(NOW));
+    let long = expr.eval(&json!({"s": "a".repeat(4000)}), &Env::new(NOW));
+    assert_eq!(long.fuel_used - short.fuel_used, 500);
+}

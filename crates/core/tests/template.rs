@@ -1,7 +1,7 @@
 //! Handlebars blocks, the helper library, escaping contexts, errors and limits.
 
 // The helpers below are test code too (clippy.toml only exempts `#[test]` functions).
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 // The same tests run under wasm-bindgen-test (in node) when built for wasm32.
 #[cfg(target_arch = "wasm32")]
@@ -837,4 +837,346 @@ fn if_expression_parse_errors_are_located_in_the_template() {
         "invalid condition: unknown function `nope`"
     );
     assert_eq!(e.column(), 7);
+}
+
+// HTML contexts (`Template::compile_html`).
+
+fn html_full(src: &str, data: &Value, o: &RenderOptions) -> Rendered {
+    Template::compile_html("t", src)
+        .unwrap_or_else(|e| panic!("{src}:\n{e}"))
+        .render(data, &Partials::new(), o)
+        .unwrap()
+}
+
+fn html(src: &str, data: Value) -> String {
+    html_full(src, &data, &opts()).text
+}
+
+/// The message of the compile error `src` must give, checking that it is located at `column`.
+fn refused(src: &str, column: u32) -> String {
+    let e = Template::compile_html("t", src)
+        .err()
+        .unwrap_or_else(|| panic!("{src} compiled"));
+    let ErrorKind::UnsafeHtmlContext(message) = e.kind() else {
+        panic!("{src}: {e}");
+    };
+    assert_eq!(
+        (e.template(), e.line(), e.column()),
+        ("t", 1, column),
+        "{src}: {e}"
+    );
+    message.clone()
+}
+
+#[test]
+fn html_values_are_escaped_for_where_they_land() {
+    let d =
+        json!({"u": "javascript:alert(1)", "x": "a\"b'c<d>&=`", "p": "a.png\" onerror=\"alert(1)"});
+    let t = r#"<a href="{{u}}" title="{{x}}">{{x}}</a><img src="/i/{{p}}" alt='{{x}}'>"#;
+    assert_eq!(
+        html(t, d.clone()),
+        "<a href=\"about:invalid#waymark\" title=\"a&quot;b&#39;c&lt;d&gt;&amp;&#61;&#96;\">\
+         a&quot;b&#39;c&lt;d&gt;&amp;=`</a>\
+         <img src=\"/i/a.png&quot; onerror&#61;&quot;alert(1)\" alt='a&quot;b&#39;c&lt;d&gt;&amp;&#61;&#96;'>"
+    );
+    // The replaced URL is reported where its value is.
+    let r = html_full("<p>\n<a href=\"{{u}}\">", &d, &opts());
+    assert_eq!(r.diagnostics.len(), 1);
+    assert_eq!(r.diagnostics[0].kind, DiagnosticKind::UnsafeUrl);
+    assert_eq!((r.diagnostics[0].line, r.diagnostics[0].column), (2, 10));
+    // Compiled as plain text (`Template::compile`), the same template escapes for text only.
+    assert_eq!(
+        render(r#"<a href="{{u}}">"#, d.clone()),
+        r#"<a href="javascript:alert(1)">"#
+    );
+    // The contexts apply to `Escape::Html` only: another escape renders as before.
+    let none = RenderOptions {
+        escape: Escape::None,
+        ..opts()
+    };
+    assert_eq!(
+        html_full(r#"<a href="{{u}}">{{x}}"#, &d, &none).text,
+        "<a href=\"javascript:alert(1)\">a\"b'c<d>&=`"
+    );
+}
+
+#[test]
+fn html_url_attributes_check_a_value_that_starts_the_url() {
+    let attacks = [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        " javascript:alert(1)",
+        "java\tscript:alert(1)",
+        "&#106;avascript:alert(1)",
+        "vbscript:msgbox(1)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        ":alert(1)",
+        "shopapp://x",
+    ];
+    for attr in [
+        "href",
+        "src",
+        "action",
+        "formaction",
+        "xlink:href",
+        "srcset",
+        "poster",
+        "ping",
+        "data",
+    ] {
+        for a in attacks {
+            for t in [
+                format!("<x {attr}=\"{{{{u}}}}\">"),
+                format!("<x {attr}=' {{{{u}}}}'>"),
+                format!("<x {attr}=\"{{{{#if u}}}}{{{{u}}}}{{{{else}}}}/none{{{{/if}}}}\">"),
+            ] {
+                assert_eq!(
+                    html(&t, json!({ "u": a })),
+                    t.replace("{{u}}", UNSAFE_URL)
+                        .replace("{{#if u}}", "")
+                        .replace("{{else}}/none{{/if}}", ""),
+                    "{t} {a:?}"
+                );
+            }
+        }
+    }
+    // Safe URLs keep their text, escaped for the attribute.
+    for (u, out) in [
+        (
+            "https://shop.example/a?b=c&d=e",
+            "https://shop.example/a?b&#61;c&amp;d&#61;e",
+        ),
+        ("/gold", "/gold"),
+        ("?q=1", "?q&#61;1"),
+        ("#top", "#top"),
+        ("mailto:a@b.example", "mailto:a@b.example"),
+        ("p/q:r", "p/q:r"),
+        ("data:image/png;base64,iVBO", "data:image/png;base64,iVBO"),
+    ] {
+        assert_eq!(
+            html(r#"<a href="{{u}}">"#, json!({ "u": u })),
+            format!(r#"<a href="{out}">"#)
+        );
+    }
+    // The bundle's app schemes, when the render allows them.
+    let apps = RenderOptions {
+        app_schemes: vec!["shopapp".into()],
+        ..opts()
+    };
+    assert_eq!(
+        html_full(r#"<a href="{{u}}">"#, &json!({"u": "shopapp://x"}), &apps).text,
+        r#"<a href="shopapp://x">"#
+    );
+    // After a literal scheme, path, `?` or `#`, a value cannot choose the scheme: it is an
+    // attribute value (use `urlEncode` for a query parameter).
+    let d = json!({"u": "javascript:alert(1)"});
+    for t in [
+        r#"<a href="https://x.example/{{u}}">"#,
+        r#"<a href="/p?u={{u}}">"#,
+        "<a href=\"#{{u}}\">",
+        r#"<a href="mailto:{{u}}">"#,
+    ] {
+        assert_eq!(
+            html(t, d.clone()),
+            t.replace("{{u}}", "javascript:alert(1)"),
+            "{t}"
+        );
+    }
+    // Each value at the start is checked on its own: two cannot make a scheme together.
+    assert_eq!(
+        html(
+            r#"<a href="{{#each parts}}{{this}}{{/each}}">"#,
+            json!({"parts": ["java", "script:alert(1)"]})
+        ),
+        format!(r#"<a href="java{UNSAFE_URL}">"#)
+    );
+    assert_eq!(
+        html(
+            r#"<a href="{{a}}{{b}}">"#,
+            json!({"a": "javascript", "b": ":alert(1)"})
+        ),
+        format!(r#"<a href="javascript{UNSAFE_URL}">"#)
+    );
+}
+
+#[test]
+fn html_text_resumes_after_raw_text_elements_comments_and_tags() {
+    let d = json!({"x": "<b>", "u": "javascript:x"});
+    for (t, out) in [
+        (
+            "<script>var a = '<p>';</script><p>{{x}}</p>",
+            "<script>var a = '<p>';</script><p>&lt;b&gt;</p>",
+        ),
+        (
+            "<style>a > b {}</STYLE ><p>{{x}}",
+            "<style>a > b {}</STYLE ><p>&lt;b&gt;",
+        ),
+        (
+            "<title>{{x}}</title><textarea>{{x}}</textarea>",
+            "<title>&lt;b&gt;</title><textarea>&lt;b&gt;</textarea>",
+        ),
+        (
+            "<!-- <a href=\"x\"> --><p>{{x}}",
+            "<!-- <a href=\"x\"> --><p>&lt;b&gt;",
+        ),
+        ("<!--><p>{{x}}", "<!--><p>&lt;b&gt;"),
+        ("<!-- a --!><p>{{x}}", "<!-- a --!><p>&lt;b&gt;"),
+        ("<!DOCTYPE html><p>{{x}}", "<!DOCTYPE html><p>&lt;b&gt;"),
+        (
+            "<svg><path d=\"M0\"/></svg><p>{{x}}",
+            "<svg><path d=\"M0\"/></svg><p>&lt;b&gt;",
+        ),
+        ("<svg/><p>{{x}}", "<svg/><p>&lt;b&gt;"),
+        (
+            "<a href=\"/a?b=1&amp;c={{x}}\">",
+            "<a href=\"/a?b=1&amp;c=&lt;b&gt;\">",
+        ),
+        (
+            "<p title='a\"b>' data-x=y>{{x}}",
+            "<p title='a\"b>' data-x=y>&lt;b&gt;",
+        ),
+        ("a < b {{x}}", "a < b &lt;b&gt;"),
+        (
+            "<textarea></textarea ><a href=\"{{u}}\">",
+            "<textarea></textarea ><a href=\"about:invalid#waymark\">",
+        ),
+    ] {
+        assert_eq!(html(t, d.clone()), out, "{t}");
+    }
+    // Attribute values in blocks, and branches that end in different attributes of one tag.
+    assert_eq!(
+        html(
+            r#"<input {{#if on}}checked{{/if}} value="{{x}}"><li {{#each xs}} data-i="{{@index}}" title="{{this}}"{{/each}}>"#,
+            json!({"on": true, "x": "\"", "xs": ["a'"]})
+        ),
+        r#"<input checked value="&quot;"><li  data-i="0" title="a&#39;">"#
+    );
+    // Raw output is allowed in text: the bundle's own markup (the engine renders it escaped).
+    assert_eq!(html("<div>{{{x}}}</div>", d.clone()), "<div><b></div>");
+}
+
+#[test]
+fn html_refuses_values_where_escaping_cannot_make_data_safe() {
+    for (t, column, why) in [
+        ("<img alt={{x}}>", 10, "unquoted"),
+        ("<img alt= {{x}}>", 11, "unquoted"),
+        ("<img alt=a{{x}}>", 11, "unquoted"),
+        ("<img alt=\"a\" {{x}}>", 14, "attribute names"),
+        ("<img {{x}}=\"a\">", 6, "attribute names"),
+        ("<{{x}}>", 2, "tag name"),
+        ("<a{{x}}>", 3, "tag name"),
+        ("</{{x}}>", 3, "tag name"),
+        ("</p title=\"{{x}}\">", 12, "end tag"),
+        ("<a onclick=\"go('{{x}}')\">", 17, "event handler"),
+        ("<a ONMOUSEOVER='{{x}}'>", 17, "event handler"),
+        ("<p style=\"color: {{x}}\">", 18, "`style`"),
+        ("<iframe srcdoc=\"{{x}}\">", 17, "`srcdoc`"),
+        (
+            "<meta http-equiv=\"refresh\" content=\"0;url={{x}}\">",
+            43,
+            "`content`",
+        ),
+        ("<script>var a = \"{{x}}\";</script>", 18, "<script>"),
+        ("<SCRIPT type=module>{{x}}", 21, "<script>"),
+        ("<style>p { color: {{x}} }</style>", 19, "<style>"),
+        ("<noscript>{{x}}</noscript>", 11, "<noscript>"),
+        ("<script></scrip>{{x}}", 17, "<script>"),
+        ("<title></tit{{x}}", 13, "end tag of <title>"),
+        ("<!-- {{x}} -->", 6, "comment"),
+        ("<!--{{x}}-->", 5, "comment"),
+        ("<!{{x}}>", 3, "comment"),
+        ("<?{{x}}>", 3, "comment"),
+        ("<svg><text>{{x}}</text></svg>", 12, "<svg>"),
+        ("<math><mi>{{x}}</mi></math>", 11, "<svg>"),
+        ("<a href=\"{{{x}}}\">", 10, "raw output"),
+        ("<p title=\"{{& x}}\">", 11, "raw output"),
+        ("<a href=\"{{x}}:alert(1)\">", 15, "scheme"),
+        ("<a href=\"{{x}}&#58;alert(1)\">", 15, "scheme"),
+        ("<a href=\"&{{x}}\">", 11, "character reference"),
+        ("<a href=\"&#106;{{x}}\">", 16, "character reference"),
+        // `<svg/ >` is not self-closing: what follows is SVG.
+        ("<svg/ ><title>{{x}}", 15, "<svg>"),
+        ("<p title=\"{{> sig}}\">", 11, "partial"),
+        ("<p {{> sig}}>", 4, "partial"),
+        ("<a {{#if c}}href{{/if}}=\"{{x}}\">", 26, "unknown"),
+        (
+            "{{#if c}}<b title=\"{{/if}}\">",
+            1,
+            "different HTML contexts",
+        ),
+        (
+            "{{#if c}}<!--{{else}}<b>{{/if}}",
+            1,
+            "different HTML contexts",
+        ),
+        (
+            "{{#each xs}}<b title=\"{{/each}}\"",
+            1,
+            "different HTML contexts",
+        ),
+        ("{{#x}}<a {{/x}}", 1, "different HTML contexts"),
+        // Without `c`, `"` would open the value of `onclick`: branches before a value differ.
+        (
+            "<a onclick={{#if c}}\"x\"{{/if}}\" 1>{{y}}\">",
+            12,
+            "different HTML contexts",
+        ),
+        // With no items this would be `<script>`: a tag name is never merged.
+        (
+            "<scr{{#each xs}} a{{/each}}ipt>{{x}}",
+            5,
+            "different HTML contexts",
+        ),
+    ] {
+        let message = refused(t, column);
+        assert!(message.contains(why), "{t}: {message}");
+    }
+    // The error draws the line with a caret, like every template error.
+    assert_eq!(
+        Template::compile_html("card", "<p>\n<img alt={{x}}>")
+            .unwrap_err()
+            .to_string(),
+        "template 'card', line 2, column 10: unsafe place for a value in HTML: values cannot go in \
+         unquoted attribute values: quote it (`alt=\"{{x}}\"`)\n  |\n2 | <img alt={{x}}>\n  |          ^"
+    );
+}
+
+#[test]
+fn html_partials_are_included_in_text_and_end_in_text() {
+    let mut partials = Partials::new();
+    partials
+        .compile_html("link", r#"<a href="{{u}}">{{name}}</a>"#)
+        .unwrap();
+    let t = Template::compile_html("t", "<p>{{> link}}</p>").unwrap();
+    let out = t
+        .render(
+            &json!({"u": "javascript:x", "name": "<b>"}),
+            &partials,
+            &opts(),
+        )
+        .unwrap();
+    assert_eq!(
+        out.text,
+        format!(r#"<p><a href="{UNSAFE_URL}">&lt;b&gt;</a></p>"#)
+    );
+    let e = Partials::new()
+        .compile_html("open", "<a title=\"")
+        .unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::UnsafeHtmlContext(m) if m.contains("must end in text")),
+        "{e}"
+    );
+    assert_eq!((e.template(), e.column()), ("open", 11));
+}
+
+#[test]
+fn url_encode_keeps_only_unreserved_characters() {
+    assert_eq!(
+        render(
+            "/gold?ref={{urlEncode id}}&n={{urlEncode n}}&z={{urlEncode missing}}",
+            json!({"id": "a b&c=d/é~._-#?+%", "n": 12})
+        ),
+        "/gold?ref=a%20b%26c%3Dd%2F%C3%A9~._-%23%3F%2B%25&n=12&z="
+    );
+    assert_eq!(render("{{urlEncode \"AZaz09\"}}", json!({})), "AZaz09");
 }

@@ -142,3 +142,23 @@ proptest! {
         prop_assert!(out == UNSAFE_URL || !(seen.starts_with("javascript:") || seen.starts_with("vbscript:") || seen.starts_with("data:")), "{u:?} gave {out:?}");
     }
 }
+
+/// RFC 3986's unreserved characters, which `urlEncode` keeps.
+const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+proptest! {
+    /// `urlEncode` is the `percent-encoding` crate's UTF-8 encoding with every character but the
+    /// unreserved ones encoded.
+    #[test]
+    fn url_encode_is_percent_encoding(s in any::<String>()) {
+        let t = Template::compile("t", "{{urlEncode s}}").unwrap();
+        let data = serde_json::json!({ "s": s });
+        let opts = RenderOptions { escape: Escape::None, ..RenderOptions::default() };
+        let out = t.render(&data, &Partials::new(), &opts).unwrap().text;
+        prop_assert_eq!(out, percent_encoding::utf8_percent_encode(&s, UNRESERVED).to_string());
+    }
+}

@@ -1,7 +1,7 @@
 //! Compiling a bundle: conditions to expressions, template strings to templates, and the
 //! indexes that keep a decision's cost proportional to what the requested surfaces can show.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use super::fasthash::HashMap;
 use std::sync::Arc;
@@ -73,6 +73,8 @@ fn reads_offer(expr: Option<&Cond>) -> bool {
 struct Compiler {
     audiences: BTreeMap<String, Cond>,
     templates: HashMap<String, Template>,
+    /// The sources of `templates` compiled as HTML.
+    html_sources: HashSet<String>,
     /// Numbers of the paths conditions' shortcuts read (see `PathCache`).
     paths: HashMap<String, usize>,
     reads: Projection,
@@ -83,6 +85,7 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
     let mut c = Compiler {
         audiences: BTreeMap::new(),
         templates: HashMap::default(),
+        html_sources: HashSet::new(),
         paths: HashMap::default(),
         reads: Projection::default(),
         problems: Vec::new(),
@@ -104,14 +107,23 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
         }
     }
 
-    // Templates first, each source once (the first place it appears names it).
+    // Templates first, each source once (the first place it appears names it). A source used
+    // in an HTML field is compiled as HTML (the contexts do not change how it renders as
+    // text); its errors point at the first HTML field.
+    let mut html_at: HashMap<String, String> = HashMap::default();
+    super::fields::each_template(&bundle, &mut |at, src, place| {
+        if place.html && !html_at.contains_key(src) {
+            html_at.insert(src.to_owned(), at.to_owned());
+        }
+    });
     let mut templates_read_offer = vec![false; bundle.offers.len()];
-    super::fields::each_template(&bundle, &mut |at, src, offer| {
-        let reads = c.template(at, src);
-        if let Some(flag) = offer.and_then(|i| templates_read_offer.get_mut(i)) {
+    super::fields::each_template(&bundle, &mut |at, src, place| {
+        let reads = c.template(at, src, html_at.get(src).map(String::as_str));
+        if let Some(flag) = place.offer.and_then(|i| templates_read_offer.get_mut(i)) {
             *flag |= reads;
         }
     });
+    c.html_partials(&mut partials);
 
     let exhausted: HashSet<&str> = bundle.exhausted.iter().map(String::as_str).collect();
     let activities = bundle
@@ -356,21 +368,67 @@ impl Compiler {
         parsed
     }
 
-    /// Compiles a template (once per distinct source); whether it reads `offer`.
-    fn template(&mut self, at: &str, src: &str) -> bool {
+    /// Compiles a template (once per distinct source), as HTML if `html_at` says where it is
+    /// used as HTML; whether it reads `offer`.
+    fn template(&mut self, at: &str, src: &str, html_at: Option<&str>) -> bool {
         if let Some(template) = self.templates.get(src) {
             return reads_root(template, "offer");
         }
-        match Template::compile(at, src) {
+        let compiled = Template::compile(at, src)
+            .map_err(|e| (at, e))
+            .and_then(|template| match html_at {
+                Some(html_at) => template.html(html_at, false).map_err(|e| (html_at, e)),
+                None => Ok(template),
+            });
+        match compiled {
             Ok(template) => {
                 self.reads.add_template(&template);
                 let reads = reads_root(&template, "offer");
+                if html_at.is_some() {
+                    self.html_sources.insert(src.to_owned());
+                }
                 self.templates.insert(src.to_owned(), template);
                 reads
             }
-            Err(e) => {
-                self.problem(at.to_owned(), e.to_string());
+            Err((at, e)) => {
+                // An HTML error is reported at the HTML field, once, whichever field meets it.
+                let message = e.to_string();
+                if !self
+                    .problems
+                    .iter()
+                    .any(|p| p.pointer == at && p.message == message)
+                {
+                    self.problem(at.to_owned(), message);
+                }
                 false
+            }
+        }
+    }
+
+    /// Gives HTML contexts to the partials HTML templates include, directly or through other
+    /// partials: they are included in text and must end in text.
+    fn html_partials(&mut self, partials: &mut Partials) {
+        let included: BTreeSet<&str> = self
+            .templates
+            .iter()
+            .filter(|(src, _)| self.html_sources.contains(src.as_str()))
+            .flat_map(|(_, template)| template.partial_names())
+            .collect();
+        let mut queue: Vec<String> = included.into_iter().rev().map(str::to_owned).collect();
+        let mut done = HashSet::new();
+        while let Some(name) = queue.pop() {
+            if !done.insert(name.clone()) {
+                continue;
+            }
+            let Some(partial) = partials.get(&name) else {
+                continue;
+            };
+            match partial.html(&name, true) {
+                Ok(checked) => {
+                    queue.extend(checked.partial_names().into_iter().rev().map(str::to_owned));
+                    partials.insert(checked);
+                }
+                Err(e) => self.problem(pointer(&["partials", &name]), e.to_string()),
             }
         }
     }

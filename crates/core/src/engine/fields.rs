@@ -6,10 +6,20 @@ use serde_json::Value;
 
 use crate::bundle::{Bundle, CodeBased, Content, InAppBody, Representation, WebActionKind};
 
-/// Calls `visit(pointer, source, offer)` for every template field of `bundle` in bundle order;
-/// `offer` is the offer's index for the templates of offer representations. Partials are not
-/// included (they are keyed by name, not source).
-pub(super) fn each_template(bundle: &Bundle, visit: &mut dyn FnMut(&str, &str, Option<usize>)) {
+/// A template field's place: `offer` is the offer's index for the templates of offer
+/// representations; `html` whether the field is HTML (rendered with `Escape::Html`).
+#[derive(Clone, Copy)]
+pub(super) struct Place {
+    pub(super) offer: Option<usize>,
+    pub(super) html: bool,
+}
+
+/// The visitor of [`each_template`]: pointer, source, place.
+type Visit<'v> = dyn FnMut(&str, &str, Place) + 'v;
+
+/// Calls `visit(pointer, source, place)` for every template field of `bundle` in bundle order.
+/// Partials are not included (they are keyed by name, not source).
+pub(super) fn each_template(bundle: &Bundle, visit: &mut Visit<'_>) {
     let mut walk = Walk {
         at: String::new(),
         offer: None,
@@ -41,21 +51,34 @@ pub(super) fn each_template(bundle: &Bundle, visit: &mut dyn FnMut(&str, &str, O
     }
 }
 
-struct Walk<'v> {
+struct Walk<'v, 'f> {
     /// The pointer to where the walk is.
     at: String,
     offer: Option<usize>,
-    visit: &'v mut dyn FnMut(&str, &str, Option<usize>),
+    visit: &'v mut Visit<'f>,
 }
 
-impl Walk<'_> {
-    /// Visits `src` at the current pointer plus `segments`.
+impl Walk<'_, '_> {
+    /// Visits the text field `src` at the current pointer plus `segments`.
     fn field(&mut self, segments: &[&str], src: &str) {
+        self.visit_field(segments, src, false);
+    }
+
+    /// Visits the HTML field `src` at the current pointer plus `segments`.
+    fn html(&mut self, segments: &[&str], src: &str) {
+        self.visit_field(segments, src, true);
+    }
+
+    fn visit_field(&mut self, segments: &[&str], src: &str, html: bool) {
         let len = self.at.len();
         for segment in segments {
             crate::bundle::push_pointer(&mut self.at, segment);
         }
-        (self.visit)(&self.at, src, self.offer);
+        let place = Place {
+            offer: self.offer,
+            html,
+        };
+        (self.visit)(&self.at, src, place);
         self.at.truncate(len);
     }
 
@@ -65,18 +88,26 @@ impl Walk<'_> {
                 for (i, action) in actions.iter().enumerate() {
                     let i = i.to_string();
                     match &action.kind {
+                        WebActionKind::SetText { content } => {
+                            self.field(&["actions", &i, "content"], content)
+                        }
                         WebActionKind::SetHtml { content }
-                        | WebActionKind::SetText { content }
                         | WebActionKind::InsertBefore { content }
                         | WebActionKind::InsertAfter { content }
                         | WebActionKind::AppendHtml { content }
                         | WebActionKind::PrependHtml { content }
                         | WebActionKind::ReplaceHtml { content } => {
-                            self.field(&["actions", &i, "content"], content)
+                            self.html(&["actions", &i, "content"], content)
                         }
                         WebActionKind::SetAttribute { attributes } => {
                             for (name, value) in attributes {
-                                self.field(&["actions", &i, "attributes", name], value);
+                                let segments = ["actions", &i, "attributes", name];
+                                // An iframe's document is HTML (see `render`).
+                                if name.eq_ignore_ascii_case("srcdoc") {
+                                    self.html(&segments, value);
+                                } else {
+                                    self.field(&segments, value);
+                                }
                             }
                         }
                         WebActionKind::SetImageSource { src } => {
@@ -105,7 +136,7 @@ impl Walk<'_> {
             }
             Content::InApp(message) => {
                 match &message.body {
-                    InAppBody::Html { html } => self.field(&["html"], html),
+                    InAppBody::Html { html } => self.html(&["html"], html),
                     InAppBody::Structured { title, body, image } => {
                         self.field(&["title"], title);
                         self.field(&["body"], body);
@@ -116,7 +147,7 @@ impl Walk<'_> {
                 }
                 self.buttons(&message.buttons);
             }
-            Content::Code(CodeBased::Html { content }) => self.field(&["content"], content),
+            Content::Code(CodeBased::Html { content }) => self.html(&["content"], content),
             Content::Code(CodeBased::Json { content }) => self.json_at("content", content),
         }
     }
@@ -133,9 +164,8 @@ impl Walk<'_> {
 
     fn representation(&mut self, representation: &Representation) {
         match representation {
-            Representation::Text { content } | Representation::Html { content } => {
-                self.field(&["content"], content)
-            }
+            Representation::Text { content } => self.field(&["content"], content),
+            Representation::Html { content } => self.html(&["content"], content),
             Representation::Image { url, alt } => {
                 self.field(&["url"], url);
                 self.field(&["alt"], alt);

@@ -206,7 +206,8 @@ impl<'e> Run<'e> {
             ConsentState::Pending => engine.bundle.settings.personalize_when_consent_pending,
         };
         let data = data_document(input, consent);
-        let (render_html, render_text) = render::options(input, &data);
+        let (render_html, render_text) =
+            render::options(input, &data, &engine.bundle.settings.app_schemes);
         let surfaces = input
             .request
             .surfaces

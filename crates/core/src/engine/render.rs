@@ -1,9 +1,10 @@
 //! Rendering chosen content: every template field with the escaping its destination needs.
 //!
 //! Web actions and cards are applied through DOM APIs (`textContent`, `setAttribute`), so text
-//! and attribute values are rendered unescaped; HTML fields are HTML-escaped; every URL field is
-//! checked and replaced by [`UNSAFE_URL`](crate::template::UNSAFE_URL) when its scheme could run
-//! script.
+//! and attribute values are rendered unescaped; HTML fields were compiled as HTML
+//! ([`Template::compile_html`](crate::template::Template::compile_html)), so each value is
+//! escaped for where it lands (text, attribute value, checked URL); every URL field is checked
+//! and replaced by [`UNSAFE_URL`](crate::template::UNSAFE_URL) when its scheme could run script.
 
 use serde_json::{Map, Value};
 
@@ -16,19 +17,6 @@ use super::Run;
 use super::output::{
     Rendered, RenderedAction, RenderedButton, RenderedCard, RenderedImage, RenderedInApp,
 };
-
-/// Attributes whose values are URLs.
-const URL_ATTRIBUTES: [&str; 9] = [
-    "href",
-    "src",
-    "action",
-    "formaction",
-    "poster",
-    "cite",
-    "background",
-    "xlink:href",
-    "data",
-];
 
 /// How a field is rendered.
 #[derive(Clone, Copy)]
@@ -129,7 +117,7 @@ impl Run<'_> {
                 let mut out = attributes.clone();
                 for (name, value) in out.iter_mut() {
                     let name = name.to_ascii_lowercase();
-                    let field = if URL_ATTRIBUTES.contains(&name.as_str()) {
+                    let field = if crate::template::html::URL_ATTRIBUTES.contains(&name.as_str()) {
                         Field::Url
                     } else if name == "srcdoc" {
                         // An iframe's document: HTML, so data in it is escaped.
@@ -267,8 +255,7 @@ impl Run<'_> {
         }
         let mut text = rendered.text;
         if matches!(field, Field::Url)
-            && !crate::template::url_is_safe(&text)
-            && !self.is_app_link(&text)
+            && !crate::template::url_allowed(&text, &engine.bundle.settings.app_schemes)
         {
             self.diagnostic(format!("{id}: unsafe URL replaced"));
             text = UNSAFE_URL.to_owned();
@@ -277,27 +264,13 @@ impl Run<'_> {
     }
 }
 
-impl Run<'_> {
-    /// Whether `url` starts with one of the bundle's app schemes and a colon, literally (no
-    /// entities, spaces or controls before it, which the syntax of a scheme excludes).
-    fn is_app_link(&self, url: &str) -> bool {
-        let Some((scheme, _)) = url.split_once(':') else {
-            return false;
-        };
-        crate::bundle::allowable_scheme(scheme)
-            && self
-                .engine
-                .bundle
-                .settings
-                .app_schemes
-                .iter()
-                .any(|allowed| allowed.eq_ignore_ascii_case(scheme))
-    }
-}
-
 /// The render options of one decision: `context.locale` (else en-US), the profile's time zone
 /// (else UTC), "now"; HTML-escaped or plain.
-pub(super) fn options(input: &super::DecideInput, data: &Value) -> (RenderOptions, RenderOptions) {
+pub(super) fn options(
+    input: &super::DecideInput,
+    data: &Value,
+    app_schemes: &[String],
+) -> (RenderOptions, RenderOptions) {
     let locale = data
         .get("context")
         .and_then(|c| c.get("locale"))
@@ -308,6 +281,7 @@ pub(super) fn options(input: &super::DecideInput, data: &Value) -> (RenderOption
         // Data never produces markup, not even through `{{{raw}}}`: trusted HTML belongs in
         // the bundle's templates and partials.
         allow_raw: false,
+        app_schemes: app_schemes.to_vec(),
         now_ms: input.now,
         locale: locale.to_owned(),
         time_zone: input

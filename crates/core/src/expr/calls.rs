@@ -69,7 +69,7 @@ impl Parser<'_> {
 
     pub(super) fn matches(&self, subject: Node, pattern: Node, at: (usize, usize)) -> R<Node> {
         match pattern.as_lit() {
-            Some(Value::String(p)) => match regex_lite::Regex::new(p) {
+            Some(Value::String(p)) => match super::regex::compile(p) {
                 Ok(re) => Ok(Node::Matches {
                     subject: Box::new(subject),
                     re: Box::new(re),

@@ -163,6 +163,10 @@ pub enum Diagnostic {
     /// A computed regular expression did not compile; the match is `false`.
     #[error("invalid regular expression: {0}")]
     InvalidRegex(String),
+    /// `matches` got a subject longer than [`MAX_SUBJECT`](super::regex::MAX_SUBJECT) bytes
+    /// (its length is given); the match is `false`.
+    #[error("`matches` searches at most {max} bytes; the subject has {0}", max = super::regex::MAX_SUBJECT)]
+    SubjectTooLong(usize),
     /// A string that should be an RFC 3339 timestamp was not; the function returned `null`.
     #[error("invalid timestamp {0:?}")]
     InvalidTimestamp(String),

@@ -54,6 +54,17 @@ impl<'a> Ctx<'a> {
     }
 
     /// Charges fuel for building a value of `size` (bytes or elements): one unit per 8.
+    /// Searches `s` with `re` within the limits of `super::regex`: a subject that is too
+    /// long does not match; searching charges fuel per 8 bytes.
+    pub(crate) fn is_match(&mut self, re: &regex_lite::Regex, s: &str) -> bool {
+        if s.len() > super::regex::MAX_SUBJECT {
+            self.diag(Diagnostic::SubjectTooLong(s.len()));
+            return false;
+        }
+        self.charge(s.len());
+        !self.out_of_fuel && re.is_match(s)
+    }
+
     pub(crate) fn charge(&mut self, size: usize) {
         let cost = (size / 8) as u64;
         if cost > self.fuel {
@@ -244,7 +255,10 @@ impl<'a> Ctx<'a> {
     fn regex(&mut self, subject: &'a Node, re: &regex_lite::Regex) -> V<'a> {
         let s = self.eval(subject);
         match s.as_ref() {
-            Value::String(s) => owned(Value::Bool(re.is_match(s))),
+            Value::String(s) => {
+                let matched = self.is_match(re, s);
+                owned(Value::Bool(matched))
+            }
             other => {
                 let left = type_name(other);
                 self.diag(Diagnostic::TypeMismatch {

@@ -165,8 +165,8 @@ pub(crate) fn call(func: Func, args: &[Cow<'_, Value>], ctx: &mut Ctx<'_>) -> Va
         Func::Matches => match (a, b) {
             (Value::String(s), Value::String(p)) => {
                 ctx.charge(100 + p.len());
-                match regex_lite::Regex::new(p) {
-                    Ok(re) => Value::Bool(re.is_match(s)),
+                match super::regex::compile(p) {
+                    Ok(re) => Value::Bool(ctx.is_match(&re, s)),
                     Err(e) => {
                         ctx.diag(Diagnostic::InvalidRegex(e.to_string()));
                         Value::Bool(false)

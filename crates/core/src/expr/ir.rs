@@ -345,7 +345,7 @@ mod wire {
         }
         fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
             let pattern = String::get(r)?;
-            Regex::new(&pattern).map_err(|_| r.error("invalid regex"))
+            crate::expr::regex::compile(&pattern).map_err(|_| r.error("invalid regex"))
         }
     }
 }

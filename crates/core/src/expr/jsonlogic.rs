@@ -249,7 +249,7 @@ impl Compiler {
         let pattern = if got == 2 { args.pop() } else { None };
         match (args.pop(), pattern) {
             (Some(subject), Some(Node::Lit(Value::String(p)))) => {
-                let re = regex_lite::Regex::new(&p)
+                let re = super::regex::compile(&p)
                     .map_err(|e| self.error(JsonLogicErrorKind::InvalidRegex(e.to_string())))?;
                 Ok(Node::Matches {
                     subject: Box::new(subject),

@@ -69,7 +69,11 @@
 //!   `a contains b` is `b in a`. `startsWith`, `endsWith` take strings (otherwise false).
 //! * `s matches "regex"` — [regex-lite](https://docs.rs/regex-lite) syntax, unanchored
 //!   (use `^…$`); a literal pattern is compiled once at parse time (invalid: parse error), a
-//!   computed one at each evaluation (invalid: false plus a diagnostic).
+//!   computed one at each evaluation (invalid: false plus a diagnostic). Its cost is bounded
+//!   (see [`regex`]): a pattern may compile to at most 16 KiB ([`regex::MAX_PATTERN_SIZE`],
+//!   so `(a|aa){1,500}` is refused) and nest 32 groups deep, a subject longer than 4 KiB
+//!   ([`regex::MAX_SUBJECT`]) does not match (false plus [`Diagnostic::SubjectTooLong`]),
+//!   and searching costs one unit of fuel per 8 bytes of subject.
 //! * `exists` — **postfix** `profile.email exists`, or the call `exists(profile.email)`: true
 //!   when the value is present and not `null`. Negate with `not profile.email exists`.
 //!
@@ -137,6 +141,7 @@ mod ops;
 mod parser;
 mod path;
 mod refs;
+pub mod regex;
 mod simple;
 pub(crate) use simple::PathCache;
 mod value;

@@ -3,14 +3,21 @@
 use serde_json::Value;
 
 use super::helpers::HelperFn;
+use super::html::Ctx;
 
 /// One node of a compiled template.
 #[derive(Clone, Debug)]
 pub(crate) enum Node {
     /// Literal template text.
     Text { text: Box<str>, at: u32 },
-    /// `{{expr}}` (escaped for the output context) or `{{{expr}}}` / `{{& expr}}` (raw).
-    Interp { expr: Expr, raw: bool, at: u32 },
+    /// `{{expr}}` (escaped for the output context) or `{{{expr}}}` / `{{& expr}}` (raw);
+    /// `ctx` is where it lands in HTML (see `super::html`).
+    Interp {
+        expr: Expr,
+        raw: bool,
+        ctx: Ctx,
+        at: u32,
+    },
     /// Mustache `{{#path}}` / `{{^path}}`; `else_body` is what `{{else}}` adds (Handlebars).
     Section {
         path: Path,
@@ -114,7 +121,7 @@ mod wire {
 
     wire_enum!(Node {
         0 => Text { text, at },
-        1 => Interp { expr, raw, at },
+        1 => Interp { expr, raw, ctx, at },
         2 => Section { path, inverted, body, else_body, at },
         3 => If { cond, negate, body, else_body, at },
         4 => Each { expr, body, else_body, at },

@@ -51,6 +51,12 @@ pub enum ErrorKind {
     /// A helper name that the helper library does not have.
     #[error("unknown helper `{0}`")]
     UnknownHelper(String),
+    /// In a template compiled as HTML, a value (`{{x}}`), raw output or partial where data
+    /// could run script or change the markup: an unquoted attribute value, an event handler, a
+    /// `style` attribute, a `<script>` or `<style>` body, a comment, a tag or attribute name...
+    /// (see [`Template::compile_html`](super::Template::compile_html)).
+    #[error("unsafe place for a value in HTML: {0}")]
+    UnsafeHtmlContext(String),
     /// The template is larger than the compiler accepts (4 GiB).
     #[error("template too large")]
     TooLarge,
@@ -223,7 +229,8 @@ pub enum DiagnosticKind {
     /// An `{{#if}}` condition-language expression noted something while evaluating (a type
     /// mismatch, an invalid timestamp...); it took the documented fallback.
     Condition(crate::expr::Diagnostic),
-    /// In the `Url` context, the output had a scheme that is not allowed; it was replaced by
+    /// In the `Url` context, or for a value at the start of a URL attribute of a template
+    /// compiled as HTML, the URL had a scheme that is not allowed; it was replaced by
     /// [`UNSAFE_URL`](super::UNSAFE_URL).
     UnsafeUrl,
 }

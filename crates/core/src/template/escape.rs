@@ -2,7 +2,10 @@
 //!
 //! The caller picks the context of the whole render with [`RenderOptions::escape`]
 //! (see [`super::RenderOptions`]); every value a tag produces is escaped for it, so data never
-//! produces markup. The template's own text is written as is.
+//! produces markup. The template's own text is written as is. In a template compiled with
+//! [`Template::compile_html`](super::Template::compile_html) and rendered with
+//! [`Escape::Html`], each value is escaped for the place it lands in instead: text, an
+//! attribute value, or the start of a URL attribute (see [`super::html`]).
 
 use std::fmt::Write as _;
 
@@ -17,7 +20,8 @@ pub enum Escape {
     Attribute,
     /// A URL attribute (`href`, `src`): values are escaped as for `Attribute`, and if the whole
     /// output has a scheme other than `http`, `https`, `mailto`, `tel` or `sms` (or a `data:`
-    /// URL other than a raster image), it is replaced by [`UNSAFE_URL`]. The check decodes
+    /// URL other than a raster image), or one of [`RenderOptions::app_schemes`](super::RenderOptions::app_schemes),
+    /// it is replaced by [`UNSAFE_URL`]. The check decodes
     /// entities and drops whitespace and control characters first, as browsers do, so
     /// `JaVaScRiPt:`, ` javascript:`, `java\tscript:` and `&#106;avascript:` are all caught.
     Url,
@@ -102,6 +106,19 @@ fn json(out: &mut String, s: &str) {
             c => out.push(c),
         }
     }
+}
+
+/// Whether a URL may be rendered: [`url_is_safe`], or it starts with one of `app_schemes` and a
+/// colon, literally (no entities, spaces or controls before it, which a scheme's syntax
+/// excludes), the scheme being one a bundle may allow.
+pub(crate) fn url_allowed(url: &str, app_schemes: &[String]) -> bool {
+    url_is_safe(url)
+        || url.split_once(':').is_some_and(|(scheme, _)| {
+            crate::bundle::allowable_scheme(scheme)
+                && app_schemes
+                    .iter()
+                    .any(|allowed| allowed.eq_ignore_ascii_case(scheme))
+        })
 }
 
 /// Whether a rendered URL attribute value is safe: relative, or with an allowed scheme.

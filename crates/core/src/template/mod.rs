@@ -48,6 +48,16 @@
 //! Missing values render as empty and are reported in [`Rendered::diagnostics`] (for a tag
 //! that is just a path; a helper's arguments may be missing on purpose, as with `default`).
 //!
+//! # HTML
+//!
+//! [`Template::compile`] knows nothing of markup: with [`Escape::Html`] every value is escaped
+//! as HTML text, which is not enough inside a tag (`<a href="{{x}}">` with
+//! `x = javascript:alert(1)`). [`Template::compile_html`] tokenises the template's literal text
+//! as HTML and gives each value the escaping of its place (text, quoted attribute value, start
+//! of a URL attribute, which is checked), refusing at compile time the places where no
+//! escaping makes data safe (unquoted attributes, event handlers, `style`, script and style
+//! bodies, comments...). The rules are in [`html`]. Bundles compile their HTML fields this way.
+//!
 //! # Example
 //!
 //! ```
@@ -73,6 +83,7 @@ mod ast;
 mod error;
 mod escape;
 pub mod helpers;
+pub mod html;
 mod lexer;
 pub mod locale;
 mod parser;
@@ -86,7 +97,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 pub use error::{Diagnostic, DiagnosticKind, ErrorKind, TemplateError};
-pub(crate) use escape::url_is_safe;
+pub(crate) use escape::url_allowed;
 pub use escape::{Escape, UNSAFE_URL};
 
 /// A compiled template. Cloning is cheap (the tree is shared).
@@ -112,6 +123,41 @@ impl Template {
             src: src.into(),
             nodes: nodes.into(),
         })
+    }
+
+    /// Compiles `src` as an HTML fragment: each value gets the escaping of the place it lands
+    /// in (text, attribute value, or the start of a URL attribute, which is checked), and a value
+    /// where escaping cannot make data safe is a compile error: unquoted attribute values,
+    /// event handlers, `style`, `<script>` and `<style>` bodies, comments, tag and attribute
+    /// names, raw output outside text. The rules are in [`html`]. The contexts apply when
+    /// rendering with [`Escape::Html`]; with another escape the template renders as one from
+    /// [`Template::compile`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Template::compile`], and [`ErrorKind::UnsafeHtmlContext`] at the first value in an
+    /// unsafe place.
+    pub fn compile_html(name: &str, src: &str) -> Result<Template, TemplateError> {
+        Template::compile(name, src)?.html(name, false)
+    }
+
+    /// This template with HTML contexts (see [`Template::compile_html`]); errors are named
+    /// `name`. A `partial` must also end in text.
+    pub(crate) fn html(&self, name: &str, partial: bool) -> Result<Template, TemplateError> {
+        let mut nodes = self.nodes.to_vec();
+        html::annotate(name, &self.src, &mut nodes, partial)?;
+        Ok(Template {
+            name: Arc::clone(&self.name),
+            src: Arc::clone(&self.src),
+            nodes: nodes.into(),
+        })
+    }
+
+    /// The names of the partials this template includes.
+    pub(crate) fn partial_names(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        html::partials(&self.nodes, &mut out);
+        out
     }
 
     /// The template's name.
@@ -164,6 +210,17 @@ impl Partials {
         Ok(())
     }
 
+    /// Compiles `src` as HTML (see [`Template::compile_html`]) and adds it under `name`. The
+    /// partial must also end in HTML text, as it is included in text.
+    ///
+    /// # Errors
+    ///
+    /// The partial's compile error.
+    pub fn compile_html(&mut self, name: &str, src: &str) -> Result<(), TemplateError> {
+        self.insert(Template::compile(name, src)?.html(name, true)?);
+        Ok(())
+    }
+
     /// Adds a compiled template under its own name.
     pub fn insert(&mut self, template: Template) {
         self.map.insert(template.name().to_string(), template);
@@ -178,11 +235,15 @@ impl Partials {
 /// How to render: output context, injected "now", locale, time zone and limits.
 #[derive(Clone, Debug)]
 pub struct RenderOptions {
-    /// The output context; every value a tag produces is escaped for it.
+    /// The output context; every value a tag produces is escaped for it (in a template
+    /// compiled with [`Template::compile_html`], `Html` means each value's own HTML context).
     pub escape: Escape,
     /// Whether `{{{x}}}` and `{{& x}}` may skip escaping (in the `Html` and `None` contexts
     /// only). When `false` they are escaped like `{{x}}`.
     pub allow_raw: bool,
+    /// URL schemes allowed in URL contexts besides the safe ones (a bundle's `appSchemes`);
+    /// each must be one a bundle may allow.
+    pub app_schemes: Vec<String>,
     /// "Now" for the date helpers, in Unix milliseconds.
     pub now_ms: i64,
     /// Default locale of the formatting helpers (see the table in [`locale`]).
@@ -203,6 +264,7 @@ impl Default for RenderOptions {
         RenderOptions {
             escape: Escape::Html,
             allow_raw: true,
+            app_schemes: Vec::new(),
             now_ms: 0,
             locale: "en-US".into(),
             time_zone: "UTC".into(),

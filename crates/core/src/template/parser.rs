@@ -204,6 +204,7 @@ pub(crate) fn parse(name: &str, src: &str) -> Result<Vec<Node>, TemplateError> {
                 Node::Interp {
                     expr,
                     raw: kind == TagKind::Raw,
+                    ctx: super::html::Ctx::Text,
                     at: off(at),
                 }
             }

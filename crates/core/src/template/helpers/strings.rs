@@ -9,6 +9,7 @@
 //! | `truncate` | `s length [suffix="…"]`: at most `length` characters, suffix included |
 //! | `replace` | `s from to`: every occurrence |
 //! | `concat` | `a b ...` |
+//! | `urlEncode` | `s`: percent-encoded (UTF-8) except the RFC 3986 unreserved characters `A-Z a-z 0-9 - . _ ~`, for a query parameter or path segment: `/gold?ref={{urlEncode profile.id}}` |
 
 use serde_json::Value;
 
@@ -31,9 +32,29 @@ pub(crate) fn lookup(name: &str) -> Option<HelperFn> {
             Ok(text(s.replace(from.as_ref(), &display(a.get(2)))))
         },
         "concat" => |_, a| Ok(text(a.pos.iter().map(|v| display(v)).collect())),
+        "urlEncode" => |_, a| Ok(text(url_encode(&display(a.get(0))))),
         _ => return None,
     };
     Some(f)
+}
+
+/// Percent-encodes the UTF-8 bytes of `s`, except RFC 3986's unreserved characters (upper-case
+/// hex digits). Written out rather than taken from the `percent-encoding` crate: the crate cost
+/// the page runtime 0.8 KB gzip (181.2 against 180.4 KB); a property test in
+/// `tests/template_props.rs` pins this to the crate.
+fn url_encode(s: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
+    out
 }
 
 fn text(s: String) -> Value {

@@ -9,6 +9,7 @@ use crate::template::Template;
 use crate::template::ast::{Expr, IfCondition, Node, Path};
 use crate::template::error::{DiagnosticKind, TemplateError};
 use crate::template::helpers::{display, truthy};
+use crate::template::html::Ctx;
 use crate::template::scope::Frame;
 
 impl<'a> Renderer<'a> {
@@ -24,6 +25,7 @@ impl<'a> Renderer<'a> {
         tpl: &Template,
         expr: &'a Expr,
         raw: bool,
+        ctx: Ctx,
         at: u32,
     ) -> Result<(), TemplateError> {
         self.burn(tpl, at, 1)?;
@@ -33,7 +35,7 @@ impl<'a> Renderer<'a> {
         {
             self.note(tpl, at, DiagnosticKind::MissingValue(p.text.to_string()));
         }
-        self.write_value(tpl, at, &display(&v), raw)
+        self.write_value(tpl, at, &display(&v), raw, ctx)
     }
 
     #[inline(never)]

@@ -8,8 +8,9 @@ use serde_json::Value;
 
 use super::ast::{Expr, IfCondition, Node};
 use super::error::{Diagnostic, DiagnosticKind, ErrorKind, TemplateError, locate};
-use super::escape::{UNSAFE_URL, url_is_safe};
+use super::escape::{UNSAFE_URL, url_allowed};
 use super::helpers::{Args, Env, truthy};
+use super::html::Ctx;
 use super::scope::{Frame, Loop, Scope};
 use super::{Escape, Partials, RenderOptions, Rendered, Template};
 
@@ -63,7 +64,7 @@ pub(crate) fn render(
     };
     r.nodes(tpl, &tpl.nodes)?;
     let mut text = r.out;
-    if opts.escape == Escape::Url && !url_is_safe(&text) {
+    if opts.escape == Escape::Url && !url_allowed(&text, &opts.app_schemes) {
         text = UNSAFE_URL.to_string();
         r.diags.push(diag(tpl, 0, DiagnosticKind::UnsafeUrl));
     }
@@ -151,6 +152,7 @@ impl<'a> Renderer<'a> {
         at: u32,
         s: &str,
         raw: bool,
+        ctx: Ctx,
     ) -> Result<(), TemplateError> {
         // Checked before (unescaped size) and after (escaping may grow it up to 6x): the output
         // overshoots the limit by at most one escaped value before the render stops.
@@ -159,9 +161,16 @@ impl<'a> Renderer<'a> {
             self.out.push_str(&self.indent);
             self.at_line_start = false;
         }
-        self.opts
-            .escape
-            .write(&mut self.out, s, raw && self.opts.allow_raw);
+        let (escape, s) = match (self.opts.escape, ctx) {
+            (Escape::Html, Ctx::Attribute) => (Escape::Attribute, s),
+            (Escape::Html, Ctx::Url) if !url_allowed(s, &self.opts.app_schemes) => {
+                self.note(tpl, at, DiagnosticKind::UnsafeUrl);
+                (Escape::Attribute, UNSAFE_URL)
+            }
+            (Escape::Html, Ctx::Url) => (Escape::Attribute, s),
+            (escape, _) => (escape, s),
+        };
+        escape.write(&mut self.out, s, raw && self.opts.allow_raw);
         self.room(tpl, at, 0)
     }
 
@@ -314,7 +323,7 @@ impl<'a> Renderer<'a> {
     fn node(&mut self, tpl: &Template, node: &'a Node) -> Result<(), TemplateError> {
         match node {
             Node::Text { text, at } => self.text(tpl, text, *at),
-            Node::Interp { expr, raw, at } => self.interp(tpl, expr, *raw, *at),
+            Node::Interp { expr, raw, ctx, at } => self.interp(tpl, expr, *raw, *ctx, *at),
             Node::Section {
                 path,
                 inverted,
