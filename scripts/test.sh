@@ -95,7 +95,7 @@ workerd() {
 suite native 230 native
 suite node 111 wasm_node
 suite chromium 33 browser
-suite workerd 32 workerd
+suite workerd 31 workerd
 
 echo "=== summary"
 printf '%s\n' "${summary[@]}"
