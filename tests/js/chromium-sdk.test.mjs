@@ -484,13 +484,14 @@ test("refreshes, repeated consent and identify, and a stripped query string do n
   await ready(page);
   const shownIds = () => page.evaluate(() => window.__events.filter((e) => e.type === "display").map((e) => e.activityId ?? e.offerId).sort());
   const displays = async () => (await shownIds()).length;
-  // Each proposition and offer of Ann's page view is displayed once: her hero, her offer, her
-  // cards (the gold sale's only if an earlier test did not dismiss it).
+  // Each proposition and offer of Ann's page view is displayed once: her hero, an offer (which
+  // one depends on the offers' caps, and so on earlier tests), her cards (the gold sale's only
+  // if an earlier test did not dismiss it).
   const all = await page.evaluate(() => {
     const { propositions, offers } = waymark.sdk.decision;
     return [...propositions.map((p) => p.activityId), ...offers.flatMap((o) => o.items.map((i) => i.offerId))].sort();
   });
-  assert.ok(["card-welcome", "hero-gold", "offer-gold-15"].every((id) => all.includes(id)), all.join());
+  assert.ok(all.includes("hero-gold") && all.includes("card-welcome") && all.some((id) => id.startsWith("offer-")), all.join());
   await until(async () => (await displays()) >= all.length, "the first view's displays");
   assert.deepEqual(await shownIds(), all);
   const shown = all.length;
