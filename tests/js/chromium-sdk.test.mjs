@@ -125,10 +125,15 @@ function recordHero() {
 }
 
 test("no flash of the original hero, cold cache and warm, and SPA navigations re-decide without one", async () => {
-  const { context, page } = await visit(server, { profileId: "ann-gold", init: recordHero });
+  // The page hides its personalised parts until the SDK has decided, for at most the snippet's
+  // and the SDK's timeout (1 s): raised here, so that a loaded machine cannot show the original
+  // by running out of it.
+  const slowMachine = (html) =>
+    html.replace('"#hero h1,#offer",1000)', '"#hero h1,#offer",60000)').replace('consent: "in",', 'timeout: 60000, consent: "in",');
+  const edited = slowMachine(await (await fetch(server.url)).text());
+  assert.ok(edited.includes('"#hero h1,#offer",60000)') && edited.includes("timeout: 60000,"), "both timeouts raised");
+  const { context, page } = await visitPage(server, slowMachine, { profileId: "ann-gold", init: recordHero });
   const personal = "Hi Ann, your gold perks are waiting";
-  await page.goto(at(server));
-  await ready(page);
   await page.waitForFunction(() => window.__heroSeen.length > 0);
   assert.deepEqual(await page.evaluate(() => window.__heroSeen), [personal], "cold cache");
 
