@@ -53,32 +53,44 @@ optimize() { # file.wasm
   "$wasm_opt" -Oz "${features[@]}" "$1" -o "$1"
 }
 
+# Each output is removed before its build starts and written whole into a staging folder that
+# replaces it only once everything succeeded: a failed build leaves no output (rather than an
+# earlier build's, which the tests would then test) and never half of one.
+mkdir -p .tmp
+if [ "$what" = all ] || [ "$what" = www ]; then rm -rf www/dist; fi
+if [ "$what" = all ] || [ "$what" = edge ]; then rm -rf edge/build; fi
+stage() { # name: a fresh staging folder
+  rm -rf ".tmp/build-$1" && mkdir -p ".tmp/build-$1" && echo ".tmp/build-$1"
+}
+
 if [ "$what" = all ] || [ "$what" = www ]; then
   # The SDK's runtime (compiled bundles only), and the full engine for www/src/index.js
   # (conditions, templates and bundles compiled in the browser).
   build_runtime
   build_wasm waymark-wasm
-  rm -rf www/dist
-  wasm-bindgen "$runtime_wasm" --out-dir www/dist/wasm --out-name runtime --target web
-  wasm-bindgen "$out/waymark_wasm.wasm" --out-dir www/dist/wasm --out-name waymark --target web
-  optimize www/dist/wasm/runtime_bg.wasm
-  optimize www/dist/wasm/waymark_bg.wasm
-  cp www/src/*.js www/src/*.d.ts www/src/*.css www/dist/
-  node scripts/minify-snippet.mjs www/src/snippet.js www/dist/snippet.min.js
-  node scripts/bundle-sdk.mjs www/src www/dist/loader.js # one module for the snippet to load
+  dist=$(stage www)
+  wasm-bindgen "$runtime_wasm" --out-dir "$dist/wasm" --out-name runtime --target web
+  wasm-bindgen "$out/waymark_wasm.wasm" --out-dir "$dist/wasm" --out-name waymark --target web
+  optimize "$dist/wasm/runtime_bg.wasm"
+  optimize "$dist/wasm/waymark_bg.wasm"
+  cp www/src/*.js www/src/*.d.ts www/src/*.css "$dist/"
+  node scripts/minify-snippet.mjs www/src/snippet.js "$dist/snippet.min.js"
+  node scripts/bundle-sdk.mjs www/src "$dist/loader.js" # one module for the snippet to load
   # Gzipped twins, which `waymark serve`/`demo` send to browsers that accept gzip.
-  find www/dist -type f \( -name '*.js' -o -name '*.wasm' -o -name '*.css' \) -exec gzip -9 -k -f {} +
+  find "$dist" -type f \( -name '*.js' -o -name '*.wasm' -o -name '*.css' \) -exec gzip -9 -k -f {} +
+  mv "$dist" www/dist
 fi
 
 if [ "$what" = all ] || [ "$what" = edge ]; then
   build_wasm waymark-edge
-  rm -rf edge/build
-  wasm-bindgen "$out/waymark_edge.wasm" --out-dir edge/build --out-name index --target module \
+  worker=$(stage edge)
+  wasm-bindgen "$out/waymark_edge.wasm" --out-dir "$worker" --out-name index --target module \
     --no-typescript --experimental-reset-state-function --force-enable-abort-handler
   # workerd imports compiled wasm with a plain `import`, not the source-phase form.
-  sed -i 's/^import source /import /' edge/build/index.js
-  optimize edge/build/index_bg.wasm
-  cp edge/src/entry.mjs edge/build/entry.mjs
+  sed -i 's/^import source /import /' "$worker/index.js"
+  optimize "$worker/index_bg.wasm"
+  cp edge/src/entry.mjs "$worker/entry.mjs"
+  mv "$worker" edge/build
 fi
 
 node scripts/size-report.mjs www/dist edge/build

@@ -4,12 +4,12 @@
 // (signatures verified, ETags revalidated), decides and sends events across origins, and a page
 // left with events queued sends them with sendBeacon (or fetch keepalive when sendBeacon refuses),
 // each counted once by the API, also when the next page load sends them again.
-import { test, before, after } from "node:test";
+import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { readFileSync, existsSync } from "node:fs";
 import { join, normalize } from "node:path";
-import { root, startWaymark, launchChromium } from "./harness.mjs";
+import { root, startWaymark, launchChromium, until, wallClockDecisions } from "./harness.mjs";
 
 // 2026-11-28T12:00:00Z: inside the gold sale, outside quiet hours.
 const NOW = 1795867200000;
@@ -39,7 +39,7 @@ function page() {
   document.addEventListener("waymark:decision", () => (document.documentElement.dataset.decided = "yes"));
   waymark("configure", Object.assign(${JSON.stringify(options)}, {
     surface: function () { return "web://shop.example/product/42"; },
-    now: function () { return ${NOW}; },
+    now: function () { window.waymarkClock = "pinned"; return ${NOW}; },
   }));
 </script></head>
 <body><section id="hero"><h1>Autumn collection</h1></section><div id="offer">…</div></body></html>`;
@@ -72,6 +72,10 @@ after(async () => {
   await browser?.close();
   await api?.stop();
   await new Promise((closed) => (site ? site.close(closed) : closed()));
+});
+
+afterEach(() => {
+  assert.deepEqual(wallClockDecisions(), [], "a page decided with the wall clock");
 });
 
 /** A fresh context signed in as `profileId`, recording the SDK's errors in `window.__errors`. */
@@ -118,14 +122,14 @@ test("with the API on another origin the SDK syncs, verifies, revalidates by ETa
   assert.ok(etags.every((etag) => /^".+"$/.test(etag)), etags.join());
 
   // The displays reach the API across origins (a preflighted fetch with the key header).
-  await page.waitForFunction(() => JSON.parse(localStorage.getItem("waymark:queue") ?? "[]").length === 0, null, { timeout: 10000 });
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem("waymark:queue") ?? "[]").length === 0, null, { timeout: 60000 });
   const sent = (await counted("ann-gold")) - before;
   assert.ok(sent >= 2, `${sent} events counted`);
 
   // Reloaded: the cached copies are revalidated with If-None-Match and the API answers 304.
   await page.reload();
   await page.waitForFunction(() => document.documentElement.dataset.decided === "yes");
-  await page.waitForFunction(() => JSON.parse(localStorage.getItem("waymark:queue") ?? "[]").length === 0, null, { timeout: 10000 });
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem("waymark:queue") ?? "[]").length === 0, null, { timeout: 60000 });
   const bundle = responses.filter((r) => r.path === "/v1/bundle/compiled");
   assert.deepEqual(bundle.map((r) => r.status), [200, 304]);
   assert.equal(bundle[1].etag, etags[0]);
@@ -170,7 +174,7 @@ test("events queued when the page is left go by sendBeacon and count once, also 
 
   // Leaving the page: pagehide hands the queue to sendBeacon, the only way out (fetch fails).
   await page.goto("about:blank");
-  for (let i = 0; i < 100 && (await counted("bob-silver")) - before < left.length; i++) await page.waitForTimeout(100);
+  await until(async () => (await counted("bob-silver")) - before >= left.length, "the beaconed events counted");
   assert.equal((await counted("bob-silver")) - before, left.length, "each queued event counted once");
 
   // The beaconed events were never acknowledged, so they are still queued; the next page load
@@ -186,10 +190,10 @@ test("events queued when the page is left go by sendBeacon and count once, also 
   assert.deepEqual(beaconed.sort(), [...left].sort(), "each queued event beaconed once");
 
   await page.waitForFunction(() => document.documentElement.dataset.decided === "yes");
-  await page.waitForFunction((ids) => !JSON.parse(localStorage.getItem("waymark:queue") ?? "[]").some((e) => ids.includes(e.id)), left, { timeout: 10000 });
+  await page.waitForFunction((ids) => !JSON.parse(localStorage.getItem("waymark:queue") ?? "[]").some((e) => ids.includes(e.id)), left, { timeout: 60000 });
   assert.ok(left.every((id) => fetched.has(id)), "every beaconed event was sent again by fetch");
   await page.evaluate(() => waymark("flush"));
-  await page.waitForFunction(() => JSON.parse(localStorage.getItem("waymark:queue") ?? "[]").length === 0, null, { timeout: 10000 });
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem("waymark:queue") ?? "[]").length === 0, null, { timeout: 60000 });
   const all = new Set([...beaconed, ...fetched.keys()]);
   assert.equal((await counted("bob-silver")) - before, all.size, "every event counted exactly once");
   assert.ok(all.size > left.length, "the second view's events arrived too");
@@ -217,7 +221,7 @@ test("when sendBeacon refuses, the queue goes by fetch keepalive as the page is 
   assert.equal(await counted("eve-new"), before);
   await page.evaluate(() => (window.__failEvents = false));
   await page.goto("about:blank");
-  for (let i = 0; i < 100 && (await counted("eve-new")) - before < left.length; i++) await page.waitForTimeout(100);
+  await until(async () => (await counted("eve-new")) - before >= left.length, "the keepalive events counted");
   assert.equal((await counted("eve-new")) - before, left.length, "each queued event counted once");
   await context.close();
 });

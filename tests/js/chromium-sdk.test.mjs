@@ -1,16 +1,18 @@
 // The browser SDK (snippet + www/dist) in a real headless Chromium against the real `waymark
 // demo` API on 127.0.0.1: personalisation, anti-flicker, SPA navigations, cards, in-app
 // frequency, exactly-once event delivery, a strict CSP, a webview bridge and the edge contract.
-import { test, before, after } from "node:test";
+import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync, copyFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { root, startWaymark, launchChromium } from "./harness.mjs";
+import { root, startWaymark, launchChromium, until, wallClockDecisions } from "./harness.mjs";
 
-// 2026-11-28T12:00:00Z: inside the gold sale, outside quiet hours.
+// 2026-11-28T12:00:00Z: inside the gold sale, outside quiet hours. Every page decides with the
+// demo's pinned clock (`?now=`), which starts here and runs on; the check after each test
+// fails if a page decided with the wall clock.
 const NOW = 1795867200000;
 let server; // the demo with the sample bundle
 let once; // the demo with the in-app message shown once
@@ -36,6 +38,10 @@ after(async () => {
   await server?.stop();
   await once?.stop();
   rmSync(fixtures, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  assert.deepEqual(wallClockDecisions(), [], "a page decided with the wall clock");
 });
 
 const at = (s, path = "") => new URL(`${path}?now=${NOW}`, s.url).href;
@@ -87,16 +93,18 @@ test("two profiles see the demo personalised differently (hero, A/B test, offer,
     tier: "gold",
     offer: "<b>15% off</b> for you, Ann",
     cards: ["Gold early access", "Welcome, Ann!"],
-    assignment: seen["ann-gold"].assignment,
+    // Bucket 545 of hero-autumn (murmur3 of "hero-autumn:ann-gold"): under 1000, the holdout.
+    assignment: { "hero-autumn": "holdout" },
   });
-  const bob = seen["bob-silver"];
-  assert.equal(bob.tier, null);
-  assert.equal(bob.offer, "Free shipping over €50");
-  assert.deepEqual(bob.cards, ["Welcome, Bob!"]);
-  // The A/B test: Bob's sticky assignment decides his hero.
-  const variant = bob.assignment["hero-autumn"];
-  assert.ok(["control", "coats", "holdout"].includes(variant), variant);
-  assert.equal(bob.hero, variant === "coats" ? "Winter is coming: 20% off coats" : "Autumn collection");
+  // The A/B test: Bob's bucket is 8334 (murmur3 of "hero-autumn:bob-silver"), past the 1000 of
+  // the holdout at 81% of the rest: coats (control has the first 50%). His assignment is kept.
+  assert.deepEqual(seen["bob-silver"], {
+    hero: "Winter is coming: 20% off coats",
+    tier: null,
+    offer: "Free shipping over €50",
+    cards: ["Welcome, Bob!"],
+    assignment: { "hero-autumn": "coats" },
+  });
 });
 
 // Records every text the hero's heading shows while visible, from before any page script.
@@ -117,10 +125,15 @@ function recordHero() {
 }
 
 test("no flash of the original hero, cold cache and warm, and SPA navigations re-decide without one", async () => {
-  const { context, page } = await visit(server, { profileId: "ann-gold", init: recordHero });
+  // The page hides its personalised parts until the SDK has decided, for at most the snippet's
+  // and the SDK's timeout (1 s): raised here, so that a loaded machine cannot show the original
+  // by running out of it.
+  const slowMachine = (html) =>
+    html.replace('"#hero h1,#offer",1000)', '"#hero h1,#offer",60000)').replace('consent: "in",', 'timeout: 60000, consent: "in",');
+  const edited = slowMachine(await (await fetch(server.url)).text());
+  assert.ok(edited.includes('"#hero h1,#offer",60000)') && edited.includes("timeout: 60000,"), "both timeouts raised");
+  const { context, page } = await visitPage(server, slowMachine, { profileId: "ann-gold", init: recordHero });
   const personal = "Hi Ann, your gold perks are waiting";
-  await page.goto(at(server));
-  await ready(page);
   await page.waitForFunction(() => window.__heroSeen.length > 0);
   assert.deepEqual(await page.evaluate(() => window.__heroSeen), [personal], "cold cache");
 
@@ -145,10 +158,11 @@ test("no flash of the original hero, cold cache and warm, and SPA navigations re
 });
 
 test("cards render with the default UI and a dismissal survives a reload", async () => {
-  // The real clock: a pinned one would give every event the same millisecond, which the
-  // engine takes for already counted by the API's snapshot (its watermark).
+  // The pinned clock starts an hour after NOW (still in the sale), later than the events earlier
+  // tests sent for Ann to this API, and runs on: the dismissal comes after everything the API
+  // has counted (its snapshot's watermark), so it counts locally until the API has it too.
   const { context, page } = await visit(server, { profileId: "ann-gold" });
-  await page.goto(server.url);
+  await page.goto(new URL(`?now=${NOW + 3600000}`, server.url).href);
   await ready(page);
   await page.waitForSelector("#cards li[data-card-id=card-gold-sale] .waymark-card__dismiss");
   const headless = await page.evaluate(() => waymark.sdk.cards.list().map((c) => [c.id, c.read]));
@@ -190,14 +204,20 @@ test("nothing is sent before tracking consent; then the queued events are", asyn
   const init = () => {
     localStorage.setItem("waymark:consent", JSON.stringify({ personalize: "in", track: "pending" }));
     window.__queued = 0;
+    window.__posted = 0;
     document.addEventListener("waymark:event", () => window.__queued++);
+    const fetch = window.fetch;
+    window.fetch = (url, init) => (String(url).endsWith("/v1/events") && window.__posted++, fetch(url, init));
   };
   const { context, page } = await visit(server, { init });
   const posts = [];
   page.on("request", (r) => r.url().endsWith("/v1/events") && posts.push(r.postDataJSON()));
   await page.goto(at(server));
   await ready(page);
-  await page.waitForTimeout(1500); // longer than the batching delay
+  await page.waitForFunction(() => window.__queued > 0);
+  // A flush calls fetch before it returns when tracking is allowed (the batching timer calls the
+  // same flush): here it must not.
+  assert.equal(await page.evaluate(() => (waymark("flush"), window.__posted)), 0);
   assert.equal(posts.length, 0);
   const queued = await page.evaluate(() => window.__queued); // kept in memory, not stored
   assert.ok(queued > 0);
@@ -221,8 +241,10 @@ test("events reach the API exactly once across a lost response, an outage and a 
   const { context, page } = await visit(server, { profileId: "eve-new" });
   const ids = new Map(); // event id → times it was posted
   let mode = "lose-response";
+  let refused = 0; // posts while the API is down
   await context.route("**/v1/events", async (route) => {
     for (const e of route.request().postDataJSON().events) ids.set(e.id, (ids.get(e.id) ?? 0) + 1);
+    if (mode === "down") refused++;
     if (mode === "lose-response") {
       await route.fetch(); // the API stores the batch, the answer never arrives
       mode = "down";
@@ -234,19 +256,22 @@ test("events reach the API exactly once across a lost response, an outage and a 
   await page.goto(at(server));
   await ready(page);
   await page.evaluate(() => waymark("sendEvent", { name: "wishlist" }));
-  await page.waitForFunction(() => JSON.parse(localStorage.getItem("waymark:queue")).length > 0);
-  await page.waitForTimeout(1500);
-  assert.equal(mode, "down");
-  const queued = await page.evaluate(() => JSON.parse(localStorage.getItem("waymark:queue")).map((e) => e.id));
-  assert.ok(queued.every((id) => ids.has(id)), "every queued event was already tried");
+  const queue = () => page.evaluate(() => JSON.parse(localStorage.getItem("waymark:queue") ?? "[]").map((e) => e.id));
+  // The first batch is stored but its answer lost; then the API is down: every queued event
+  // gets tried (and stays queued).
+  await until(async () => {
+    const queued = await queue();
+    return mode === "down" && queued.length > 0 && queued.every((id) => ids.has(id));
+  }, "every queued event tried");
   await page.reload(); // the queue, with its ids, survives
   await page.evaluate(() => waymark("sendEvent", { name: "wishlist" }));
   await ready(page);
-  await page.waitForTimeout(1500);
+  const tried = refused;
+  await until(() => refused > tried, "the reloaded page tries its queue while the API is down");
   mode = "up";
   await page.evaluate(() => waymark("flush"));
   await page.waitForFunction(() => JSON.parse(localStorage.getItem("waymark:queue")).length === 0, null, {
-    timeout: 20000,
+    timeout: 60000,
   });
   assert.ok([...ids.values()].some((n) => n > 1), "some events were posted more than once");
 
@@ -465,23 +490,32 @@ test("refreshes, repeated consent and identify, and a stripped query string do n
   const { context, page } = await visit(server, { profileId: "ann-gold", init: errorsAndEvents });
   await page.goto(`${at(server)}&utm_source=news`);
   await ready(page);
-  await page.waitForTimeout(300);
-  const displays = () => page.evaluate(() => window.__events.filter((e) => e.type === "display").length);
-  const shown = await displays();
+  const shownIds = () => page.evaluate(() => window.__events.filter((e) => e.type === "display").map((e) => e.activityId ?? e.offerId).sort());
+  const displays = async () => (await shownIds()).length;
+  // Each proposition and offer of Ann's page view is displayed once: her hero, an offer (which
+  // one depends on the offers' caps, and so on earlier tests), her cards (the gold sale's only
+  // if an earlier test did not dismiss it).
+  const all = await page.evaluate(() => {
+    const { propositions, offers } = waymark.sdk.decision;
+    return [...propositions.map((p) => p.activityId), ...offers.flatMap((o) => o.items.map((i) => i.offerId))].sort();
+  });
+  assert.ok(all.includes("hero-gold") && all.includes("card-welcome") && all.some((id) => id.startsWith("offer-")), all.join());
+  await until(async () => (await displays()) >= all.length, "the first view's displays");
+  assert.deepEqual(await shownIds(), all);
+  const shown = all.length;
   const n = await decisions(page);
-  assert.ok(shown > 0);
   await page.evaluate(() => history.replaceState(null, "", location.href.replace(/&utm_source=news/, "")));
+  // Each command's promise settles after any decision it causes (and the count of decisions
+  // is updated as each one is made).
   await page.evaluate(() => waymark("consent", "in"));
   await page.evaluate((token) => waymark("identify", { profileId: "ann-gold", token }), token);
-  await page.waitForTimeout(300);
   assert.equal(await decisions(page), n, "no decision again");
   await page.evaluate(() => waymark("refresh")); // decides again, the same page view
   assert.equal(await decisions(page), n + 1);
   assert.equal(await displays(), shown, "nothing counted again");
   await page.click("a[href='?view=collection']"); // a navigation: a new page view
   await page.waitForFunction((n) => Number(document.documentElement.dataset.decisions) > n + 1, n);
-  await page.waitForTimeout(300);
-  assert.ok((await displays()) > shown);
+  await until(async () => (await displays()) > shown, "the new page view's displays");
   await context.close();
 });
 
@@ -538,11 +572,11 @@ test("a cached bundle is verified when read: a tampered copy is discarded and a 
   assert.equal(await page.textContent("#hero h1"), "Hi Ann, your gold perks are waiting");
   assert.ok((await page.evaluate(() => window.__errors)).some((e) => /cached copy's signature does not verify/.test(e)));
   await page.waitForFunction(() => localStorage.getItem("waymark:compiled") && !atob(JSON.parse(localStorage.getItem("waymark:compiled")).body).includes("hacked"));
-  // Revalidated (304) copies keep their signature: later reads still verify.
+  // Revalidated (304) copies keep their signature: later reads still verify. (A decision waits
+  // for both cached copies to be read, so any complaint about them comes before it.)
   for (let i = 0; i < 2; i++) {
     await page.reload();
     await ready(page);
-    await page.waitForTimeout(200);
     assert.deepEqual((await page.evaluate(() => window.__errors)).filter((e) => /cached copy/.test(e)), []);
   }
   await context.close();
@@ -586,8 +620,7 @@ test("on an edge page, an in-app message shown once is not shown again: local st
     const { context, page } = await visitPage(s, edit);
     await page.waitForSelector("iframe.waymark-inapp");
     await page.reload();
-    await ready(page);
-    await page.waitForTimeout(300);
+    await ready(page); // the decision event comes after its in-app messages were shown
     assert.equal(await page.locator("iframe.waymark-inapp").count(), 0);
     await context.close();
   } finally {
@@ -603,21 +636,27 @@ test("an API that does not answer times out: the error is reported and the page 
   await page.route("**/v1/bundle/compiled", () => {}); // never answered
   await page.route("**/demo/page*", (route) => route.fulfill({ status: 200, headers: { "content-type": "text/html" }, body: html }));
   await page.goto(at(server, "page"));
-  await page.waitForFunction(() => window.__errors.some((e) => /timed out/i.test(e)), null, { timeout: 5000 });
+  await page.waitForFunction(() => window.__errors.some((e) => /timed out/i.test(e)));
   await page.waitForFunction(() => getComputedStyle(document.querySelector("#hero h1")).visibility === "visible");
   assert.equal(await page.textContent("#hero h1"), "Autumn collection");
   await context.close();
 });
 
 test("consent out in one tab applies in the others: they store nothing more", async () => {
-  const { context, page } = await visit(server);
+  // This listener is added before the SDK's, so the SDK has handled a storage event once this
+  // one has seen it (listeners run in order, in one task).
+  const init = () => {
+    window.__consentChanges = 0;
+    addEventListener("storage", (e) => e.key === "waymark:consent" && window.__consentChanges++);
+  };
+  const { context, page } = await visit(server, { init });
   await page.goto(at(server));
   await ready(page);
   const other = await context.newPage();
   await other.goto(at(server));
   await ready(other);
   await other.evaluate(() => waymark("consent", "out"));
-  await page.waitForTimeout(100); // the storage event
+  await page.waitForFunction(() => window.__consentChanges > 0); // the storage event
   await page.evaluate(() => waymark("sendEvent", { name: "wishlist" }));
   const keys = await page.evaluate(() => Object.keys(localStorage).filter((k) => /^waymark:(id|state|queue|snapshot:)/.test(k)));
   assert.deepEqual(keys, []);

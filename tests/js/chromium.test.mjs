@@ -1,10 +1,12 @@
 // The built browser package in a real headless Chromium, served by the real `waymark demo`.
-import { test, before, after } from "node:test";
+import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { root, startWaymark, launchChromium, nativeVectors } from "./harness.mjs";
+import { root, startWaymark, launchChromium, nativeVectors, mismatch, wallClockDecisions } from "./harness.mjs";
 
+// 2026-11-28T12:00:00Z: inside the gold sale, outside quiet hours.
+const NOW = 1795867200000;
 const murmur3 = JSON.parse(readFileSync(join(root, "tests/suites/murmur3.json"), "utf8"));
 let server;
 let browser;
@@ -14,13 +16,27 @@ before(async () => {
   server = await startWaymark(["demo", "--listen", "127.0.0.1:0"]);
   browser = await launchChromium();
   page = await browser.newPage();
-  await page.goto(server.url);
+  await page.goto(new URL(`?now=${NOW}`, server.url).href);
   await page.waitForSelector("html[data-waymark=ready]");
 });
 
 after(async () => {
   await browser?.close();
   await server?.stop();
+});
+
+afterEach(() => {
+  assert.deepEqual(wallClockDecisions(), [], "a page decided with the wall clock");
+});
+
+test("a page deciding with the wall clock is seen (the check after each test would fail)", async () => {
+  wallClockDecisions(); // what earlier pages reported
+  const demo = await browser.newPage();
+  await demo.goto(server.url); // no ?now=
+  await demo.waitForSelector("html[data-waymark=ready]");
+  await demo.close();
+  const wall = wallClockDecisions();
+  assert.ok(wall.length > 0 && wall.every((d) => d.clock === "wall"), JSON.stringify(wall));
 });
 
 test("the murmur3 vectors pass in Chromium", async () => {
@@ -113,27 +129,32 @@ test("the wasm modules are served as application/wasm", async () => {
   }
 });
 
-test("every decisioning vector decides in Chromium byte for byte as natively", async () => {
+test("every decisioning vector decides in Chromium as its expectation says, byte for byte as natively", async () => {
   const vectors = nativeVectors();
   assert.ok(vectors.length >= 100, `only ${vectors.length} vectors`);
-  const mismatches = await page.evaluate(async (vectors) => {
+  const decided = await page.evaluate(async (vectors) => {
     // The full engine from JSON bundles, and the SDK's runtime from compiled ones.
     const full = await import("/dist/wasm/waymark.js");
     const runtime = await import("/dist/wasm/runtime.js");
     await Promise.all([full.default(), runtime.default()]);
     const bytes = (base64) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
     const engines = new Map();
-    const out = [];
-    for (const v of vectors) {
+    return vectors.map((v) => {
       if (!engines.has(v.bundle)) {
         engines.set(v.bundle, { full: new full.Engine(v.bundle), runtime: new runtime.Runtime(bytes(v.compiled)) });
       }
-      for (const [which, engine] of Object.entries(engines.get(v.bundle))) {
-        const decision = engine.decide(v.input);
-        if (decision !== v.decision) out.push({ name: `${v.file}: ${v.name} (${which})`, decision, expected: v.decision });
-      }
-    }
-    return out;
+      const { full: f, runtime: r } = engines.get(v.bundle);
+      return { full: f.decide(v.input), runtime: r.decide(v.input) };
+    });
   }, vectors);
+  const mismatches = [];
+  for (const [i, v] of vectors.entries()) {
+    for (const [which, decision] of Object.entries(decided[i])) {
+      const name = `${v.file}: ${v.name} (${which})`;
+      if (decision !== v.decision) mismatches.push({ name, decision, native: v.decision });
+      const why = mismatch(v.expect, JSON.parse(decision));
+      if (why) mismatches.push({ name, why });
+    }
+  }
   assert.deepEqual(mismatches, []);
 });

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import { root, nativeVectors, workerOptions } from "./harness.mjs";
+import { root, nativeVectors, mismatch, workerOptions } from "./harness.mjs";
 
 const murmur3 = JSON.parse(readFileSync(join(root, "tests/suites/murmur3.json"), "utf8"));
 let mf;
@@ -50,7 +50,30 @@ test("without a published bundle the Worker says so", async () => {
   assert.match(await response.text(), /no bundle has been published/);
 });
 
-test("every decisioning vector decides in workerd byte for byte as natively", async () => {
+test("the vectors' expectation matcher refuses what crates/core/tests/vectors.rs refuses", () => {
+  const decision = { stateChanges: { assignments: { e: "a" } }, offers: [], reasons: [{ id: "x", outcome: "chosen" }], n: 1 };
+  const pass = [
+    { stateChanges: { assignments: { e: "a" } } },
+    { offers: [], n: 1.0, missing: { $absent: true } },
+    { reasons: { $contains: [{ id: "x" }] } },
+    { reasons: [{ id: "x" }] }, // partial elements, the same length
+  ];
+  const fail = [
+    { stateChanges: {} }, // `{}` is an empty object, not "anything"
+    { offers: [{}] },
+    { reasons: [] },
+    { reasons: { $contains: [{ id: "y" }] } },
+    { stateChanges: { $absent: true } },
+    { n: "1" },
+    { missing: null },
+    { stateChanges: { assignments: {} } },
+  ];
+  assert.deepEqual(pass.map((e) => mismatch(e, decision)), pass.map(() => null));
+  assert.deepEqual(fail.filter((e) => mismatch(e, decision) === null), []);
+  assert.equal(mismatch({ stateChanges: {} }, decision), "/stateChanges: expected {}, found {\"assignments\":{\"e\":\"a\"}}");
+});
+
+test("every decisioning vector decides in workerd as its expectation says, byte for byte as natively", async () => {
   const vectors = nativeVectors();
   assert.ok(vectors.length >= 100, `only ${vectors.length} vectors`);
   const kv = await mf.getKVNamespace("BUNDLES");
@@ -65,7 +88,9 @@ test("every decisioning vector decides in workerd byte for byte as natively", as
     const response = await fetch(new URL("/v1/decide", base), { method: "POST", body: v.input });
     assert.equal(response.status, 200, `${v.file}: ${v.name}`);
     const decision = await response.text();
-    if (decision !== v.decision) mismatches.push({ name: `${v.file}: ${v.name}`, decision, expected: v.decision });
+    if (decision !== v.decision) mismatches.push({ name: `${v.file}: ${v.name}`, decision, native: v.decision });
+    const why = mismatch(v.expect, JSON.parse(decision));
+    if (why) mismatches.push({ name: `${v.file}: ${v.name}`, why });
   }
   assert.deepEqual(mismatches, []);
 });
