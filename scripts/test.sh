@@ -94,10 +94,10 @@ workerd() {
 }
 
 # The minimum test count of each suite: the number it runs today.
-suite native 230 native
-suite node 111 wasm_node
-suite chromium 33 browser
-suite workerd 31 workerd
+suite native 265 native
+suite node 123 wasm_node
+suite chromium 42 browser
+suite workerd 37 workerd
 
 echo "=== summary"
 printf '%s\n' "${summary[@]}"

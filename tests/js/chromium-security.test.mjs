@@ -2,10 +2,10 @@
 // 127.0.0.1: signatures verified by default and bound to the kind of body asked for, snapshots
 // bound to their profile and expiry (fetched or cached), the pinned signing key, the edge
 // decision's nonce, the webview bridge's type checks, and visitor tokens sent with events.
-import { test, before, after } from "node:test";
+import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
-import { startWaymark, launchChromium } from "./harness.mjs";
+import { startWaymark, launchChromium, wallClockDecisions } from "./harness.mjs";
 
 // 2026-11-28T12:00:00Z: inside the gold sale, outside quiet hours.
 const NOW = 1795867200000;
@@ -24,6 +24,10 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+});
+
+afterEach(() => {
+  assert.deepEqual(wallClockDecisions(), [], "a page decided with the wall clock");
 });
 
 const at = (path = "", now = NOW) => new URL(`${path}?now=${now}`, server.url).href;
