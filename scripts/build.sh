@@ -43,9 +43,11 @@ build_runtime() {
       /usr/bin/cargo build --quiet --offline --profile web --target "$target" -p waymark-web \
       -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size; then
     runtime_wasm=target/web-std/$target/web/waymark_web.wasm
+    echo size-optimised > .tmp/runtime-std
   else
     echo "build: no size-optimised std here (see scripts/setup.sh); the runtime uses the stock one" >&2
     build_wasm waymark-web web
+    echo stock > .tmp/runtime-std
   fi
 }
 
@@ -75,7 +77,7 @@ if [ "$what" = all ] || [ "$what" = www ]; then
   optimize "$dist/wasm/waymark_bg.wasm"
   cp www/src/*.js www/src/*.d.ts www/src/*.css "$dist/"
   node scripts/minify-snippet.mjs www/src/snippet.js "$dist/snippet.min.js"
-  node scripts/bundle-sdk.mjs www/src "$dist/loader.js" # one module for the snippet to load
+  node scripts/bundle-sdk.mjs "$dist/loader.js" "$dist/loader.js" # one module for the snippet to load
   # Gzipped twins, which `waymark serve`/`demo` send to browsers that accept gzip.
   find "$dist" -type f \( -name '*.js' -o -name '*.wasm' -o -name '*.css' \) -exec gzip -9 -k -f {} +
   mv "$dist" www/dist

@@ -28,19 +28,19 @@ for (const file of files.sort()) {
   row(file, measured.get(file));
 }
 
-// The browser SDK as a page loads it: the snippet inline, the loader (all the SDK's modules
-// joined by scripts/bundle-sdk.mjs) and the runtime's wasm glue it imports, and the runtime's
-// wasm (wasm/waymark* is the full engine for index.js, which the SDK does not load). The frame's
-// script and stylesheet load only with an in-app message and are left out.
+// The browser SDK as a page loads it: the snippet inline, the loader (the SDK's modules and the
+// runtime's wasm glue, bundled and minified by esbuild: scripts/bundle-sdk.mjs) and the
+// runtime's wasm (wasm/waymark* is the full engine for index.js, which the SDK does not load).
+// The frame's script and stylesheet load only with an in-app message and are left out.
 const www = process.argv.slice(2).find((d) => existsSync(join(d, "loader.js")));
 if (www) {
   const sum = (list) => list.reduce((a, f) => a.map((v, i) => v + measured.get(f)[i]), [0, 0, 0]);
-  const sdkJs = [join(www, "loader.js"), join(www, "wasm/runtime.js")].filter((f) => measured.has(f));
-  const wasm = [join(www, "wasm/runtime_bg.wasm")].filter((f) => measured.has(f));
-  const snippet = join(www, "snippet.min.js");
+  const parts = [
+    ["snippet (inline, minified)", join(www, "snippet.min.js")],
+    ["SDK JS (loader.js, with the wasm glue)", join(www, "loader.js")],
+    ["wasm (wasm/runtime_bg.wasm)", join(www, "wasm/runtime_bg.wasm")],
+  ].filter(([, f]) => measured.has(f));
   console.log("browser SDK totals (each file compressed on its own, as served)");
-  if (measured.has(snippet)) row("snippet (inline, minified)", measured.get(snippet));
-  row("SDK JS (loader.js + wasm/runtime.js)", sum(sdkJs));
-  row("wasm (wasm/runtime_bg.wasm)", sum(wasm));
-  row("all-in (snippet + JS + wasm)", sum([...sdkJs, ...wasm, ...(measured.has(snippet) ? [snippet] : [])]));
+  for (const [name, file] of parts) row(name, measured.get(file));
+  row("all-in (snippet + JS + wasm)", sum(parts.map(([, f]) => f)));
 }

@@ -129,7 +129,7 @@ test("no flash of the original hero, cold cache and warm, and SPA navigations re
   // and the SDK's timeout (1 s): raised here, so that a loaded machine cannot show the original
   // by running out of it.
   const slowMachine = (html) =>
-    html.replace('"#hero h1,#offer",1000)', '"#hero h1,#offer",60000)').replace('consent: "in",', 'timeout: 60000, consent: "in",');
+    html.replace('"#hero h1,#offer",1e3)', '"#hero h1,#offer",60000)').replace('consent: "in",', 'timeout: 60000, consent: "in",');
   const edited = slowMachine(await (await fetch(server.url)).text());
   assert.ok(edited.includes('"#hero h1,#offer",60000)') && edited.includes("timeout: 60000,"), "both timeouts raised");
   const { context, page } = await visitPage(server, slowMachine, { profileId: "ann-gold", init: recordHero });

@@ -439,7 +439,7 @@ export function createWaymark() {
       const compiled = `${config.api}/v1/bundle/compiled`;
       store.remove("bundle"); // the JSON bundle earlier versions cached
       bundle = cachedResource(store, "compiled", compiled, headers, { key, label: LABELS.compiled, binary: true, ...fetching });
-      engine = Promise.all([init(config.wasmUrl ? { module_or_path: config.wasmUrl } : undefined), bundle.get()]).then(
+      engine = Promise.all([init({ module_or_path: config.wasmUrl ?? new URL("./wasm/runtime_bg.wasm", import.meta.url) }), bundle.get()]).then(
         ([, bytes]) => {
           try {
             return new Runtime(bytes);
