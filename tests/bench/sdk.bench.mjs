@@ -1,6 +1,9 @@
 // Time from navigation start to the personalised DOM with the browser SDK, cold cache and warm,
-// in headless Chromium against `waymark demo` on 127.0.0.1. Run: node tests/bench/sdk.bench.mjs [runs]
-// (after `bash scripts/build.sh www` and `cargo build -p waymark-cli`). Prints medians and ranges.
+// in headless Chromium against `waymark demo` on 127.0.0.1, on loopback and under emulated
+// networks (Chrome DevTools Protocol `Network.emulateNetworkConditions`: 9 Mbps down / 40 ms
+// round trip, and 1.6 Mbps / 150 ms, the "fast" and "slow" mobile profiles).
+// Run: node tests/bench/sdk.bench.mjs [runs] (after `bash scripts/build.sh www` and
+// `cargo build -p waymark-cli`). Prints medians and ranges.
 import { startWaymark, launchChromium } from "../js/harness.mjs";
 
 const runs = Number(process.argv[2] ?? 10);
@@ -30,27 +33,40 @@ async function measure(page, load) {
   return page.evaluate(() => window.__personalised); // ms since navigation start
 }
 
-const cold = [];
-const warm = [];
-for (let i = 0; i < runs; i++) {
-  const context = await browser.newContext(); // empty storage and HTTP cache
-  await context.addInitScript(
-    ([t]) => localStorage.setItem("waymark:identity", JSON.stringify({ profileId: "ann-gold", token: t })),
-    [token],
-  );
-  await context.addInitScript(probe);
-  const page = await context.newPage();
-  cold.push(await measure(page, () => page.goto(url)));
-  warm.push(await measure(page, () => page.reload()));
-  await context.close();
-}
-await browser.close();
-await server.stop();
+const networks = [
+  ["loopback", null],
+  ["9 Mbps / 40 ms", { latency: 40, downloadThroughput: 9e6 / 8, uploadThroughput: 2e6 / 8 }],
+  ["1.6 Mbps / 150 ms", { latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 0.75e6 / 8 }],
+];
 
 const stats = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return `median ${s[Math.floor(s.length / 2)].toFixed(0)} ms (min ${s[0].toFixed(0)}, max ${s.at(-1).toFixed(0)})`;
 };
 console.log(`navigation start → personalised hero, ${runs} runs each`);
-console.log(`  cold cache (no bundle, snapshot, wasm or JS cached): ${stats(cold)}`);
-console.log(`  warm cache (reload):                                 ${stats(warm)}`);
+for (const [name, conditions] of networks) {
+  const cold = [];
+  const warm = [];
+  for (let i = 0; i < runs; i++) {
+    const context = await browser.newContext(); // empty storage and HTTP cache
+    await context.addInitScript(
+      ([t]) => localStorage.setItem("waymark:identity", JSON.stringify({ profileId: "ann-gold", token: t })),
+      [token],
+    );
+    await context.addInitScript(probe);
+    const page = await context.newPage();
+    if (conditions) {
+      const cdp = await context.newCDPSession(page);
+      await cdp.send("Network.enable");
+      await cdp.send("Network.emulateNetworkConditions", { offline: false, ...conditions });
+    }
+    cold.push(await measure(page, () => page.goto(url)));
+    warm.push(await measure(page, () => page.reload()));
+    await context.close();
+  }
+  console.log(`${name}`);
+  console.log(`  cold cache (no bundle, snapshot, wasm or JS cached): ${stats(cold)}`);
+  console.log(`  warm cache (reload):                                 ${stats(warm)}`);
+}
+await browser.close();
+await server.stop();
