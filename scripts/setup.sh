@@ -7,6 +7,7 @@
 #   - rustfmt and clippy
 #   - the wasm-bindgen CLI at the version Cargo.lock pins (it must match exactly)
 #   - Chromium and ChromeDriver (Debian) for the browser tests
+#   - cargo-fuzz, for the fuzz targets' short runs in the test command
 #   - npm tooling (package.json): wasm-opt from npm binaryen, playwright-core, miniflare + workerd,
 #     and Node 22 for miniflare
 #
@@ -74,6 +75,12 @@ if [ "$have" != "$wanted" ]; then
   cargo install wasm-bindgen-cli --version "$wanted"
 fi
 
+# The fuzz targets (tests/fuzz, scripts/fuzz.sh): cargo fuzz, and the targets' dependencies.
+if ! cargo fuzz --version 2>/dev/null | grep -q '^cargo-fuzz 0.13.2$'; then
+  log "installing cargo-fuzz 0.13.2; a few minutes"
+  cargo install cargo-fuzz --version 0.13.2
+fi
+
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm tooling"
   npm ci --no-audit --no-fund --loglevel=error
@@ -84,4 +91,5 @@ if command -v wasm-opt >/dev/null && wasm-opt --version 2>/dev/null | grep -q 'v
 fi
 
 cargo fetch --quiet
+cargo fetch --quiet --manifest-path tests/fuzz/Cargo.toml
 log "ready"

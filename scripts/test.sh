@@ -3,6 +3,7 @@
 #   native   cargo fmt --check, clippy -D warnings, cargo test (workspace)
 #   node     the core and bindings tests compiled to wasm32, in node (wasm-bindgen-test-runner)
 #   chromium the built browser package in headless Chromium, served by the real `waymark`
+#   fuzz     each fuzz target (tests/fuzz) for 10 s from its committed corpus
 #   workerd  the built Worker in workerd (Miniflare), over HTTP on 127.0.0.1, with the real
 #            central API and a local origin for sync, proxy and event tests
 # Prints one line per suite and a total; exits non-zero if anything failed, or if a suite ran
@@ -93,8 +94,13 @@ workerd() {
       tests/js/edge-security.test.mjs
 }
 
+fuzz() {
+  bash scripts/fuzz.sh smoke "${FUZZ_SECONDS:-10}"
+}
+
 # The minimum test count of each suite: the number it runs today.
 suite native 265 native
+suite fuzz 6 fuzz
 suite node 123 wasm_node
 suite chromium 43 browser
 suite workerd 37 workerd
