@@ -113,10 +113,12 @@ pub struct Db {
 
 impl Db {
     /// Opens (creating if needed, readable by its owner only) and migrates the database at
-    /// `path`.
+    /// `path`. A file that is not a database or cannot be written is refused here, saying what
+    /// to do, rather than on the first request.
     pub fn open(path: &Path) -> Result<Arc<Db>, AppError> {
         create_private(path)?;
-        let mut writer = connect(path)?;
+        let mut writer = connect(path).map_err(|e| unusable(&e))?;
+        writable(&writer).map_err(|e| unusable(&e))?;
         migrate(&mut writer)?;
         Ok(Arc::new(Db {
             path: path.to_path_buf(),
@@ -190,17 +192,58 @@ fn create_private(path: &Path) -> Result<(), AppError> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     match options.open(path) {
         Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        // An existing file must be writable: SQLite would open it read-only, or not at all
+        // on a read-only file system, and say less about why.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            match std::fs::OpenOptions::new().write(true).open(path) {
+                Ok(_) => Ok(()),
+                Err(e) => Err(AppError::internal(format!(
+                    "cannot be written ({e}): the server writes the database and the `-wal` and `-shm` files beside it; make them writable"
+                ))),
+            }
+        }
         Err(e) => Err(AppError::internal(format!(
-            "creating {}: {e}",
-            path.display()
+            "cannot be created ({e}): check that its folder exists and that this user may write there"
         ))),
     }
 }
 
-fn connect(path: &Path) -> Result<Connection, AppError> {
-    let conn = Connection::open(path)
-        .map_err(|e| AppError::internal(format!("opening {}: {e}", path.display())))?;
+/// Refuses a database SQLite opened read-only (the file, its folder or its file system is).
+fn writable(conn: &Connection) -> rusqlite::Result<()> {
+    // Reading the schema also fails on a file that is not a database.
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))?;
+    if conn.is_readonly(rusqlite::MAIN_DB)? {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+            None,
+        ));
+    }
+    Ok(())
+}
+
+/// Why the database cannot be used, and what to do about it (startup errors).
+fn unusable(e: &rusqlite::Error) -> AppError {
+    use rusqlite::ErrorCode::{
+        CannotOpen, DatabaseCorrupt, DiskFull, NotADatabase, PermissionDenied, ReadOnly,
+    };
+    let advice = match e.sqlite_error_code() {
+        Some(NotADatabase | DatabaseCorrupt) => {
+            "not a SQLite database, or a damaged one: restore it from a backup, or give `--db` a new file to start afresh"
+        }
+        Some(ReadOnly) => {
+            "read-only (the file, its folder or its file system): the server writes the database and the `-wal` and `-shm` files beside it; make them writable"
+        }
+        Some(CannotOpen | PermissionDenied) => {
+            "cannot be opened: check that its folder exists and that this user may read and write there"
+        }
+        Some(DiskFull) => "its disk is full: free some space, then start again",
+        _ => "cannot be used",
+    };
+    AppError::internal(format!("{advice} ({e})"))
+}
+
+fn connect(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 /// Why a request failed.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum AppError {
     /// 400: the request cannot be read (bad JSON, bad query).
     BadRequest(String),
@@ -33,6 +33,9 @@ pub enum AppError {
         detail: String,
         problems: Option<Value>,
     },
+    /// 503: the server cannot store anything now (its disk is full, its database read-only);
+    /// nothing of the request was stored, and reads still work. `retry_after` as for 429.
+    Unavailable { detail: String, retry_after: u64 },
     /// 500: a bug or an I/O failure; the detail is logged, never sent.
     Internal(String),
 }
@@ -59,6 +62,7 @@ impl AppError {
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -73,6 +77,7 @@ impl AppError {
             AppError::TooLarge(_) => ("too-large", "Payload too large"),
             AppError::Invalid { .. } => ("invalid", "Unprocessable content"),
             AppError::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
+            AppError::Unavailable { .. } => ("storage-unavailable", "Storage unavailable"),
             AppError::Internal(_) => ("internal", "Internal server error"),
         }
     }
@@ -86,7 +91,9 @@ impl AppError {
             | AppError::Conflict(d)
             | AppError::TooLarge(d)
             | AppError::Internal(d) => d,
-            AppError::Invalid { detail, .. } | AppError::TooManyRequests { detail, .. } => detail,
+            AppError::Invalid { detail, .. }
+            | AppError::TooManyRequests { detail, .. }
+            | AppError::Unavailable { detail, .. } => detail,
         }
     }
 }
@@ -108,6 +115,10 @@ impl IntoResponse for AppError {
                 tracing::error!(%detail, "internal error");
                 "the server failed; the error was logged"
             }
+            AppError::Unavailable { detail, .. } => {
+                tracing::warn!(%detail, "a write was refused");
+                detail
+            }
             other => other.detail(),
         };
         let mut body = json!({
@@ -123,11 +134,16 @@ impl IntoResponse for AppError {
         {
             body["problems"] = problems.clone();
         }
-        if let AppError::TooManyRequests { retry_after, .. } = &self {
+        let retry_after = match &self {
+            AppError::TooManyRequests { retry_after, .. }
+            | AppError::Unavailable { retry_after, .. } => Some(retry_after),
+            _ => None,
+        };
+        if let Some(retry_after) = retry_after {
             body["retryAfter"] = json!(retry_after);
         }
         let mut response = (status, body.to_string()).into_response();
-        if let AppError::TooManyRequests { retry_after, .. } = &self {
+        if let Some(retry_after) = retry_after {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, header::HeaderValue::from(*retry_after));
@@ -146,9 +162,25 @@ impl IntoResponse for AppError {
     }
 }
 
+/// How long a client should wait before retrying a write the full or read-only database
+/// refused.
+const STORAGE_RETRY_AFTER: u64 = 30;
+
 impl From<rusqlite::Error> for AppError {
+    /// A full disk or a read-only database is the operator's to fix, not a bug: 503, saying
+    /// so. Anything else is internal.
     fn from(e: rusqlite::Error) -> AppError {
-        AppError::Internal(format!("database: {e}"))
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => AppError::Unavailable {
+                detail: "the server's disk is full: nothing of this request was stored; retry later".into(),
+                retry_after: STORAGE_RETRY_AFTER,
+            },
+            Some(rusqlite::ErrorCode::ReadOnly) => AppError::Unavailable {
+                detail: "the server's database is read-only: nothing of this request was stored; retry later".into(),
+                retry_after: STORAGE_RETRY_AFTER,
+            },
+            _ => AppError::Internal(format!("database: {e}")),
+        }
     }
 }
 

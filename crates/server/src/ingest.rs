@@ -248,9 +248,8 @@ impl IngestQueue {
                             }
                         }
                         Err(e) => {
-                            let detail = e.to_string();
                             for (_, reply) in group {
-                                let _ = reply.send(Err(AppError::internal(detail.clone())));
+                                let _ = reply.send(Err(e.clone()));
                             }
                         }
                     }
