@@ -60,7 +60,10 @@ for (const profile of config.profiles) {
   option.textContent = profile.label;
   $("#who").append(option);
 }
-const current = JSON.parse(localStorage.getItem("waymark:identity") ?? "null");
+let current = null;
+try {
+  current = JSON.parse(localStorage.getItem("waymark:identity") ?? "null");
+} catch {} // site data blocked: the SDK keeps its identity in memory, the switcher shows no one
 if (current) $("#who").value = current.profileId;
 
 $("#who").addEventListener("change", () => {

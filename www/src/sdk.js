@@ -448,7 +448,14 @@ export function createWaymark() {
             // it and fetch the current one once.
             report(error);
             store.remove("compiled");
-            return bundle.refresh().then((fresh) => new Runtime(fresh));
+            return bundle.refresh().then((fresh) => {
+              try {
+                return new Runtime(fresh);
+              } catch (again) {
+                store.remove("compiled"); // never keep what cannot load
+                throw again;
+              }
+            });
           }
         },
       );
