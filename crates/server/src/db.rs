@@ -98,6 +98,52 @@ CREATE TABLE bandit_weights (
     r"
 ALTER TABLE api_keys ADD COLUMN revoked_at INTEGER;
 ",
+    r"
+-- Roles of management keys; keys made before roles existed keep their powers.
+ALTER TABLE api_keys ADD COLUMN role TEXT CHECK (role IN ('admin', 'editor', 'viewer'));
+UPDATE api_keys SET role = 'admin' WHERE kind = 'admin';
+
+CREATE TABLE drafts (
+    name TEXT PRIMARY KEY,
+    body BLOB NOT NULL,
+    hash TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    updated_by TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- A scheduled publication holds the draft's bytes as they were when it was scheduled.
+CREATE TABLE schedules (
+    id INTEGER PRIMARY KEY,
+    draft TEXT NOT NULL,
+    body BLOB NOT NULL,
+    at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'published', 'failed', 'cancelled')),
+    revision INTEGER,
+    error TEXT
+);
+CREATE INDEX schedules_due ON schedules (state, at);
+
+-- Activities and offers paused by the API, written into every bundle it stores.
+CREATE TABLE paused (
+    item_id TEXT PRIMARY KEY,
+    paused_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    key_id INTEGER,
+    key_name TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    detail TEXT
+);
+
+-- Events of test profiles are kept (their counters feed previews) but never reach reports.
+ALTER TABLE events ADD COLUMN test INTEGER NOT NULL DEFAULT 0;
+",
 ];
 
 /// Readers kept open between calls.
