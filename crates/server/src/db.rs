@@ -316,6 +316,36 @@ pub fn now_ms() -> i64 {
 
 #[cfg(test)]
 mod tests {
+    /// A database made before key roles (schema version 2): its admin keys become admins, its
+    /// client keys get no role, and they still authenticate.
+    #[test]
+    fn keys_made_before_roles_keep_their_powers() {
+        let dir = std::env::temp_dir().join(format!(
+            "waymark-db-roles-{}-{}",
+            std::process::id(),
+            crate::auth::hex(&crate::auth::random_bytes::<6>().unwrap())
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("old.db");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(super::MIGRATIONS[0]).unwrap();
+            conn.execute_batch(super::MIGRATIONS[1]).unwrap();
+            conn.pragma_update(None, "user_version", 2).unwrap();
+            conn.execute_batch(
+                "INSERT INTO api_keys (kind, name, hash, prefix, created_at)
+                 VALUES ('admin', 'ops', 'h1', 'wma_x', 1), ('client', 'web', 'h2', 'wmc_x', 1)",
+            )
+            .unwrap();
+        }
+        let db = super::Db::open(&path).unwrap();
+        let keys = db.read_blocking(crate::auth::list_keys).unwrap();
+        let roles: Vec<_> = keys.iter().map(|k| k.role).collect();
+        assert_eq!(roles, [Some(crate::auth::Role::Admin), None]);
+        drop(db);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_new_database_is_readable_by_its_owner_only() {
