@@ -45,14 +45,13 @@ pub fn import(args: ImportArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?,
     );
     let started = Instant::now();
-    let summary =
-        waymark_server::import::import_as(
-            &db,
-            BufReader::with_capacity(1 << 20, file),
-            args.test,
-            |bytes| bar.set_position(bytes),
-        )
-        .map_err(|e| e.to_string())?;
+    let summary = waymark_server::import::import_as(
+        &db,
+        BufReader::with_capacity(1 << 20, file),
+        args.test,
+        |bytes| bar.set_position(bytes),
+    )
+    .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     for (line, why) in &summary.problems {

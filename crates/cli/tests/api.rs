@@ -379,10 +379,7 @@ fn roles_and_test_profiles_from_the_command_line() {
     let out = waymark(&["keys", "create", "--role", "owner", "--db", db_arg]);
     assert!(!out.status.success(), "an unknown role is refused");
     let list = text(&waymark(&["keys", "list", "--db", db_arg]).stdout);
-    assert!(
-        list.contains("editor") && list.contains("viewer"),
-        "{list}"
-    );
+    assert!(list.contains("editor") && list.contains("viewer"), "{list}");
     let file = dir.join("testers.ndjson");
     std::fs::write(
         &file,
@@ -427,7 +424,12 @@ fn roles_and_test_profiles_from_the_command_line() {
         .unwrap()
         .iter()
         .rev()
-        .map(|e| (e["keyName"].as_str().unwrap(), e["action"].as_str().unwrap()))
+        .map(|e| {
+            (
+                e["keyName"].as_str().unwrap(),
+                e["action"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         actions,

@@ -281,10 +281,23 @@ fn paused_activities_and_offers_are_skipped() {
                 .map(|r| r["outcome"].clone())
         };
         assert_eq!(outcome("hero-gold"), Some(json!("paused")), "{decision}");
-        assert_eq!(outcome("offer-shipping"), Some(json!("paused")), "{decision}");
-        assert_ne!(outcome("offer-gold-15"), Some(json!("paused")), "{decision}");
+        assert_eq!(
+            outcome("offer-shipping"),
+            Some(json!("paused")),
+            "{decision}"
+        );
+        assert_ne!(
+            outcome("offer-gold-15"),
+            Some(json!("paused")),
+            "{decision}"
+        );
     }
     // Without pauses the list is not written out.
     let plain = Bundle::from_json(SHOP).unwrap();
-    assert!(serde_json::to_value(&plain).unwrap().get("paused").is_none());
+    assert!(
+        serde_json::to_value(&plain)
+            .unwrap()
+            .get("paused")
+            .is_none()
+    );
 }

@@ -200,7 +200,8 @@ pub async fn publish(
 ) -> Result<Response, AppError> {
     let body = raw_body(request, &state).await?;
     let (value, bundle) = validate(&body, "the current bundle")?;
-    let action = crate::audit::Action::new(&who, state.config.clock.now_ms(), "publish", &bundle.id);
+    let action =
+        crate::audit::Action::new(&who, state.config.clock.now_ms(), "publish", &bundle.id);
     let published = publish_value(&state, value, "publish".into(), action).await?;
     tracing::info!(revision = published.revision, id = %bundle.id, "bundle published");
     Ok(created(&published))

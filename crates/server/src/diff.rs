@@ -36,7 +36,12 @@ pub fn bundles(live: &Value, draft: &Value) -> Value {
                 continue;
             };
             let mut fields = Vec::new();
-            pointers(&strip(list, old), &strip(list, new), String::new(), &mut fields);
+            pointers(
+                &strip(list, old),
+                &strip(list, new),
+                String::new(),
+                &mut fields,
+            );
             if !fields.is_empty() {
                 changed.push(json!({ "id": id, "fields": fields }));
             }

@@ -135,10 +135,7 @@ pub async fn get(
     Path(name): Path<String>,
 ) -> Result<Response, AppError> {
     check_name(&name)?;
-    let body = state
-        .db
-        .read(move |conn| load_or_404(conn, &name))
-        .await?;
+    let body = state.db.read(move |conn| load_or_404(conn, &name)).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
@@ -309,10 +306,7 @@ fn load_schedule(conn: &Connection, id: i64) -> Result<Scheduled, AppError> {
 }
 
 /// `GET /v1/schedules` (viewer): every scheduled publication, newest first.
-pub async fn schedules(
-    State(state): State<AppState>,
-    _: Viewer,
-) -> Result<Json<Value>, AppError> {
+pub async fn schedules(State(state): State<AppState>, _: Viewer) -> Result<Json<Value>, AppError> {
     let list = state
         .db
         .read(|conn| {
@@ -332,9 +326,9 @@ pub async fn cancel(
     Admin(who): Admin,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AppError> {
-    let id: i64 = id.parse().map_err(|_| {
-        AppError::BadRequest(format!("`{id}` in the path is not a schedule id"))
-    })?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| AppError::BadRequest(format!("`{id}` in the path is not a schedule id")))?;
     let action = Action::new(
         &who,
         state.config.clock.now_ms(),
@@ -389,8 +383,8 @@ pub async fn publish_due(state: &AppState, now: i64) -> Result<Vec<Published>, A
             key_id: None,
             name: by,
         };
-        let action = Action::new(actor, now, "draft.publish", &draft)
-            .with(json!({ "schedule": id }));
+        let action =
+            Action::new(actor, now, "draft.publish", &draft).with(json!({ "schedule": id }));
         let value = match bundles::validate(&body, "the live bundle") {
             Ok((value, _)) => value,
             Err(e) => {

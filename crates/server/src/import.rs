@@ -51,7 +51,11 @@ pub fn parse_line_as(line: &str, test: bool) -> Result<(String, ProfileDoc), Str
 }
 
 /// Imports every line of `input`; `progress` gets the bytes read so far after each batch.
-pub fn import(db: &Db, input: impl BufRead, progress: impl FnMut(u64)) -> Result<Summary, AppError> {
+pub fn import(
+    db: &Db,
+    input: impl BufRead,
+    progress: impl FnMut(u64),
+) -> Result<Summary, AppError> {
     import_as(db, input, false, progress)
 }
 

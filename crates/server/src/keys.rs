@@ -25,8 +25,13 @@ pub async fn revoke(
     Path(which): Path<String>,
 ) -> Result<Json<Value>, AppError> {
     let info = state.revoke_key(which).await?;
-    let action = Action::new(&who, state.config.clock.now_ms(), "key.revoke", info.id.to_string())
-        .with(json!({ "name": info.name, "prefix": info.prefix }));
+    let action = Action::new(
+        &who,
+        state.config.clock.now_ms(),
+        "key.revoke",
+        info.id.to_string(),
+    )
+    .with(json!({ "name": info.name, "prefix": info.prefix }));
     state
         .db
         .write(move |conn| crate::audit::record(conn, &action))

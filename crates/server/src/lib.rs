@@ -40,8 +40,8 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeader;
 use tower_http::timeout::TimeoutLayer;
 
-pub use error::AppError;
 pub use drafts::spawn_publication_schedule;
+pub use error::AppError;
 pub use state::{AppState, Clock, ConnectionLimits, ServerConfig};
 
 const MB: usize = 1024 * 1024;

@@ -63,7 +63,9 @@ impl ProfileDoc {
             return Err(format!("identity `{name}` must be a string"));
         }
         if doc.context.is_some() && !doc.test {
-            return Err("`context` (a sample context) is only for test profiles (`\"test\": true`)".into());
+            return Err(
+                "`context` (a sample context) is only for test profiles (`\"test\": true`)".into(),
+            );
         }
         Ok(doc)
     }

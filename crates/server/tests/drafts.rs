@@ -183,7 +183,8 @@ async fn a_preview_with_a_draft_differs_from_the_live_bundle() {
             .map(|p| p["content"]["actions"][0]["content"].clone())
     };
     let request = |draft: Option<&str>| {
-        let mut body = json!({"profileId": "ann", "now": NOW, "surfaces": ["web://shop.example/product/1"]});
+        let mut body =
+            json!({"profileId": "ann", "now": NOW, "surfaces": ["web://shop.example/product/1"]});
         if let Some(draft) = draft {
             body["draft"] = json!(draft);
         }
@@ -359,7 +360,12 @@ async fn a_scheduled_publication_fires_when_the_clock_passes_its_time() {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "in the past");
-    assert!(problem["detail"].as_str().unwrap().contains("not in the future"));
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not in the future")
+    );
     let (status, scheduled) = call(
         &s,
         Method::POST,
@@ -376,7 +382,9 @@ async fn a_scheduled_publication_fires_when_the_clock_passes_its_time() {
     call(&s, Method::PUT, "/v1/drafts/autumn", &s.admin, Some(shop())).await;
 
     // Before its time nothing is due, whatever the ticker does.
-    let fired = waymark_server::drafts::publish_due(&s.state, due - 1).await.unwrap();
+    let fired = waymark_server::drafts::publish_due(&s.state, due - 1)
+        .await
+        .unwrap();
     assert!(fired.is_empty());
     assert_eq!(live_bundle(&s).await["revision"], 1);
 
@@ -403,7 +411,9 @@ async fn a_scheduled_publication_fires_when_the_clock_passes_its_time() {
     assert_eq!(list["schedules"][0]["state"], "published");
     assert_eq!(list["schedules"][0]["revision"], 2);
     // It fires once.
-    let again = waymark_server::drafts::publish_due(&s.state, due + 10).await.unwrap();
+    let again = waymark_server::drafts::publish_due(&s.state, due + 10)
+        .await
+        .unwrap();
     assert!(again.is_empty());
     let (status, _) = call(&s, Method::DELETE, "/v1/schedules/1", &s.admin, None).await;
     assert_eq!(status, StatusCode::CONFLICT, "already published");
@@ -435,7 +445,14 @@ async fn pause_reaches_the_bundle_and_resume_restores_it() {
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "already paused");
-    let (status, _) = call(&s, Method::POST, "/v1/activities/nope/pause", &s.admin, None).await;
+    let (status, _) = call(
+        &s,
+        Method::POST,
+        "/v1/activities/nope/pause",
+        &s.admin,
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let offer = shop()["offers"][1]["id"].as_str().unwrap().to_owned();
     let (status, _) = call(
@@ -453,7 +470,14 @@ async fn pause_reaches_the_bundle_and_resume_restores_it() {
         "profile": {"profileId": "t", "attributes": {"loyalty": {"tier": "gold"}}, "consent": {"personalize": "in"}},
         "now": NOW, "surfaces": ["web://shop.example/product/1#hero", "web://shop.example/#offer"]
     });
-    let (status, decision) = call(&s, Method::POST, "/v1/decide", &s.admin, Some(decide.clone())).await;
+    let (status, decision) = call(
+        &s,
+        Method::POST,
+        "/v1/decide",
+        &s.admin,
+        Some(decide.clone()),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{decision}");
     let outcome = |decision: &Value, id: &str| {
         decision["reasons"]
@@ -463,8 +487,16 @@ async fn pause_reaches_the_bundle_and_resume_restores_it() {
             .find(|r| r["id"] == id)
             .map(|r| r["outcome"].clone())
     };
-    assert_eq!(outcome(&decision, "hero-gold"), Some(json!("paused")), "{decision}");
-    assert_eq!(outcome(&decision, &offer), Some(json!("paused")), "{decision}");
+    assert_eq!(
+        outcome(&decision, "hero-gold"),
+        Some(json!("paused")),
+        "{decision}"
+    );
+    assert_eq!(
+        outcome(&decision, &offer),
+        Some(json!("paused")),
+        "{decision}"
+    );
 
     // A pause outlasts a new publication.
     let (_, published) = call(&s, Method::POST, "/v1/bundles", &s.admin, Some(shop())).await;
@@ -495,7 +527,11 @@ async fn pause_reaches_the_bundle_and_resume_restores_it() {
     assert_eq!(bundle["revision"], 6);
     assert!(bundle.get("paused").is_none(), "{}", bundle["paused"]);
     let (_, decision) = call(&s, Method::POST, "/v1/decide", &s.admin, Some(decide)).await;
-    assert_eq!(outcome(&decision, "hero-gold"), Some(json!("chosen")), "{decision}");
+    assert_eq!(
+        outcome(&decision, "hero-gold"),
+        Some(json!("chosen")),
+        "{decision}"
+    );
     let (status, _) = call(
         &s,
         Method::POST,
@@ -512,9 +548,30 @@ async fn the_audit_log_lists_who_did_what() {
     let s = start().await;
     let editor = role_key(&s, Role::Editor, "eddie");
     call(&s, Method::PUT, "/v1/drafts/autumn", &editor, Some(shop())).await;
-    call(&s, Method::POST, "/v1/drafts/autumn/publish", &s.admin, None).await;
-    call(&s, Method::POST, "/v1/activities/hero-gold/pause", &s.admin, None).await;
-    call(&s, Method::POST, "/v1/activities/hero-gold/resume", &s.admin, None).await;
+    call(
+        &s,
+        Method::POST,
+        "/v1/drafts/autumn/publish",
+        &s.admin,
+        None,
+    )
+    .await;
+    call(
+        &s,
+        Method::POST,
+        "/v1/activities/hero-gold/pause",
+        &s.admin,
+        None,
+    )
+    .await;
+    call(
+        &s,
+        Method::POST,
+        "/v1/activities/hero-gold/resume",
+        &s.admin,
+        None,
+    )
+    .await;
     call(&s, Method::POST, "/v1/bundles/1/rollback", &s.admin, None).await;
     call(
         &s,
@@ -593,9 +650,25 @@ async fn events_of_test_profiles_stay_out_of_reports_and_bandits() {
         Some(json!({"context": {"page": {}}})),
     )
     .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "sample contexts are for test profiles");
-    assert!(problem["detail"].as_str().unwrap().contains("test profiles"));
-    call(&s, Method::PUT, "/v1/profiles/real", &s.admin, Some(json!({}))).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "sample contexts are for test profiles"
+    );
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("test profiles")
+    );
+    call(
+        &s,
+        Method::PUT,
+        "/v1/profiles/real",
+        &s.admin,
+        Some(json!({})),
+    )
+    .await;
 
     let ts = waymark_server::db::now_ms() - 60_000;
     let mut events = Vec::new();
@@ -635,7 +708,14 @@ async fn events_of_test_profiles_stay_out_of_reports_and_bandits() {
         .clone();
     assert_eq!(coats["displays"], 1, "{bandits}");
     // The test profile's own counters still see its events (previews use them).
-    let (_, snapshot) = call(&s, Method::GET, "/v1/profiles/tess/snapshot", &s.admin, None).await;
+    let (_, snapshot) = call(
+        &s,
+        Method::GET,
+        "/v1/profiles/tess/snapshot",
+        &s.admin,
+        None,
+    )
+    .await;
     assert!(
         snapshot["counters"]["items"]
             .as_array()
