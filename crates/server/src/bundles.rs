@@ -162,17 +162,28 @@ pub fn publish_in(
     conn: &mut Connection,
     value: Value,
     source: &str,
-    mut action: crate::audit::Action,
+    action: crate::audit::Action,
 ) -> Result<(i64, Vec<u8>), AppError> {
     let tx = conn.transaction()?;
-    let (revision, body) = store_in(&tx, value, source)?;
+    let stored = publish_tx(&tx, value, source, action)?;
+    tx.commit()?;
+    Ok(stored)
+}
+
+/// [`publish_in`] inside the caller's transaction: the next revision and its audit entry.
+pub fn publish_tx(
+    tx: &Connection,
+    value: Value,
+    source: &str,
+    mut action: crate::audit::Action,
+) -> Result<(i64, Vec<u8>), AppError> {
+    let (revision, body) = store_in(tx, value, source)?;
     let mut detail = action.detail.take().unwrap_or_else(|| json!({}));
     if let Some(map) = detail.as_object_mut() {
         map.insert("revision".into(), json!(revision));
     }
     action.detail = Some(detail);
-    crate::audit::record(&tx, &action)?;
-    tx.commit()?;
+    crate::audit::record(tx, &action)?;
     Ok((revision, body))
 }
 

@@ -404,7 +404,7 @@ pub async fn publish_due(state: &AppState, now: i64) -> Result<Vec<Published>, A
             }
         };
         let source = format!("draft {draft} (scheduled {id})");
-        let (revision, body) = state
+        let stored = state
             .db
             .write(move |conn| {
                 // Claimed in the transaction that stores it: two servers never both publish it.
@@ -416,22 +416,16 @@ pub async fn publish_due(state: &AppState, now: i64) -> Result<Vec<Published>, A
                 if claimed == 0 {
                     return Ok(None);
                 }
-                let (revision, body) = bundles::store_in(&tx, value, &source)?;
+                let (revision, body) = bundles::publish_tx(&tx, value, &source, action)?;
                 tx.execute(
                     "UPDATE schedules SET revision = ?2 WHERE id = ?1",
                     params![id, revision],
                 )?;
-                let mut action = action;
-                if let Some(map) = action.detail.as_mut().and_then(Value::as_object_mut) {
-                    map.insert("revision".into(), json!(revision));
-                }
-                crate::audit::record(&tx, &action)?;
                 tx.commit()?;
                 Ok(Some((revision, body)))
             })
-            .await?
-            .map_or((None, Vec::new()), |(r, b)| (Some(r), b));
-        if let Some(revision) = revision {
+            .await?;
+        if let Some((revision, body)) = stored {
             tracing::info!(revision, schedule = id, "scheduled publication published");
             published.push(bundles::serve_revision(state, revision, body)?);
         }

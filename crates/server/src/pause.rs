@@ -5,7 +5,7 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::access::Admin;
 use crate::audit::Action;
@@ -83,12 +83,7 @@ async fn toggle(
 ) -> Result<Response, AppError> {
     let now = state.config.clock.now_ms();
     let verb = if pause { "pause" } else { "resume" };
-    let action = Action::new(
-        who,
-        now,
-        if pause { "pause" } else { "resume" },
-        format!("{}/{id}", item.name()),
-    );
+    let action = Action::new(who, now, verb, format!("{}/{id}", item.name()));
     let (revision, body) = state
         .db
         .write(move |conn| {
@@ -124,16 +119,9 @@ async fn toggle(
                 )));
             }
             let source = format!("{verb} {} {id}", item.name());
-            let (revision, body) = bundles::store_in(&tx, live, &source)?;
-            crate::audit::record(
-                &tx,
-                &Action {
-                    detail: Some(json!({ "revision": revision })),
-                    ..action
-                },
-            )?;
+            let stored = bundles::publish_tx(&tx, live, &source, action)?;
             tx.commit()?;
-            Ok((revision, body))
+            Ok(stored)
         })
         .await?;
     let published = bundles::serve_revision(state, revision, body)?;
