@@ -4,6 +4,9 @@
 //! A conversion is a custom event with the conversion name from a profile that had a display of
 //! the target in the 7 days before it; one conversion event counts once for each distinct
 //! (activity, variant, offer, placement) the profile was shown in that window.
+//!
+//! Test profiles' events are never counted: ingestion keeps them out of `daily` (which the
+//! bandits read too) and conversions skip events marked `test`.
 
 use std::collections::BTreeMap;
 
