@@ -14,6 +14,10 @@ pub struct ImportArgs {
     pub file: PathBuf,
     #[arg(long, default_value = "waymark.db")]
     pub db: PathBuf,
+    /// Import every line as a test profile (for previews: its events never reach reports or
+    /// bandit statistics); a line may also carry a sample `context` for `POST /v1/decide`.
+    #[arg(long)]
+    pub test: bool,
     /// First write N generated profiles to FILE (for benchmarks), then import it.
     #[arg(long, value_name = "N")]
     pub generate: Option<u64>,
@@ -41,11 +45,13 @@ pub fn import(args: ImportArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?,
     );
     let started = Instant::now();
-    let summary =
-        waymark_server::import::import(&db, BufReader::with_capacity(1 << 20, file), |bytes| {
-            bar.set_position(bytes)
-        })
-        .map_err(|e| e.to_string())?;
+    let summary = waymark_server::import::import_as(
+        &db,
+        BufReader::with_capacity(1 << 20, file),
+        args.test,
+        |bytes| bar.set_position(bytes),
+    )
+    .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     for (line, why) in &summary.problems {

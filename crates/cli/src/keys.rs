@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use waymark_server::auth::{self, KeyKind};
+use waymark_server::audit::{Action, Actor};
+use waymark_server::auth::{self, KeyKind, Role};
 use waymark_server::db::Db;
 
 /// Subcommands of `waymark keys`.
@@ -10,12 +11,16 @@ use waymark_server::db::Db;
 pub enum KeysCommand {
     /// Create an API key and print it (it is shown only once; only its hash is stored).
     Create {
-        /// An admin key (writes, profiles, reports).
-        #[arg(long, conflicts_with = "client", required_unless_present = "client")]
+        /// An admin key (everything: publishing, profiles, reports, keys); `--role admin`.
+        #[arg(long, conflicts_with_all = ["client", "role"], required_unless_present_any = ["client", "role"])]
         admin: bool,
         /// A client key (events, snapshots with a visitor token or an anonymous id, the bundle).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "role")]
         client: bool,
+        /// A management key with this role: `admin` (everything), `editor` (drafts and
+        /// previews, reads; not publish, pause or rollback), `viewer` (reports and reads).
+        #[arg(long, value_parser = ["admin", "editor", "viewer"])]
+        role: Option<String>,
         /// A label for the key.
         #[arg(long, default_value = "")]
         name: String,
@@ -40,20 +45,47 @@ pub enum KeysCommand {
 pub fn keys(command: KeysCommand) -> Result<(), String> {
     match command {
         KeysCommand::Create {
-            admin, name, db, ..
+            admin,
+            role,
+            name,
+            db,
+            ..
         } => {
-            let kind = if admin {
-                KeyKind::Admin
-            } else {
-                KeyKind::Client
+            let role = match (admin, role.as_deref()) {
+                (true, _) => Some(Role::Admin),
+                (false, Some(text)) => Some(
+                    Role::parse(text)
+                        .ok_or_else(|| format!("`{text}` is not a role (admin, editor, viewer)"))?,
+                ),
+                (false, None) => None,
             };
             let db = open(&db)?;
             let (key, info) = db
-                .write_blocking(|conn| auth::create_key(conn, kind, &name))
+                .write_blocking(|conn| {
+                    let tx = conn.transaction()?;
+                    let created = match role {
+                        Some(role) => auth::create_role_key(&tx, role, &name)?,
+                        None => auth::create_key(&tx, KeyKind::Client, &name)?,
+                    };
+                    let action = Action::new(
+                        Actor::cli(),
+                        jiff::Timestamp::now().as_millisecond(),
+                        "key.create",
+                        created.1.id.to_string(),
+                    )
+                    .with(serde_json::json!({
+                        "kind": created.1.kind.as_str(),
+                        "role": created.1.role.map(Role::as_str),
+                        "name": created.1.name,
+                    }));
+                    waymark_server::audit::record(&tx, &action)?;
+                    tx.commit()?;
+                    Ok(created)
+                })
                 .map_err(|e| e.to_string())?;
             eprintln!(
                 "created {} key #{} (store it now: it is not shown again)",
-                info.kind.as_str(),
+                info.role.map_or(info.kind.as_str(), Role::as_str),
                 info.id
             );
             crate::print(&key)
@@ -65,7 +97,7 @@ pub fn keys(command: KeysCommand) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             let mut out = format!(
                 "{:<4} {:<7} {:<12} {:<20} {:<20} name",
-                "id", "kind", "prefix", "created", "revoked"
+                "id", "role", "prefix", "created", "revoked"
             );
             let time = |ms: i64| {
                 jiff::Timestamp::from_millisecond(ms)
@@ -76,7 +108,7 @@ pub fn keys(command: KeysCommand) -> Result<(), String> {
                 out.push_str(&format!(
                     "\n{:<4} {:<7} {:<12} {:<20} {:<20} {}",
                     k.id,
-                    k.kind.as_str(),
+                    k.role.map_or(k.kind.as_str(), Role::as_str),
                     format!("{}…", k.prefix),
                     time(k.created_at),
                     k.revoked_at.map(time).unwrap_or_else(|| "-".into()),
@@ -88,7 +120,20 @@ pub fn keys(command: KeysCommand) -> Result<(), String> {
         KeysCommand::Revoke { key, db } => {
             let db = open(&db)?;
             let info = db
-                .write_blocking(|conn| auth::revoke_key(conn, &key))
+                .write_blocking(|conn| {
+                    let tx = conn.transaction()?;
+                    let info = auth::revoke_key(&tx, &key)?;
+                    let action = Action::new(
+                        Actor::cli(),
+                        jiff::Timestamp::now().as_millisecond(),
+                        "key.revoke",
+                        info.id.to_string(),
+                    )
+                    .with(serde_json::json!({ "name": info.name, "prefix": info.prefix }));
+                    waymark_server::audit::record(&tx, &action)?;
+                    tx.commit()?;
+                    Ok(info)
+                })
                 .map_err(|e| e.to_string())?;
             crate::print(&format!(
                 "revoked {} key #{} ({}…{}); running servers stop accepting it within their key cache TTL",

@@ -58,6 +58,9 @@ pub struct ServeArgs {
     /// Seconds between bandit-weight recomputations.
     #[arg(long, default_value_t = 600)]
     pub bandit_interval: u64,
+    /// Seconds between checks for scheduled publications that are due.
+    #[arg(long, default_value_t = 10)]
+    pub schedule_interval: u64,
     /// Seconds a snapshot stays valid after it is issued.
     #[arg(long, default_value_t = 900)]
     pub snapshot_ttl: u64,
@@ -104,6 +107,7 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
     };
     config.bandit_interval = Duration::from_secs(args.bandit_interval.max(1));
     config.snapshot_ttl = Duration::from_secs(args.snapshot_ttl.max(1));
+    config.schedule_interval = Duration::from_secs(args.schedule_interval.max(1));
     config.cors_origins = args.cors_origins;
     let state = AppState::open(config).map_err(|e| format!("{}: {e}", args.db.display()))?;
     let admins = state
@@ -126,6 +130,7 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         waymark_server::spawn_bandit_schedule(state.clone());
+        waymark_server::spawn_publication_schedule(state.clone());
         println!("Waymark API: http://{addr}/");
         let limits = state.config.connections;
         waymark_server::serve(listener, waymark_server::app(state), limits)

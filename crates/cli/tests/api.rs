@@ -357,3 +357,90 @@ fn a_token_secret_file_wins_over_the_environment() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `keys create --role editor|viewer` makes keys with those powers, `import --test` makes test
+/// profiles, and both key commands are in the audit log.
+#[test]
+fn roles_and_test_profiles_from_the_command_line() {
+    let dir = temp_dir("roles");
+    let db = dir.join("w.db");
+    let db_arg = db.to_str().unwrap();
+    let admin = key(&db, "--admin");
+    let role_key = |role: &str| {
+        let out = waymark(&[
+            "keys", "create", "--role", role, "--name", role, "--db", db_arg,
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout).trim().to_owned()
+    };
+    let editor = role_key("editor");
+    let viewer = role_key("viewer");
+    assert!(editor.starts_with("wme_") && viewer.starts_with("wmv_"));
+    let out = waymark(&["keys", "create", "--role", "owner", "--db", db_arg]);
+    assert!(!out.status.success(), "an unknown role is refused");
+    let list = text(&waymark(&["keys", "list", "--db", db_arg]).stdout);
+    assert!(list.contains("editor") && list.contains("viewer"), "{list}");
+    let file = dir.join("testers.ndjson");
+    std::fs::write(
+        &file,
+        "{\"id\": \"tess\", \"attributes\": {\"tier\": \"gold\"}, \"context\": {\"page\": {\"url\": \"/\"}}}\n",
+    )
+    .unwrap();
+    let out = waymark(&["import", file.to_str().unwrap(), "--test", "--db", db_arg]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("imported 1 profiles"));
+
+    let server = serve(&db);
+    let http = reqwest::blocking::Client::new();
+    let bundle =
+        std::fs::read_to_string(Path::new(ROOT).join("tests/fixtures/shop/bundle.json")).unwrap();
+    let send = |method: reqwest::Method, path: &str, key: &str, body: Option<&str>| {
+        let mut r = http
+            .request(method, format!("{}{path}", server.url))
+            .header("x-waymark-key", key);
+        if let Some(body) = body {
+            r = r.body(body.to_owned());
+        }
+        r.send().unwrap()
+    };
+    let r = send(reqwest::Method::PUT, "/v1/drafts/d", &editor, Some(&bundle));
+    assert_eq!(r.status(), 201);
+    let r = send(reqwest::Method::PUT, "/v1/drafts/d", &viewer, Some(&bundle));
+    assert_eq!(r.status(), 403);
+    let r = send(reqwest::Method::POST, "/v1/drafts/d/publish", &editor, None);
+    assert_eq!(r.status(), 403);
+    let r = send(reqwest::Method::POST, "/v1/drafts/d/publish", &admin, None);
+    assert_eq!(r.status(), 201);
+    let tess: Value = send(reqwest::Method::GET, "/v1/profiles/tess", &admin, None)
+        .json()
+        .unwrap();
+    assert_eq!(tess["test"], true, "{tess}");
+    assert_eq!(tess["context"], json!({"page": {"url": "/"}}));
+    let audit: Value = send(reqwest::Method::GET, "/v1/audit", &admin, None)
+        .json()
+        .unwrap();
+    let actions: Vec<(&str, &str)> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|e| {
+            (
+                e["keyName"].as_str().unwrap(),
+                e["action"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("cli", "key.create"),
+            ("cli", "key.create"),
+            ("cli", "key.create"),
+            ("editor", "draft.put"),
+            ("t", "draft.publish"),
+        ]
+    );
+    drop(server);
+    std::fs::remove_dir_all(dir).unwrap();
+}

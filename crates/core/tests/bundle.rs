@@ -252,3 +252,52 @@ fn html_fields_refuse_values_in_unsafe_places_with_a_pointer_and_a_position() {
         "{found:?}"
     );
 }
+
+/// Items on the bundle's `paused` list (written by the central API) are skipped with the
+/// reason `paused`, the same after a round trip through the compiled encoding.
+#[test]
+fn paused_activities_and_offers_are_skipped() {
+    use waymark_core::engine::{DecideInput, Engine};
+    let mut bundle = shop();
+    bundle["paused"] = json!(["hero-gold", "offer-shipping"]);
+    let bundle = Bundle::from_value(bundle).unwrap();
+    assert_eq!(bundle.paused, ["hero-gold", "offer-shipping"]);
+    let (engine, bytes) = Engine::compile_encoded(bundle).unwrap();
+    let decoded = Engine::from_compiled(&bytes).unwrap();
+    let input: DecideInput = serde_json::from_value(json!({
+        "snapshot": {"profileId": "p", "attributes": {"loyalty": {"tier": "gold"}}, "consent": {"personalize": "in"}},
+        "now": 1_795_867_200_000_i64,
+        "request": {"surfaces": ["web://shop.example/product/1#hero", "web://shop.example/#offer"]}
+    }))
+    .unwrap();
+    for engine in [&engine, &decoded] {
+        let decision = serde_json::to_value(engine.decide(&input)).unwrap();
+        let outcome = |id: &str| {
+            decision["reasons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["id"] == id)
+                .map(|r| r["outcome"].clone())
+        };
+        assert_eq!(outcome("hero-gold"), Some(json!("paused")), "{decision}");
+        assert_eq!(
+            outcome("offer-shipping"),
+            Some(json!("paused")),
+            "{decision}"
+        );
+        assert_ne!(
+            outcome("offer-gold-15"),
+            Some(json!("paused")),
+            "{decision}"
+        );
+    }
+    // Without pauses the list is not written out.
+    let plain = Bundle::from_json(SHOP).unwrap();
+    assert!(
+        serde_json::to_value(&plain)
+            .unwrap()
+            .get("paused")
+            .is_none()
+    );
+}

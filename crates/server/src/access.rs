@@ -1,5 +1,6 @@
 //! Who is calling, checked from the request head before any handler reads the body: a handler
-//! names what it needs as an argument ([`Admin`], [`Caller`], [`EventsCaller`]) and axum runs
+//! names what it needs as an argument ([`Admin`], [`Editor`], [`Viewer`], [`Caller`],
+//! [`EventsCaller`]) and axum runs
 //! these extractors before the body extractor, which comes last. So a request without valid
 //! credentials is a 401 (or 403) whatever its body holds.
 //!
@@ -9,28 +10,80 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde::Deserialize;
 
-use crate::auth::{self, KeyKind};
+use crate::auth::{self, Identity, KeyKind, Role};
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// An admin key: 401 without a valid key, 403 with a client key.
-#[derive(Debug, Clone, Copy)]
-pub struct Admin;
+/// The request's key if it has at least `role`: 401 without a valid key, 403 otherwise.
+async fn with_role(parts: &Parts, state: &AppState, role: Role) -> Result<Identity, AppError> {
+    let who = state.identity(&parts.headers).await?;
+    if who.has(role) {
+        return Ok(who);
+    }
+    let given = match (who.kind, who.role) {
+        (KeyKind::Client, _) => "a client key",
+        (KeyKind::Admin, Some(Role::Editor)) => "an editor key",
+        (KeyKind::Admin, Some(Role::Viewer)) => "a viewer key",
+        (KeyKind::Admin, _) => "a key without a role",
+    };
+    let needed = match role {
+        Role::Admin => "an admin key",
+        Role::Editor => "an editor or admin key",
+        Role::Viewer => "a viewer, editor or admin key",
+    };
+    Err(AppError::Forbidden(format!(
+        "this route needs {needed}; {given} was given"
+    )))
+}
+
+/// An admin key (role `admin`): 401 without a valid key, 403 with any other key.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Identity);
 
 impl FromRequestParts<AppState> for Admin {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        match state.key_kind(&parts.headers).await? {
-            KeyKind::Admin => Ok(Admin),
-            KeyKind::Client => Err(AppError::Forbidden(
-                "this route needs an admin key; a client key was given".into(),
-            )),
-        }
+        with_role(parts, state, Role::Admin).await.map(Admin)
     }
 }
 
-/// Any valid key, client or admin (401 otherwise), and its kind.
+/// An editor or admin key: drafts and previews.
+#[derive(Debug, Clone)]
+pub struct Editor(pub Identity);
+
+impl FromRequestParts<AppState> for Editor {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        with_role(parts, state, Role::Editor).await.map(Editor)
+    }
+}
+
+/// Any management key (viewer, editor or admin): read-only routes.
+#[derive(Debug, Clone)]
+pub struct Viewer(pub Identity);
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        with_role(parts, state, Role::Viewer).await.map(Viewer)
+    }
+}
+
+/// The kind a key acts with on the runtime routes: an admin key as admin; a client key, an
+/// editor key and a viewer key as a client (they read the bundle; snapshots of known profiles
+/// need a visitor token).
+fn runtime_kind(who: &Identity) -> KeyKind {
+    if who.has(Role::Admin) {
+        KeyKind::Admin
+    } else {
+        KeyKind::Client
+    }
+}
+
+/// Any valid key (401 otherwise), and the kind it acts with (see [`runtime_kind`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Caller(pub KeyKind);
 
@@ -38,7 +91,8 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        state.key_kind(&parts.headers).await.map(Caller)
+        let who = state.identity(&parts.headers).await?;
+        Ok(Caller(runtime_kind(&who)))
     }
 }
 
@@ -65,7 +119,13 @@ impl FromRequestParts<AppState> for EventsCaller {
             .key
             .filter(|_| auth::credentials(&parts.headers).key.is_none());
         let Some(key) = in_query else {
-            return state.key_kind(&parts.headers).await.map(EventsCaller);
+            let who = state.identity(&parts.headers).await?;
+            if who.kind == KeyKind::Admin && !who.has(Role::Admin) {
+                return Err(AppError::Forbidden(
+                    "editor and viewer keys do not post events; use a client or admin key".into(),
+                ));
+            }
+            return Ok(EventsCaller(who.kind));
         };
         match state.kind_of(&key).await? {
             KeyKind::Client => Ok(EventsCaller(KeyKind::Client)),

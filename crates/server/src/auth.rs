@@ -53,12 +53,71 @@ impl KeyKind {
     }
 }
 
+/// What a management key (kind `admin`) may do: an admin everything; an editor write drafts,
+/// preview decisions and read; a viewer read reports, bundles, drafts and schedules. Keys made
+/// before roles existed are admins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Viewer,
+    Editor,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Editor => "editor",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "editor" => Some(Role::Editor),
+            "viewer" => Some(Role::Viewer),
+            _ => None,
+        }
+    }
+}
+
+/// Who a valid key is: its record's id and name (what the audit log shows), kind and role
+/// (management keys only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub id: i64,
+    pub name: String,
+    pub kind: KeyKind,
+    pub role: Option<Role>,
+}
+
+impl Identity {
+    /// Whether the key has at least `role` (client keys have no role).
+    pub fn has(&self, role: Role) -> bool {
+        self.kind == KeyKind::Admin && self.role.is_some_and(|r| r >= role)
+    }
+
+    /// The name the audit log records: the key's name, or `key #id` when it has none.
+    pub fn label(&self) -> String {
+        if self.name.is_empty() {
+            format!("key #{}", self.id)
+        } else {
+            self.name.clone()
+        }
+    }
+}
+
 /// A stored key, without its secret.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KeyInfo {
     pub id: i64,
     pub kind: KeyKind,
+    /// The role of a management key (`admin`, `editor`, `viewer`); none for client keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
     pub name: String,
     /// The first characters of the key, to recognise it.
     pub prefix: String,
@@ -85,26 +144,60 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Creates a key and returns it (the only time it is visible) with its record.
+/// Creates a key and returns it (the only time it is visible) with its record; an admin-kind
+/// key gets the admin role.
 pub fn create_key(
     conn: &Connection,
     kind: KeyKind,
     name: &str,
 ) -> Result<(String, KeyInfo), AppError> {
-    let prefix = match kind {
-        KeyKind::Admin => "wma_",
-        KeyKind::Client => "wmc_",
+    let role = match kind {
+        KeyKind::Admin => Some(Role::Admin),
+        KeyKind::Client => None,
+    };
+    create_key_as(conn, kind, role, name)
+}
+
+/// Creates a management key with `role` (`wma_…` admin, `wme_…` editor, `wmv_…` viewer).
+pub fn create_role_key(
+    conn: &Connection,
+    role: Role,
+    name: &str,
+) -> Result<(String, KeyInfo), AppError> {
+    create_key_as(conn, KeyKind::Admin, Some(role), name)
+}
+
+fn create_key_as(
+    conn: &Connection,
+    kind: KeyKind,
+    role: Option<Role>,
+    name: &str,
+) -> Result<(String, KeyInfo), AppError> {
+    let prefix = match (kind, role) {
+        (KeyKind::Client, _) => "wmc_",
+        (KeyKind::Admin, Some(Role::Editor)) => "wme_",
+        (KeyKind::Admin, Some(Role::Viewer)) => "wmv_",
+        (KeyKind::Admin, _) => "wma_",
     };
     let key = format!("{prefix}{}", B64URL.encode(random_bytes::<32>()?));
     let shown: String = key.chars().take(10).collect();
     let now = crate::db::now_ms();
     conn.execute(
-        "INSERT INTO api_keys (kind, name, hash, prefix, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![kind.as_str(), name, hash_key(&key), shown, now],
+        "INSERT INTO api_keys (kind, role, name, hash, prefix, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            kind.as_str(),
+            role.map(Role::as_str),
+            name,
+            hash_key(&key),
+            shown,
+            now
+        ],
     )?;
     let info = KeyInfo {
         id: conn.last_insert_rowid(),
         kind,
+        role,
         name: name.to_owned(),
         prefix: shown,
         created_at: now,
@@ -113,7 +206,7 @@ pub fn create_key(
     Ok((key, info))
 }
 
-const KEY_COLUMNS: &str = "id, kind, name, prefix, created_at, revoked_at";
+const KEY_COLUMNS: &str = "id, kind, name, prefix, created_at, revoked_at, role";
 
 fn key_info(row: &rusqlite::Row<'_>) -> rusqlite::Result<KeyInfo> {
     let id: i64 = row.get(0)?;
@@ -125,9 +218,11 @@ fn key_info(row: &rusqlite::Row<'_>) -> rusqlite::Result<KeyInfo> {
             format!("key {id} has kind {kind}").into(),
         )
     })?;
+    let role: Option<String> = row.get(6)?;
     Ok(KeyInfo {
         id,
         kind,
+        role: role.as_deref().and_then(Role::parse),
         name: row.get(2)?,
         prefix: row.get(3)?,
         created_at: row.get(4)?,
@@ -183,22 +278,29 @@ pub fn revoke_key(conn: &Connection, which: &str) -> Result<KeyInfo, AppError> {
     })
 }
 
-fn lookup_key(conn: &Connection, hash: &str) -> Result<Option<KeyKind>, AppError> {
-    let kind: Option<String> = conn
+fn lookup_key(conn: &Connection, hash: &str) -> Result<Option<Identity>, AppError> {
+    let row: Option<(i64, String, String, Option<String>)> = conn
         .query_row(
-            "SELECT kind FROM api_keys WHERE hash = ?1 AND revoked_at IS NULL",
+            "SELECT id, name, kind, role FROM api_keys WHERE hash = ?1 AND revoked_at IS NULL",
             [hash],
-            |row| row.get(0),
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
         )
         .optional()?;
-    Ok(kind.as_deref().and_then(KeyKind::parse))
+    Ok(row.and_then(|(id, name, kind, role)| {
+        Some(Identity {
+            id,
+            name,
+            kind: KeyKind::parse(&kind)?,
+            role: role.as_deref().and_then(Role::parse),
+        })
+    }))
 }
 
 /// Valid keys seen lately, by hash, each for [`KeyCache::ttl`] at most: a key revoked
 /// elsewhere stops working when its entry expires.
 #[derive(Debug)]
 pub struct KeyCache {
-    known: RwLock<HashMap<String, (KeyKind, Instant)>>,
+    known: RwLock<HashMap<String, (Identity, Instant)>>,
     ttl: Duration,
 }
 
@@ -231,20 +333,39 @@ impl KeyCache {
         key: &str,
         now: Instant,
     ) -> Result<Option<KeyKind>, AppError> {
+        Ok(self.identity_at(db, key, now).await?.map(|who| who.kind))
+    }
+
+    /// Who `key` is (`None`: unknown or revoked), asking the database on a miss.
+    pub async fn identity(
+        &self,
+        db: &std::sync::Arc<crate::db::Db>,
+        key: &str,
+    ) -> Result<Option<Identity>, AppError> {
+        self.identity_at(db, key, Instant::now()).await
+    }
+
+    /// [`KeyCache::identity`] at the instant `now`.
+    pub async fn identity_at(
+        &self,
+        db: &std::sync::Arc<crate::db::Db>,
+        key: &str,
+        now: Instant,
+    ) -> Result<Option<Identity>, AppError> {
         let hash = hash_key(key);
-        if let Some((kind, seen)) = read(&self.known).get(&hash)
+        if let Some((who, seen)) = read(&self.known).get(&hash)
             && now.saturating_duration_since(*seen) < self.ttl
         {
-            return Ok(Some(*kind));
+            return Ok(Some(who.clone()));
         }
         let lookup = hash.clone();
-        let kind = db.read(move |conn| lookup_key(conn, &lookup)).await?;
+        let who = db.read(move |conn| lookup_key(conn, &lookup)).await?;
         let mut known = write(&self.known);
-        match kind {
-            Some(kind) => known.insert(hash, (kind, now)),
+        match &who {
+            Some(who) => known.insert(hash, (who.clone(), now)),
             None => known.remove(&hash),
         };
-        Ok(kind)
+        Ok(who)
     }
 
     /// Forgets every key (after a revocation in this process).

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use waymark_core::bundle::Bundle;
 
-use crate::access::{Admin, Caller};
+use crate::access::{Admin, Caller, Viewer};
 use crate::auth::hex;
 use crate::error::{AppError, raw_body};
 use crate::state::{AppState, CurrentBundle};
@@ -33,14 +33,71 @@ pub fn load_current(conn: &Connection) -> Result<Option<(i64, Vec<u8>)>, AppErro
         .optional()?)
 }
 
+/// Checks a bundle as `POST /v1/bundles` does: 400 when the bytes are not UTF-8 or JSON (with
+/// line and column), 422 with `problems: [{pointer, message}]` when it is not a valid bundle.
+/// `unchanged` names what stays as it was (e.g. "the current bundle").
+pub fn validate(body: &[u8], unchanged: &str) -> Result<(Value, Bundle), AppError> {
+    let text = std::str::from_utf8(body)
+        .map_err(|e| AppError::BadRequest(format!("the bundle is not UTF-8: {e}")))?;
+    // Unreadable JSON is a 400 (with line and column); readable but invalid, a 422.
+    let value: Value = crate::error::parse_json(body, "the bundle")?;
+    let bundle = Bundle::from_json(text).map_err(|problems| AppError::Invalid {
+        detail: format!(
+            "the bundle is not valid ({} problem(s)); {unchanged} is unchanged",
+            problems.0.len()
+        ),
+        problems: serde_json::to_value(&problems).ok(),
+    })?;
+    Ok((value, bundle))
+}
+
+/// Writes the ids of the paused activities and offers the bundle has into its `paused` list
+/// (removed when none is paused).
+fn apply_paused(conn: &Connection, bundle: &mut Value) -> Result<(), AppError> {
+    let mut stmt = conn.prepare("SELECT item_id FROM paused ORDER BY item_id")?;
+    let stored = stmt
+        .query_map([], |row| row.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let has = |list: &str, id: &str| {
+        bundle[list]
+            .as_array()
+            .is_some_and(|items| items.iter().any(|item| item["id"] == id))
+    };
+    let paused: Vec<String> = stored
+        .into_iter()
+        .filter(|id| has("activities", id) || has("offers", id))
+        .collect();
+    let object = bundle
+        .as_object_mut()
+        .ok_or_else(|| AppError::internal("a validated bundle is a JSON object"))?;
+    if paused.is_empty() {
+        object.remove("paused");
+    } else {
+        object.insert("paused".into(), json!(paused));
+    }
+    Ok(())
+}
+
 /// Stores `bundle` (already validated) as the next revision, with the stored bandit weights
-/// written into its experiments; returns the revision and the stored bytes.
+/// written into its experiments and the paused items into `paused`; returns the revision and
+/// the stored bytes.
 pub fn store(
     conn: &mut Connection,
-    mut bundle: Value,
+    bundle: Value,
     source: &str,
 ) -> Result<(i64, Vec<u8>), AppError> {
     let tx = conn.transaction()?;
+    let stored = store_in(&tx, bundle, source)?;
+    tx.commit()?;
+    Ok(stored)
+}
+
+/// [`store`] inside the caller's transaction.
+pub fn store_in(
+    tx: &Connection,
+    mut bundle: Value,
+    source: &str,
+) -> Result<(i64, Vec<u8>), AppError> {
     let revision: i64 = tx.query_row(
         "SELECT COALESCE(MAX(revision), 0) + 1 FROM bundles",
         [],
@@ -50,7 +107,8 @@ pub fn store(
         .as_object_mut()
         .ok_or_else(|| AppError::internal("a validated bundle is a JSON object"))?
         .insert("revision".into(), json!(revision));
-    crate::bandit::apply_weights(&tx, &mut bundle)?;
+    crate::bandit::apply_weights(tx, &mut bundle)?;
+    apply_paused(tx, &mut bundle)?;
     let body = serde_json::to_vec(&bundle)?;
     // What is stored must load: check again after the server's own edits.
     let text = std::str::from_utf8(&body).map_err(|e| AppError::internal(e.to_string()))?;
@@ -72,40 +130,100 @@ pub fn store(
             crate::db::now_ms()
         ],
     )?;
-    tx.commit()?;
     Ok((revision, body))
+}
+
+/// A new revision, served.
+#[derive(Debug, Clone)]
+pub struct Published {
+    pub revision: i64,
+    pub id: String,
+    pub etag: String,
+}
+
+/// Stores `value` (validated) as the next revision and records `action` (its detail gains the
+/// `revision`) in the same transaction, then serves it: the one path every publication takes
+/// (publish, rollback, a draft's publication, scheduled or not, pause and resume).
+pub async fn publish_value(
+    state: &AppState,
+    value: Value,
+    source: String,
+    action: crate::audit::Action,
+) -> Result<Published, AppError> {
+    let (revision, body) = state
+        .db
+        .write(move |conn| publish_in(conn, value, &source, action))
+        .await?;
+    serve_revision(state, revision, body)
+}
+
+/// The database half of [`publish_value`], in one transaction.
+pub fn publish_in(
+    conn: &mut Connection,
+    value: Value,
+    source: &str,
+    action: crate::audit::Action,
+) -> Result<(i64, Vec<u8>), AppError> {
+    let tx = conn.transaction()?;
+    let stored = publish_tx(&tx, value, source, action)?;
+    tx.commit()?;
+    Ok(stored)
+}
+
+/// [`publish_in`] inside the caller's transaction: the next revision and its audit entry.
+pub fn publish_tx(
+    tx: &Connection,
+    value: Value,
+    source: &str,
+    mut action: crate::audit::Action,
+) -> Result<(i64, Vec<u8>), AppError> {
+    let (revision, body) = store_in(tx, value, source)?;
+    let mut detail = action.detail.take().unwrap_or_else(|| json!({}));
+    if let Some(map) = detail.as_object_mut() {
+        map.insert("revision".into(), json!(revision));
+    }
+    action.detail = Some(detail);
+    crate::audit::record(tx, &action)?;
+    Ok((revision, body))
+}
+
+/// Makes stored `body` the served bundle.
+pub fn serve_revision(
+    state: &AppState,
+    revision: i64,
+    body: Vec<u8>,
+) -> Result<Published, AppError> {
+    let current = state.prepare_bundle(revision, body)?;
+    let published = Published {
+        revision,
+        id: current.bundle().id.clone(),
+        etag: current.etag.clone(),
+    };
+    state.set_bundle(current);
+    Ok(published)
 }
 
 /// `POST /v1/bundles` (admin): validate and publish.
 pub async fn publish(
     State(state): State<AppState>,
-    _: Admin,
+    Admin(who): Admin,
     request: axum::extract::Request,
 ) -> Result<Response, AppError> {
     let body = raw_body(request, &state).await?;
-    let text = std::str::from_utf8(&body)
-        .map_err(|e| AppError::BadRequest(format!("the bundle is not UTF-8: {e}")))?;
-    // Unreadable JSON is a 400 (with line and column); readable but invalid, a 422.
-    let value: Value = crate::error::parse_json(&body, "the bundle")?;
-    let bundle = Bundle::from_json(text).map_err(|problems| AppError::Invalid {
-        detail: format!(
-            "the bundle is not valid ({} problem(s)); the current bundle is unchanged",
-            problems.0.len()
-        ),
-        problems: serde_json::to_value(&problems).ok(),
-    })?;
-    let (revision, body) = state
-        .db
-        .write(move |conn| store(conn, value, "publish"))
-        .await?;
-    let current = state.prepare_bundle(revision, body)?;
-    let etag = current.etag.clone();
-    state.set_bundle(current);
-    tracing::info!(revision, id = %bundle.id, "bundle published");
-    Ok(created(revision, &bundle.id, &etag))
+    let (value, bundle) = validate(&body, "the current bundle")?;
+    let action =
+        crate::audit::Action::new(&who, state.config.clock.now_ms(), "publish", &bundle.id);
+    let published = publish_value(&state, value, "publish".into(), action).await?;
+    tracing::info!(revision = published.revision, id = %bundle.id, "bundle published");
+    Ok(created(&published))
 }
 
-fn created(revision: i64, id: &str, etag: &str) -> Response {
+/// 201 with the new revision.
+pub fn created(published: &Published) -> Response {
+    created_parts(published.revision, &published.id, &published.etag)
+}
+
+fn created_parts(revision: i64, id: &str, etag: &str) -> Response {
     (
         StatusCode::CREATED,
         [
@@ -130,7 +248,7 @@ pub struct RevisionInfo {
 }
 
 /// `GET /v1/bundles` (admin): every revision, newest first.
-pub async fn list(State(state): State<AppState>, _: Admin) -> Result<Json<Value>, AppError> {
+pub async fn list(State(state): State<AppState>, _: Viewer) -> Result<Json<Value>, AppError> {
     let current = state.bundle_revision();
     let revisions = state
         .db
@@ -159,7 +277,7 @@ pub async fn list(State(state): State<AppState>, _: Admin) -> Result<Json<Value>
 /// `POST /v1/bundles/{revision}/rollback` (admin): republish an old revision as a new one.
 pub async fn rollback(
     State(state): State<AppState>,
-    _: Admin,
+    Admin(who): Admin,
     Path(revision): Path<String>,
 ) -> Result<Response, AppError> {
     let old: i64 = revision.parse().map_err(|_| {
@@ -170,6 +288,12 @@ pub async fn rollback(
             "revision {old} is already the current bundle"
         )));
     }
+    let action = crate::audit::Action::new(
+        &who,
+        state.config.clock.now_ms(),
+        "rollback",
+        old.to_string(),
+    );
     let (revision, body) = state
         .db
         .write(move |conn| {
@@ -183,14 +307,12 @@ pub async fn rollback(
             let body =
                 body.ok_or_else(|| AppError::NotFound(format!("no bundle revision {old}")))?;
             let value: Value = serde_json::from_slice(&body)?;
-            store(conn, value, &format!("rollback to {old}"))
+            publish_in(conn, value, &format!("rollback to {old}"), action)
         })
         .await?;
-    let current = state.prepare_bundle(revision, body)?;
-    let (etag, id) = (current.etag.clone(), current.bundle().id.clone());
-    state.set_bundle(current);
+    let published = serve_revision(&state, revision, body)?;
     tracing::info!(revision, from = old, "bundle rolled back");
-    Ok(created(revision, &id, &etag))
+    Ok(created(&published))
 }
 
 /// Whether `If-None-Match` matches `etag` (a list, weak tags, or `*`).

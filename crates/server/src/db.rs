@@ -98,6 +98,52 @@ CREATE TABLE bandit_weights (
     r"
 ALTER TABLE api_keys ADD COLUMN revoked_at INTEGER;
 ",
+    r"
+-- Roles of management keys; keys made before roles existed keep their powers.
+ALTER TABLE api_keys ADD COLUMN role TEXT CHECK (role IN ('admin', 'editor', 'viewer'));
+UPDATE api_keys SET role = 'admin' WHERE kind = 'admin';
+
+CREATE TABLE drafts (
+    name TEXT PRIMARY KEY,
+    body BLOB NOT NULL,
+    hash TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    updated_by TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- A scheduled publication holds the draft's bytes as they were when it was scheduled.
+CREATE TABLE schedules (
+    id INTEGER PRIMARY KEY,
+    draft TEXT NOT NULL,
+    body BLOB NOT NULL,
+    at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'published', 'failed', 'cancelled')),
+    revision INTEGER,
+    error TEXT
+);
+CREATE INDEX schedules_due ON schedules (state, at);
+
+-- Activities and offers paused by the API, written into every bundle it stores.
+CREATE TABLE paused (
+    item_id TEXT PRIMARY KEY,
+    paused_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    key_id INTEGER,
+    key_name TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    detail TEXT
+);
+
+-- Events of test profiles are kept (their counters feed previews) but never reach reports.
+ALTER TABLE events ADD COLUMN test INTEGER NOT NULL DEFAULT 0;
+",
 ];
 
 /// Readers kept open between calls.
@@ -313,6 +359,36 @@ pub fn now_ms() -> i64 {
 
 #[cfg(test)]
 mod tests {
+    /// A database made before key roles (schema version 2): its admin keys become admins, its
+    /// client keys get no role, and they still authenticate.
+    #[test]
+    fn keys_made_before_roles_keep_their_powers() {
+        let dir = std::env::temp_dir().join(format!(
+            "waymark-db-roles-{}-{}",
+            std::process::id(),
+            crate::auth::hex(&crate::auth::random_bytes::<6>().unwrap())
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("old.db");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(super::MIGRATIONS[0]).unwrap();
+            conn.execute_batch(super::MIGRATIONS[1]).unwrap();
+            conn.pragma_update(None, "user_version", 2).unwrap();
+            conn.execute_batch(
+                "INSERT INTO api_keys (kind, name, hash, prefix, created_at)
+                 VALUES ('admin', 'ops', 'h1', 'wma_x', 1), ('client', 'web', 'h2', 'wmc_x', 1)",
+            )
+            .unwrap();
+        }
+        let db = super::Db::open(&path).unwrap();
+        let keys = db.read_blocking(crate::auth::list_keys).unwrap();
+        let roles: Vec<_> = keys.iter().map(|k| k.role).collect();
+        assert_eq!(roles, [Some(crate::auth::Role::Admin), None]);
+        drop(db);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_new_database_is_readable_by_its_owner_only() {

@@ -1,5 +1,6 @@
-//! `POST /v1/decide` (admin): the engine run server-side with the current bundle, for a stored
-//! profile or an inline test profile — the preview marketers use — with the reasons.
+//! `POST /v1/decide` (editor): the engine run server-side with the current bundle or a named
+//! draft, for a stored profile (a test profile brings its sample context) or an inline test
+//! profile — the preview marketers use — with the reasons.
 
 use axum::Json;
 use axum::extract::State;
@@ -10,7 +11,9 @@ use waymark_core::engine::{
     DecideInput, Decision, LocalEvent, Request, Snapshot, State as VisitorState,
 };
 
-use crate::access::Admin;
+use waymark_core::engine::Engine;
+
+use crate::access::Editor;
 use crate::error::{AppError, parse_json};
 use crate::state::AppState;
 
@@ -20,11 +23,14 @@ use crate::state::AppState;
 struct DecideRequest {
     /// A stored profile: its snapshot (projection, consent, counters) is what the engine sees.
     profile_id: Option<String>,
+    /// A draft (`PUT /v1/drafts/{name}`) to decide with instead of the live bundle.
+    draft: Option<String>,
     /// An inline test profile, in snapshot form (`attributes`, `consent`, `timeZone`,
     /// `counters`), used instead of a stored one.
     profile: Option<Snapshot>,
-    #[serde(default)]
-    context: Value,
+    /// The request context; for a stored test profile with a sample context, that context
+    /// when absent.
+    context: Option<Value>,
     /// The visitor's local state (assignments, recent events).
     #[serde(default)]
     state: VisitorState,
@@ -37,14 +43,25 @@ struct DecideRequest {
 
 pub async fn decide(
     State(state): State<AppState>,
-    _: Admin,
+    _: Editor,
     body: Bytes,
 ) -> Result<Json<Decision>, AppError> {
     let request: DecideRequest = parse_json(&body, "decide request")?;
-    let Some(current) = state.bundle() else {
-        return Err(AppError::Conflict("no bundle has been published".into()));
+    let (draft, current);
+    let engine: &Engine = match &request.draft {
+        Some(name) => {
+            draft = draft_engine(&state, name).await?;
+            &draft
+        }
+        None => {
+            current = state
+                .bundle()
+                .ok_or_else(|| AppError::Conflict("no bundle has been published".into()))?;
+            &current.engine
+        }
     };
     let now = request.now.unwrap_or_else(crate::db::now_ms);
+    let mut context = request.context;
     let snapshot = match (request.profile, request.profile_id) {
         (Some(profile), _) => profile,
         (None, Some(id)) => {
@@ -55,11 +72,14 @@ pub async fn decide(
                 .db
                 .read(move |conn| crate::snapshot::load_parts(conn, &key))
                 .await?;
-            if parts.profile.is_none() {
+            let Some(profile) = &parts.profile else {
                 return Err(AppError::NotFound(format!("no profile `{id}`")));
+            };
+            if context.is_none() {
+                context = profile.context.clone().map(Value::Object);
             }
             let ttl = i64::try_from(state.config.snapshot_ttl.as_millis()).unwrap_or(i64::MAX);
-            let document = crate::snapshot::render(&id, &parts, Some(&current.engine), now, ttl);
+            let document = crate::snapshot::render(&id, &parts, Some(engine), now, ttl);
             serde_json::from_value(document)
                 .map_err(|e| AppError::internal(format!("snapshot: {e}")))?
         }
@@ -67,7 +87,7 @@ pub async fn decide(
     };
     let input = DecideInput {
         snapshot,
-        context: request.context,
+        context: context.unwrap_or_default(),
         state: request.state,
         now,
         request: Request {
@@ -75,5 +95,21 @@ pub async fn decide(
             event: request.event,
         },
     };
-    Ok(Json(current.engine.decide(&input)))
+    Ok(Json(engine.decide(&input)))
+}
+
+/// The engine of a stored draft (404 when there is none).
+async fn draft_engine(state: &AppState, name: &str) -> Result<Engine, AppError> {
+    crate::drafts::check_name(name)?;
+    let key = name.to_owned();
+    let body = state
+        .db
+        .read(move |conn| crate::drafts::load(conn, &key))
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no draft `{name}`")))?;
+    let (_, bundle) = crate::bundles::validate(&body, &format!("the draft `{name}`"))?;
+    Engine::new(bundle).map_err(|problems| AppError::Invalid {
+        detail: format!("the draft `{name}` does not compile"),
+        problems: serde_json::to_value(&problems).ok(),
+    })
 }

@@ -1,6 +1,7 @@
 //! Bulk profile import from NDJSON: one `{"id": "…", "attributes": {…}, …}` per line. Bad lines
 //! are reported with their line number and kept out; good lines are written in batched
-//! transactions.
+//! transactions. Test profiles (for previews) are lines with `"test": true` (and optionally a
+//! sample `"context"`), or every line with [`import_as`]`(…, true, …)` (`waymark import --test`).
 
 use std::io::BufRead;
 
@@ -27,10 +28,18 @@ pub struct Summary {
 
 /// Parses one line into a profile id and document.
 pub fn parse_line(line: &str) -> Result<(String, ProfileDoc), String> {
+    parse_line_as(line, false)
+}
+
+/// [`parse_line`], marking the profile as a test profile when `test`.
+pub fn parse_line_as(line: &str, test: bool) -> Result<(String, ProfileDoc), String> {
     let mut value: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
     let object = value
         .as_object_mut()
         .ok_or("a line is a JSON object with an `id`")?;
+    if test {
+        object.insert("test".into(), Value::Bool(true));
+    }
     let id = match object.remove("id") {
         Some(Value::String(id)) => id,
         Some(_) => return Err("`id` must be a string".into()),
@@ -45,6 +54,16 @@ pub fn parse_line(line: &str) -> Result<(String, ProfileDoc), String> {
 pub fn import(
     db: &Db,
     input: impl BufRead,
+    progress: impl FnMut(u64),
+) -> Result<Summary, AppError> {
+    import_as(db, input, false, progress)
+}
+
+/// [`import`], every profile a test profile when `test`.
+pub fn import_as(
+    db: &Db,
+    input: impl BufRead,
+    test: bool,
     mut progress: impl FnMut(u64),
 ) -> Result<Summary, AppError> {
     let mut summary = Summary::default();
@@ -57,7 +76,7 @@ pub fn import(
         if line.trim().is_empty() {
             continue;
         }
-        match parse_line(&line) {
+        match parse_line_as(&line, test) {
             Ok(profile) => batch.push(profile),
             Err(why) => {
                 summary.bad += 1;

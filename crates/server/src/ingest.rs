@@ -54,9 +54,12 @@ pub fn ingest_in(
     let mut zones: HashMap<&str, Option<jiff::tz::TimeZone>> = HashMap::new();
     // Events stored per profile, when capped.
     let mut stored: HashMap<&str, u64> = HashMap::new();
+    // Test profiles: their events never reach the daily aggregates (reports, bandits).
+    let mut tests: std::collections::HashSet<&str> = std::collections::HashSet::new();
     {
         let mut profile = tx.prepare_cached(
-            "SELECT time_zone, json_extract(doc, '$.consent.track') FROM profiles WHERE id = ?1",
+            "SELECT time_zone, json_extract(doc, '$.consent.track'), json_extract(doc, '$.test')
+             FROM profiles WHERE id = ?1",
         )?;
         let mut count = tx.prepare_cached("SELECT COUNT(*) FROM events WHERE profile_id = ?1")?;
         for e in events {
@@ -66,23 +69,26 @@ pub fn ingest_in(
                 stored.insert(pid, u64::try_from(n).unwrap_or(0));
             }
             if !zones.contains_key(pid) {
-                let row: Option<(Option<String>, Option<String>)> = profile
-                    .query_row([pid], |row| Ok((row.get(0)?, row.get(1)?)))
+                let row: Option<(Option<String>, Option<String>, Option<bool>)> = profile
+                    .query_row([pid], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
                     .optional()?;
-                let zone = match row {
-                    Some((_, Some(track))) if track == "out" => None,
-                    Some((tz, _)) => Some(crate::profiles::time_zone(tz.as_deref())),
+                let zone = match &row {
+                    Some((_, Some(track), _)) if track == "out" => None,
+                    Some((tz, _, _)) => Some(crate::profiles::time_zone(tz.as_deref())),
                     None => Some(jiff::tz::TimeZone::UTC),
                 };
                 zones.insert(pid, zone);
+                if row.is_some_and(|(_, _, test)| test == Some(true)) {
+                    tests.insert(pid);
+                }
             }
         }
     }
     {
         let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO events (profile_id, id, type, name, ts, activity_id, variant_id,
-               offer_id, placement_id, decision_id, data)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+               offer_id, placement_id, decision_id, data, test)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?;
         let mut exists =
             tx.prepare_cached("SELECT 1 FROM events WHERE profile_id = ?1 AND id = ?2")?;
@@ -113,7 +119,8 @@ pub fn ingest_in(
                 e.offer_id,
                 e.placement_id,
                 e.decision_id,
-                e.data
+                e.data,
+                tests.contains(e.profile_id.as_str())
             ])?;
             if n == 0 {
                 out.duplicates += 1;
@@ -152,6 +159,9 @@ pub fn ingest_in(
                     .or_insert([0, e.ts]);
                 entry[0] += 1;
                 entry[1] = entry[1].max(e.ts);
+            }
+            if tests.contains(pid) {
+                continue;
             }
             let column = match e.kind {
                 "display" => 0,

@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use serde_json::{Value, json};
 
 use crate::access::Admin;
+use crate::audit::Action;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -20,10 +21,21 @@ pub async fn list(State(state): State<AppState>, _: Admin) -> Result<Json<Value>
 /// sharing the database. Revoking a revoked key answers the same record.
 pub async fn revoke(
     State(state): State<AppState>,
-    _: Admin,
+    Admin(who): Admin,
     Path(which): Path<String>,
 ) -> Result<Json<Value>, AppError> {
     let info = state.revoke_key(which).await?;
+    let action = Action::new(
+        &who,
+        state.config.clock.now_ms(),
+        "key.revoke",
+        info.id.to_string(),
+    )
+    .with(json!({ "name": info.name, "prefix": info.prefix }));
+    state
+        .db
+        .write(move |conn| crate::audit::record(conn, &action))
+        .await?;
     tracing::info!(key = info.id, kind = info.kind.as_str(), "API key revoked");
     Ok(Json(json!(info)))
 }

@@ -5,12 +5,15 @@
 //! line (`waymark serve`, `import`, `keys`, `token`, `report`).
 
 pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod bandit;
 pub mod bundles;
 pub mod cors;
 pub mod db;
 pub mod decide;
+pub mod diff;
+pub mod drafts;
 pub mod error;
 pub mod events;
 pub mod import;
@@ -19,6 +22,7 @@ pub mod keys;
 pub mod limits;
 pub mod metrics;
 pub mod openapi;
+pub mod pause;
 pub mod profiles;
 pub mod reports;
 pub mod snapshot;
@@ -36,8 +40,9 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeader;
 use tower_http::timeout::TimeoutLayer;
 
+pub use drafts::spawn_publication_schedule;
 pub use error::AppError;
-pub use state::{AppState, ConnectionLimits, ServerConfig};
+pub use state::{AppState, Clock, ConnectionLimits, ServerConfig};
 
 const MB: usize = 1024 * 1024;
 
@@ -97,6 +102,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/reports", get(reports::get))
         .route("/v1/bandits/recompute", post(reports::recompute))
         .route("/v1/decide", post(decide::decide))
+        .merge(safe_publishing())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
@@ -111,6 +117,28 @@ pub fn app(state: AppState) -> Router {
         state.config.request_timeout,
     );
     api.layer(timeout).with_state(state)
+}
+
+/// Drafts, scheduled publications, pause and resume, and the audit log.
+fn safe_publishing() -> Router<AppState> {
+    Router::new()
+        .route("/v1/drafts", get(drafts::list))
+        .route(
+            "/v1/drafts/{name}",
+            put(drafts::put)
+                .get(drafts::get)
+                .delete(drafts::delete)
+                .layer(DefaultBodyLimit::max(16 * MB)),
+        )
+        .route("/v1/drafts/{name}/diff", get(drafts::diff))
+        .route("/v1/drafts/{name}/publish", post(drafts::publish))
+        .route("/v1/schedules", get(drafts::schedules))
+        .route("/v1/schedules/{id}", delete(drafts::cancel))
+        .route("/v1/activities/{id}/pause", post(pause::pause_activity))
+        .route("/v1/activities/{id}/resume", post(pause::resume_activity))
+        .route("/v1/offers/{id}/pause", post(pause::pause_offer))
+        .route("/v1/offers/{id}/resume", post(pause::resume_offer))
+        .route("/v1/audit", get(audit::get))
 }
 
 /// The files in `dir`, or their gzipped twins for clients that accept gzip (both vary by it).

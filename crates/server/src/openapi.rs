@@ -124,7 +124,98 @@ pub const ROUTES: &[(&str, &str, &str, &str, &str)] = &[
     (
         "post",
         "/v1/decide",
-        "Preview a decision with the current bundle for a stored or inline test profile, with reasons",
+        "Preview a decision with the live bundle or a draft (`draft`) for a stored profile (a test profile brings its sample context) or an inline test profile, with reasons. Editor or admin key",
+        "editor",
+        "200",
+    ),
+    (
+        "get",
+        "/v1/drafts",
+        "List drafts (name, bundle id, hash, updatedAt, updatedBy). Viewer, editor or admin key",
+        "viewer",
+        "200",
+    ),
+    (
+        "put",
+        "/v1/drafts/{name}",
+        "Validate and store a named draft bundle exactly as a publication is validated (422 with problems: [{pointer, message}]; the stored draft stays); 201 new, 200 replaced. Editor or admin key",
+        "editor",
+        "201",
+    ),
+    (
+        "get",
+        "/v1/drafts/{name}",
+        "A draft's bytes as stored. Viewer, editor or admin key",
+        "viewer",
+        "200",
+    ),
+    (
+        "delete",
+        "/v1/drafts/{name}",
+        "Delete a draft (204; 404 when none). Editor or admin key",
+        "editor",
+        "204",
+    ),
+    (
+        "get",
+        "/v1/drafts/{name}/diff",
+        "The draft against the live bundle: activities, offers, placements and policies added, removed and changed (the JSON pointers of the changed fields), other top-level fields. Viewer, editor or admin key",
+        "viewer",
+        "200",
+    ),
+    (
+        "post",
+        "/v1/drafts/{name}/publish",
+        "Publish the draft now as a new signed revision (201), or with {\"at\": RFC 3339} schedule it (202)",
+        "admin",
+        "201",
+    ),
+    (
+        "get",
+        "/v1/schedules",
+        "Scheduled publications, newest first (pending, published, failed, cancelled). Viewer, editor or admin key",
+        "viewer",
+        "200",
+    ),
+    (
+        "delete",
+        "/v1/schedules/{id}",
+        "Cancel a pending scheduled publication (409 once fired or cancelled)",
+        "admin",
+        "200",
+    ),
+    (
+        "post",
+        "/v1/activities/{id}/pause",
+        "Pause an activity: the live bundle is republished as a new signed revision with the id in `paused`",
+        "admin",
+        "201",
+    ),
+    (
+        "post",
+        "/v1/activities/{id}/resume",
+        "Resume a paused activity: a new signed revision without it in `paused`",
+        "admin",
+        "201",
+    ),
+    (
+        "post",
+        "/v1/offers/{id}/pause",
+        "Pause an offer: the live bundle is republished as a new signed revision with the id in `paused`",
+        "admin",
+        "201",
+    ),
+    (
+        "post",
+        "/v1/offers/{id}/resume",
+        "Resume a paused offer: a new signed revision without it in `paused`",
+        "admin",
+        "201",
+    ),
+    (
+        "get",
+        "/v1/audit",
+        "The audit log, newest first: who (key name) did what (publish, rollback, draft writes, schedules, pause, resume, key revocations) and when",
         "admin",
         "200",
     ),
@@ -136,6 +227,14 @@ fn parameters(path: &str, method: &str) -> Value {
         params.push(
             json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}),
         );
+    }
+    if path.contains("{name}") {
+        params.push(
+            json!({"name": "name", "in": "path", "required": true, "description": "1 to 100 letters, digits, `.`, `_` or `-`", "schema": {"type": "string"}}),
+        );
+    }
+    if path == "/v1/audit" {
+        params.push(json!({"name": "limit", "in": "query", "description": "Entries, 1 to 1000 (default 100)", "schema": {"type": "integer"}}));
     }
     if path.contains("{revision}") {
         params.push(json!({"name": "revision", "in": "path", "required": true, "schema": {"type": "integer"}}));
@@ -168,7 +267,7 @@ fn parameters(path: &str, method: &str) -> Value {
 
 fn security(kind: &str) -> Value {
     match kind {
-        "admin" => json!([{"key": []}]),
+        "admin" | "editor" | "viewer" => json!([{"key": []}]),
         "client" => json!([{"key": []}]),
         "snapshot" => json!([{"key": []}, {"key": [], "visitorToken": []}]),
         _ => json!([]),
@@ -177,13 +276,20 @@ fn security(kind: &str) -> Value {
 
 fn request_body(method: &str, path: &str) -> Option<Value> {
     let schema = match (method, path) {
-        ("post", "/v1/bundles") => json!({"$ref": "#/components/schemas/Bundle"}),
+        ("post", "/v1/bundles") | ("put", "/v1/drafts/{name}") => {
+            json!({"$ref": "#/components/schemas/Bundle"})
+        }
+        ("post", "/v1/drafts/{name}/publish") => json!({
+            "type": "object",
+            "properties": {"at": {"type": "string", "format": "date-time", "description": "Publish then (RFC 3339, in the future) instead of now"}}
+        }),
         ("put" | "patch", "/v1/profiles/{id}") => json!({"$ref": "#/components/schemas/Profile"}),
         ("post", "/v1/decide") => json!({
             "type": "object",
             "required": ["surfaces"],
             "properties": {
-                "profileId": {"type": "string", "description": "A stored profile, seen through its snapshot"},
+                "draft": {"type": "string", "description": "Decide with this draft instead of the live bundle"},
+                "profileId": {"type": "string", "description": "A stored profile, seen through its snapshot; a test profile's sample context is used when `context` is absent"},
                 "profile": {"type": "object", "description": "An inline test profile in snapshot form"},
                 "context": {"type": "object"},
                 "state": {"type": "object"},
@@ -206,7 +312,8 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
     } else {
         "application/json"
     };
-    Some(json!({"required": true, "content": {media: {"schema": schema}}}))
+    let required = path != "/v1/drafts/{name}/publish";
+    Some(json!({"required": required, "content": {media: {"schema": schema}}}))
 }
 
 /// The document.
@@ -222,6 +329,10 @@ pub fn document() -> Value {
                 "default": {"description": "A problem", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
             }
         });
+        if matches!(auth, "admin" | "editor" | "viewer") {
+            // The least role of a management key that may call it.
+            operation["x-waymark-role"] = json!(auth);
+        }
         if let Some(body) = request_body(method, path) {
             operation["requestBody"] = body;
         }
@@ -256,7 +367,9 @@ pub fn document() -> Value {
                     "identities": {"type": "object", "additionalProperties": {"type": "string"}},
                     "audiences": {"type": "array", "items": {"type": "string"}},
                     "consent": {"type": "object", "additionalProperties": {"enum": ["in", "out", "pending"]}},
-                    "timeZone": {"type": "string", "examples": ["Europe/Paris"]}
+                    "timeZone": {"type": "string", "examples": ["Europe/Paris"]},
+                    "test": {"type": "boolean", "description": "A test profile: its events never reach reports or bandit statistics"},
+                    "context": {"type": "object", "description": "A test profile's sample request context, used by POST /v1/decide when the request has none"}
                 }},
                 "Event": {"type": "object", "required": ["id", "type", "profileId", "timestamp"], "properties": {
                     "id": {"type": "string"},

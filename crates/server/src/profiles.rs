@@ -42,6 +42,14 @@ pub struct ProfileDoc {
     /// IANA time zone; UTC when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
+    /// A test profile, for previews: its events are stored and counted in its own counters,
+    /// never in reports or bandit statistics.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub test: bool,
+    /// A test profile's sample request context: what `POST /v1/decide` uses for it when the
+    /// request has no `context`. Only test profiles have one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Map<String, Value>>,
 }
 
 impl ProfileDoc {
@@ -53,6 +61,11 @@ impl ProfileDoc {
         }
         if let Some((name, _)) = doc.identities.iter().find(|(_, v)| !v.is_string()) {
             return Err(format!("identity `{name}` must be a string"));
+        }
+        if doc.context.is_some() && !doc.test {
+            return Err(
+                "`context` (a sample context) is only for test profiles (`\"test\": true`)".into(),
+            );
         }
         Ok(doc)
     }

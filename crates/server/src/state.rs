@@ -14,7 +14,7 @@ use ed25519_dalek::{Signer, SigningKey};
 use waymark_core::bundle::Bundle;
 use waymark_core::engine::Engine;
 
-use crate::auth::{self, KeyCache, KeyKind};
+use crate::auth::{self, Identity, KeyCache, KeyKind};
 use crate::bundles::SignedKind;
 use crate::db::{self, Db};
 use crate::error::AppError;
@@ -56,9 +56,45 @@ pub struct ServerConfig {
     pub snapshot_ttl: Duration,
     /// A folder served as static files for paths the API does not know.
     pub static_dir: Option<PathBuf>,
+    /// How often `serve` publishes the scheduled publications that are due.
+    pub schedule_interval: Duration,
+    /// The clock scheduled publications are due by: the system clock, or one a test sets.
+    pub clock: Clock,
     /// Origins whose pages may call the runtime routes (bundle, snapshots, events, signing key)
     /// from a browser: values of [`crate::cors::parse_origin`], `*` for any. Empty: no CORS.
     pub cors_origins: Vec<String>,
+}
+
+/// The time scheduled publications are due by (and the audit log's time): the system clock, or
+/// a manual one that only moves when set, so tests decide when "now" passes a scheduled time.
+#[derive(Debug, Clone, Default)]
+pub enum Clock {
+    #[default]
+    System,
+    /// Unix milliseconds, shared by every clone.
+    Manual(Arc<std::sync::atomic::AtomicI64>),
+}
+
+impl Clock {
+    /// A manual clock at `ms`.
+    pub fn manual(ms: i64) -> Clock {
+        Clock::Manual(Arc::new(std::sync::atomic::AtomicI64::new(ms)))
+    }
+
+    /// Unix milliseconds now.
+    pub fn now_ms(&self) -> i64 {
+        match self {
+            Clock::System => crate::db::now_ms(),
+            Clock::Manual(ms) => ms.load(std::sync::atomic::Ordering::SeqCst),
+        }
+    }
+
+    /// Sets a manual clock (the system clock cannot be set: nothing happens).
+    pub fn set(&self, ms: i64) {
+        if let Clock::Manual(now) = self {
+            now.store(ms, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
 }
 
 /// What [`crate::serve`] allows each connection.
@@ -100,6 +136,8 @@ impl ServerConfig {
             request_timeout: Duration::from_secs(30),
             connections: ConnectionLimits::default(),
             bandit_interval: Duration::from_secs(600),
+            schedule_interval: Duration::from_secs(10),
+            clock: Clock::System,
             snapshot_ttl: Duration::from_secs(15 * 60),
             static_dir: None,
             cors_origins: Vec::new(),
@@ -287,20 +325,31 @@ impl AppState {
     /// The kind of the request's API key; 401 when missing, unknown or revoked, 429 when the
     /// key is over its rate.
     pub async fn key_kind(&self, headers: &HeaderMap) -> Result<KeyKind, AppError> {
+        Ok(self.identity(headers).await?.kind)
+    }
+
+    /// Who the request's API key is; 401 when missing, unknown or revoked, 429 when the key is
+    /// over its rate.
+    pub async fn identity(&self, headers: &HeaderMap) -> Result<Identity, AppError> {
         let credentials = auth::credentials(headers);
         let key = credentials.key.ok_or_else(|| {
             AppError::Unauthorized(
                 "an API key is required (header `X-Waymark-Key` or `Authorization: Bearer`)".into(),
             )
         })?;
-        self.kind_of(key).await
+        self.identity_of(key).await
     }
 
     /// The kind of `key`, charged one request against its rate.
     pub async fn kind_of(&self, key: &str) -> Result<KeyKind, AppError> {
+        Ok(self.identity_of(key).await?.kind)
+    }
+
+    /// Who `key` is, charged one request against its rate.
+    pub async fn identity_of(&self, key: &str) -> Result<Identity, AppError> {
         let kind = self
             .keys
-            .kind(&self.db, key)
+            .identity(&self.db, key)
             .await?
             .ok_or_else(|| AppError::Unauthorized("the API key is not valid".into()))?;
         self.key_limit

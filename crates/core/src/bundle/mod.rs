@@ -65,6 +65,10 @@ pub struct Bundle {
     /// Activities and offers whose global caps the central API found exhausted.
     #[serde(default)]
     pub exhausted: Vec<String>,
+    /// Activities and offers paused by the central API (`POST /v1/activities/{id}/pause`): they
+    /// are skipped with the reason `paused` until resumed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paused: Vec<String>,
 }
 
 /// Bundle-wide settings.

@@ -21,6 +21,7 @@ wire_struct!(Bundle {
     placements,
     policies,
     exhausted,
+    paused,
 });
 wire_struct!(Settings {
     personalize_when_consent_pending,

@@ -246,6 +246,9 @@ fn check<'b>(run: &mut Run<'b>, index: usize) -> Result<Selected<'b>, Skip> {
     if !run.consent {
         return Err((Outcome::Consent, None));
     }
+    if compiled.paused {
+        return Err((Outcome::Paused, None));
+    }
     if compiled.exhausted {
         return Err((Outcome::Exhausted, None));
     }

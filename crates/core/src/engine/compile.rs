@@ -22,6 +22,8 @@ use super::{Cond, Engine};
 pub(super) struct CompiledActivity {
     /// On the bundle's exhausted list.
     pub(super) exhausted: bool,
+    /// On the bundle's paused list.
+    pub(super) paused: bool,
     pub(super) audience: Option<Cond>,
     pub(super) start: Option<i64>,
     pub(super) end: Option<i64>,
@@ -36,6 +38,8 @@ pub(super) struct CompiledActivity {
 pub(super) struct CompiledOffer {
     /// On the bundle's exhausted list.
     pub(super) exhausted: bool,
+    /// On the bundle's paused list.
+    pub(super) paused: bool,
     pub(super) eligibility: Option<Cond>,
     /// Whether the eligibility condition reads `offer` (else it runs without it).
     pub(super) eligibility_reads_offer: bool,
@@ -126,12 +130,14 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
     c.html_partials(&mut partials);
 
     let exhausted: HashSet<&str> = bundle.exhausted.iter().map(String::as_str).collect();
+    let paused: HashSet<&str> = bundle.paused.iter().map(String::as_str).collect();
     let activities = bundle
         .activities
         .iter()
         .enumerate()
         .map(|(i, a)| CompiledActivity {
             exhausted: exhausted.contains(a.id.as_str()),
+            paused: paused.contains(a.id.as_str()),
             ..c.activity(&format!("/activities/{i}"), a)
         })
         .collect();
@@ -147,6 +153,7 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
                 .and_then(|e| c.condition(&format!("{at}/eligibility"), e));
             CompiledOffer {
                 exhausted: exhausted.contains(offer.id.as_str()),
+                paused: paused.contains(offer.id.as_str()),
                 eligibility_reads_offer: reads_offer(eligibility.as_ref()),
                 eligibility,
                 templates_read_offer: templates_read_offer.get(i).copied().unwrap_or(false),
@@ -436,6 +443,7 @@ impl Compiler {
     fn activity(&mut self, at: &str, activity: &Activity) -> CompiledActivity {
         let mut compiled = CompiledActivity {
             exhausted: false,
+            paused: false,
             audience: activity
                 .audience
                 .as_ref()

@@ -3,7 +3,7 @@
 //!
 //! [`Engine::new`] compiles a bundle once (conditions, templates, surface and placement
 //! indexes); [`Engine::decide`] is then cheap and pure. The order of checks for an activity is
-//! consent, exhausted, schedule, audience, quiet hours, channel rules (in-app trigger and
+//! consent, paused, exhausted, schedule, audience, quiet hours, channel rules (in-app trigger and
 //! frequency, card expiry and dismissal), caps, experiment holdout, and conflicts. Conflicts are
 //! settled by priority (higher first) and then by activity id (lexicographically smaller
 //! first): one winner per surface and channel, per selector for web actions, up to the feed size

@@ -184,7 +184,7 @@ pub(super) fn decide(run: &mut Run<'_>) -> Vec<PlacementDecision> {
 
 type Skip = (Outcome, Option<Name>);
 
-/// Consent, exhausted, schedule, collection, eligibility, caps.
+/// Consent, paused, exhausted, schedule, collection, eligibility, caps.
 fn check(run: &mut Run<'_>, index: usize, policy: &CompiledPolicy) -> Result<(), Skip> {
     let engine = run.engine;
     let offer = &engine.bundle.offers[index];
@@ -192,6 +192,9 @@ fn check(run: &mut Run<'_>, index: usize, policy: &CompiledPolicy) -> Result<(),
     let now = run.input.now;
     if !run.consent {
         return Err((Outcome::Consent, None));
+    }
+    if compiled.paused {
+        return Err((Outcome::Paused, None));
     }
     if compiled.exhausted {
         return Err((Outcome::Exhausted, None));

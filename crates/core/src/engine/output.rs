@@ -179,6 +179,8 @@ pub enum Outcome {
     Collection,
     /// A frequency cap is reached.
     Cap,
+    /// Paused by the central API (the bundle's paused list).
+    Paused,
     /// A global cap is reached (the bundle's exhausted list).
     Exhausted,
     /// In the profile's quiet hours.

@@ -18,6 +18,7 @@ use super::{Engine, Names};
 
 wire_struct!(CompiledActivity {
     exhausted,
+    paused,
     audience,
     start,
     end,
@@ -29,6 +30,7 @@ wire_struct!(CompiledActivity {
 impl Wire for CompiledOffer {
     fn put(&self, w: &mut Writer) {
         self.exhausted.put(w);
+        self.paused.put(w);
         self.eligibility.put(w);
         self.eligibility_reads_offer.put(w);
         self.templates_read_offer.put(w);
@@ -38,6 +40,7 @@ impl Wire for CompiledOffer {
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
         Ok(CompiledOffer {
             exhausted: Wire::get(r)?,
+            paused: Wire::get(r)?,
             eligibility: Wire::get(r)?,
             eligibility_reads_offer: Wire::get(r)?,
             templates_read_offer: Wire::get(r)?,

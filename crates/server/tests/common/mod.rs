@@ -14,6 +14,10 @@ pub struct Server {
     pub admin: String,
     pub client: String,
     pub http: Client,
+    /// The server's state, for tests that call the server's functions directly (scheduled
+    /// publications at a given time).
+    #[allow(dead_code)]
+    pub state: AppState,
     dir: PathBuf,
 }
 
@@ -46,10 +50,11 @@ pub async fn start_with(name: &str, configure: impl FnOnce(&mut ServerConfig)) -
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     waymark_server::spawn_bandit_schedule(state.clone());
+    waymark_server::spawn_publication_schedule(state.clone());
     let limits = state.config.connections;
     tokio::spawn(waymark_server::serve(
         listener,
-        waymark_server::app(state),
+        waymark_server::app(state.clone()),
         limits,
     ));
     Server {
@@ -57,6 +62,7 @@ pub async fn start_with(name: &str, configure: impl FnOnce(&mut ServerConfig)) -
         admin,
         client,
         http: Client::new(),
+        state,
         dir,
     }
 }
