@@ -10,9 +10,12 @@
 //! the page runtime (feature `host`, wasm32): the JavaScript host's `String(n)` and
 //! `Number(text)`, which ECMA-262 fixes to the same results, so parity holds by specification,
 //! and `tests/host.rs` holds it by test (host = native on 200,000 generated doubles and texts,
-//! run in node). The page then carries no float printing or parsing code of its own: Rust's
-//! `core::fmt` float printing (Grisu and Dragon with their tables) and this module's big-integer
-//! parser leave the runtime (see `crates/web/src/lib.rs` for the measured size).
+//! run in node). The page then carries no float printing or parsing code of its own. Measured
+//! on the page runtime (twiggy on the module before wasm-opt): `core::fmt`'s float printing
+//! (flt2dec, 8.0 KB) and the big-integer parser (2.4 KB) left it; with `matches` on the host's
+//! `RegExp` (regex-lite's 33.9 KB became the 11.6 KB subset check), `runtime_bg.wasm` went from
+//! 182,601 to 164,224 B gzip. serde_json's own float printer (zmij) still serves the JSON
+//! output.
 //!
 //! The syntax check stays in Rust either way: `Number()` takes more than the engine does (hex,
 //! surrounding white space, `Infinity`, and `""` is 0), so only text that passed
