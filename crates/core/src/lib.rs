@@ -17,3 +17,12 @@ mod wire;
 mod zones;
 
 pub use wire::WireError;
+
+/// The native and the host implementations of the ECMAScript primitives side by side, for
+/// the differential tests (`tests/host.rs`, run in node).
+#[cfg(all(feature = "host", target_arch = "wasm32"))]
+#[doc(hidden)]
+pub mod parity {
+    pub use crate::expr::regex::parity as regex;
+    pub use crate::num::parity as num;
+}

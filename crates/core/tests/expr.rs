@@ -629,16 +629,19 @@ fn env_defaults() {
     assert!(out.truthy());
 }
 
-/// `(a|aa){1,500}(a|aa){1,500}b` over 100 KB of `a` took seconds: the pattern compiles to
-/// thousands of states, each stepped over every byte. Its cost is bounded instead.
+/// `(a|aa){1,500}(a|aa){1,500}b` takes exponential time in a backtracking engine (and took
+/// seconds in the automaton regex-lite compiled it to): patterns outside the subset are refused.
 #[test]
-fn matches_refuses_patterns_that_compile_too_large() {
+fn matches_refuses_patterns_outside_the_subset() {
     let pathological = r#"(a|aa){1,500}(a|aa){1,500}b"#;
     let e = Expr::parse(&format!("s matches \"{pathological}\"")).unwrap_err();
     let ParseErrorKind::InvalidRegex(message) = &e.kind else {
         panic!("{e}");
     };
-    assert!(message.contains("size limit"), "{message}");
+    assert!(
+        message.contains("exponential") && message.contains("character 1)"),
+        "{message}"
+    );
     assert_eq!(e.span.offset, 10, "{e}");
     let rule = json!({"matches": [{"var": "s"}, pathological]});
     assert!(matches!(
@@ -650,7 +653,7 @@ fn matches_refuses_patterns_that_compile_too_large() {
     let out = expr.eval(&json!({"s": "aaab", "p": pathological}), &Env::new(NOW));
     assert_eq!(out.value, json!(false));
     assert!(
-        matches!(&out.diagnostics[..], [Diagnostic::InvalidRegex(m)] if m.contains("size limit")),
+        matches!(&out.diagnostics[..], [Diagnostic::InvalidRegex(m)] if m.contains("exponential")),
         "{:?}",
         out.diagnostics
     );
@@ -665,9 +668,9 @@ fn matches_keeps_ordinary_patterns() {
                    "path": "/shoes/running/trail-42"});
     let expr = |src: &str| Expr::parse(src).unwrap_or_else(|e| panic!("{src}:\n{e}"));
     for src in [
-        r#"email matches "^[\\w.+-]+@[\\w-]+(\\.[\\w-]+)+$""#,
+        r#"email matches "^[\\w.+-]+@[\\w-]+\\.[\\w.-]+$""#,
         r#"sku matches "^SKU-\\d{4}$""#,
-        r#"tier matches "(?i)^gold$""#,
+        r#"tier matches "^[Gg]old$""#,
         r#"path matches "^/(shoes|boots)/[a-z]{2,20}/[a-z0-9-]{1,64}$""#,
         r#"path matches "\\w{1,100}""#,
     ] {

@@ -56,7 +56,7 @@ impl<'a> Ctx<'a> {
     /// Charges fuel for building a value of `size` (bytes or elements): one unit per 8.
     /// Searches `s` with `re` within the limits of `super::regex`: a subject that is too
     /// long does not match; searching charges fuel per 8 bytes.
-    pub(crate) fn is_match(&mut self, re: &regex_lite::Regex, s: &str) -> bool {
+    pub(crate) fn is_match(&mut self, re: &super::regex::Regex, s: &str) -> bool {
         if s.len() > super::regex::MAX_SUBJECT {
             self.diag(Diagnostic::SubjectTooLong(s.len()));
             return false;
@@ -252,7 +252,7 @@ impl<'a> Ctx<'a> {
         })
     }
 
-    fn regex(&mut self, subject: &'a Node, re: &regex_lite::Regex) -> V<'a> {
+    fn regex(&mut self, subject: &'a Node, re: &super::regex::Regex) -> V<'a> {
         let s = self.eval(subject);
         match s.as_ref() {
             Value::String(s) => {

@@ -1,6 +1,6 @@
 //! The single internal representation that both front ends (text and JsonLogic) compile to.
 
-use regex_lite::Regex;
+use super::regex::Regex;
 use serde_json::Value;
 
 use super::functions::Func;
@@ -265,7 +265,7 @@ impl Node {
 mod wire {
     //! The IR in compiled bundles (see `crate::wire`).
 
-    use regex_lite::Regex;
+    use crate::expr::regex::Regex;
 
     use super::{ArithOp, Base, CmpOp, EqMode, IterKind, Mode, Node, Scope, Seg};
     use crate::wire::{Reader, Wire, WireError, Writer, wire_enum};

@@ -67,13 +67,18 @@
 //!   `concat` to join strings. (JsonLogic's arithmetic coerces like JavaScript.)
 //! * `x in list` — an element equal (`==`) to `x`; `x in "string"` — substring; `not in` negates.
 //!   `a contains b` is `b in a`. `startsWith`, `endsWith` take strings (otherwise false).
-//! * `s matches "regex"` — [regex-lite](https://docs.rs/regex-lite) syntax, unanchored
-//!   (use `^…$`); a literal pattern is compiled once at parse time (invalid: parse error), a
-//!   computed one at each evaluation (invalid: false plus a diagnostic). Its cost is bounded
-//!   (see [`regex`]): a pattern may compile to at most 16 KiB ([`regex::MAX_PATTERN_SIZE`],
-//!   so `(a|aa){1,500}` is refused) and nest 32 groups deep, a subject longer than 4 KiB
-//!   ([`regex::MAX_SUBJECT`]) does not match (false plus [`Diagnostic::SubjectTooLong`]),
-//!   and searching costs one unit of fuel per 8 bytes of subject.
+//! * `s matches "regex"` — an ECMAScript regular expression, as `new RegExp(regex, "u")`
+//!   would test it (unanchored: use `^…$`; no flags, so match case with classes such as
+//!   `[Gg]` or lower the subject first). A subset keeps its cost bounded (see [`regex`] for
+//!   the exact rules): no backreferences, lookaround, named groups or `\p{…}`; a repeated
+//!   group may not contain a quantifier or `|` (`(a+)+`, `(a|aa)*`); what a variable
+//!   repetition repeats may not also match the character right after it (`.*/` is refused,
+//!   `[^/]*/` is not); counts up to [`regex::MAX_REPEAT`], patterns up to
+//!   [`regex::MAX_PATTERN_LEN`] bytes and 32 nested groups. A literal pattern is checked and
+//!   compiled once at parse time (refused: a parse error naming the character), a computed one
+//!   at each evaluation (refused: false plus a diagnostic). A subject longer than 4 KiB
+//!   ([`regex::MAX_SUBJECT`]) does not match (false plus [`Diagnostic::SubjectTooLong`]), and
+//!   searching costs one unit of fuel per 8 bytes of subject.
 //! * `exists` — **postfix** `profile.email exists`, or the call `exists(profile.email)`: true
 //!   when the value is present and not `null`. Negate with `not profile.email exists`.
 //!
@@ -84,7 +89,7 @@
 //! | `lower(s)`, `upper(s)`, `trim(s)` | strings; non-strings give null |
 //! | `length(x)` | characters of a string, elements of an array, keys of an object |
 //! | `substring(s, start[, len])` | characters; negative `start` counts from the end, negative `len` stops that many before the end (JsonLogic `substr`) |
-//! | `concat(a, ...)` | joins values as JavaScript's `String()` would (`null` is `"null"`; JsonLogic `cat`) |
+//! | `concat(a, ...)` | joins values as JavaScript's `String()` would (`null` is `"null"`, `1e21` is `"1e+21"`; JSON integers print exactly; JsonLogic `cat`) |
 //! | `abs`, `floor`, `ceil`, `round` | numbers (`round` rounds half away from zero) |
 //! | `min(a, ...)`, `max(a, ...)` | numbers; a single array argument supplies the operands |
 //! | `if(c1, v1, [c2, v2, ...], [else])` | first value whose condition is truthy, else `else` or null |

@@ -152,9 +152,9 @@ pub(crate) fn parse_float(v: &Value) -> f64 {
         return f64::NEG_INFINITY;
     }
     let b = s.as_bytes();
+    // The longest prefix made only of number characters that is a decimal number.
     let mut end = 0;
-    let mut best = f64::NAN;
-    // Try every prefix made only of number characters, longest parse wins.
+    let mut longest = None;
     while end < b.len()
         && matches!(
             b.get(end),
@@ -162,11 +162,14 @@ pub(crate) fn parse_float(v: &Value) -> f64 {
         )
     {
         end += 1;
-        if let Some(Some(f)) = s.get(..end).map(crate::num::parse_f64) {
-            best = f;
+        if s.get(..end).is_some_and(crate::num::is_decimal) {
+            longest = Some(end);
         }
     }
-    best
+    longest
+        .and_then(|end| s.get(..end))
+        .and_then(crate::num::parse_f64)
+        .unwrap_or(f64::NAN)
 }
 
 /// JavaScript's `String(v)` for JSON values.
@@ -197,17 +200,14 @@ pub(crate) fn write_js_string(out: &mut String, v: &Value) {
     }
 }
 
+/// Integers (JSON integers within `i64`/`u64`) print exactly; other numbers as ECMAScript's
+/// `Number::toString` does (`0.1`, `1e+21`, `1e-7`).
 fn write_number(out: &mut String, n: &Number) {
-    if n.is_f64() {
-        if let Some(f) = n.as_f64() {
-            if f.fract() == 0.0 && f.abs() < 1e21 {
-                let _ = write!(out, "{f:.0}");
-            } else {
-                let _ = write!(out, "{f}");
-            }
+    match n.as_f64() {
+        Some(f) if n.is_f64() => crate::num::write_js(out, f),
+        _ => {
+            let _ = write!(out, "{n}");
         }
-    } else {
-        let _ = write!(out, "{n}");
     }
 }
 

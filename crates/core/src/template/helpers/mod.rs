@@ -196,14 +196,18 @@ fn truthy_or_zero(v: &Value) -> bool {
     !matches!(v, Value::Null) && v.as_str() != Some("")
 }
 
-/// The text a value interpolates as: strings as is, numbers in JSON form, null as empty,
-/// arrays comma-joined, objects as JSON.
+/// The text a value interpolates as: strings as is, numbers as JavaScript's `String()` writes
+/// them (`1.5`, `1e+21`; JSON integers exactly), null as empty, arrays comma-joined, objects as
+/// JSON.
 pub(crate) fn display(v: &Value) -> Cow<'_, str> {
     match v {
         Value::Null => Cow::Borrowed(""),
         Value::String(s) => Cow::Borrowed(s),
         Value::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
-        Value::Number(n) => Cow::Owned(n.to_string()),
+        Value::Number(n) => Cow::Owned(match n.as_f64() {
+            Some(f) if n.is_f64() => crate::num::to_js_string(f),
+            _ => n.to_string(),
+        }),
         Value::Array(items) => {
             let parts: Vec<Cow<'_, str>> = items.iter().map(display).collect();
             Cow::Owned(parts.join(","))
@@ -222,10 +226,11 @@ pub(crate) fn to_num(v: &Value) -> Option<f64> {
     }
 }
 
-/// A JSON number from an `f64`, rounded to 15 significant digits so binary artefacts do not
-/// show (`add 0.1 0.2` is `0.3`); integral values become integers (`add 1 2` prints `3`).
+/// A JSON number from an `f64`, its shortest form rounded to 15 significant digits (half away
+/// from zero) so binary artefacts do not show (`add 0.1 0.2` is `0.3`); integral values become
+/// integers (`add 1 2` prints `3`).
 pub(crate) fn num_value(f: f64) -> Value {
-    let f = crate::num::parse_f64(&format!("{f:.14e}")).unwrap_or(f);
+    let f = crate::num::round_significant(f, 15);
     if f.fract() == 0.0 && f.abs() < 9.0e15 {
         Value::from(f as i64)
     } else {

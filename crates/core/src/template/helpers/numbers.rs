@@ -104,7 +104,8 @@ pub(crate) fn format(n: f64, decimals: Option<u8>, loc: &Locale) -> String {
 /// `n` (non-negative) with exactly `d` fraction digits, rounding half away from zero on the
 /// shortest decimal form of `n` (so `1.005` rounds to `1.01`, as people expect).
 fn round_half_up(n: f64, d: usize) -> String {
-    let shortest = n.to_string();
+    let mut shortest = String::new();
+    crate::num::write_plain(&mut shortest, n);
     let (int, frac) = shortest.split_once('.').unwrap_or((&shortest, ""));
     let mut digits: Vec<u8> = int
         .bytes()

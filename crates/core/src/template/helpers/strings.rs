@@ -1,5 +1,5 @@
 //! String helpers. All take the value first; non-strings are converted with the interpolation
-//! rules (numbers in JSON form, null as empty).
+//! rules (numbers as JavaScript's `String()` writes them, null as empty).
 //!
 //! | helper | arguments |
 //! | --- | --- |

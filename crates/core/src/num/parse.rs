@@ -1,10 +1,10 @@
 //! Decimal text to `f64`, correctly rounded (round half to even), as JavaScript's `Number()`
-//! and Rust's `str::parse` do.
+//! and Rust's `str::parse` do: the native side of [`super::parse_f64`].
 //!
 //! Why not `str::parse`: its fast algorithm carries a 10 KB table of powers of five that does
-//! not compress, a twentieth of the browser runtime. Here the common case (at most 15 digits,
-//! a small exponent) is Clinger's exact fast path, and everything else is worked out with
-//! plain big integers: slower, but exact, small, and rare in profile data.
+//! not compress. Here the common case (at most 15 digits, a small exponent) is Clinger's exact
+//! fast path, and everything else is worked out with plain big integers: slower, but exact,
+//! small, and rare in profile data.
 
 /// Parses `[+-]digits[.digits][(e|E)[+-]digits]` (also `.5` and `5.`), the decimal syntax of
 /// `str::parse::<f64>`; `None` for anything else (including `inf` and `nan`).
