@@ -26,32 +26,40 @@ pub(crate) enum Node {
         else_body: Vec<Node>,
         at: u32,
     },
-    /// `{{#if}}` and `{{#unless}}` (`negate`), with `{{else}}` / `{{else if}}` chains.
+    /// `{{#if}}` and `{{#unless}}` (`negate`), with `{{else}}` / `{{else if}}` chains;
+    /// `zero`: `includeZero=true` (a `0` counts as true).
     If {
         cond: IfCondition,
         negate: bool,
+        zero: bool,
         body: Vec<Node>,
         else_body: Vec<Node>,
         at: u32,
     },
-    /// `{{#each expr}}`.
+    /// `{{#each expr}}`; `params`: how many block parameters (`as |item index|`) it binds.
     Each {
         expr: Expr,
+        params: u8,
         body: Vec<Node>,
         else_body: Vec<Node>,
         at: u32,
     },
-    /// `{{#with expr}}`.
+    /// `{{#with expr}}`; `params`: 1 with `as |x|`, else 0.
     With {
         expr: Expr,
+        params: u8,
         body: Vec<Node>,
         else_body: Vec<Node>,
         at: u32,
     },
-    /// `{{> name}}`; `indent` is the whitespace before a standalone partial tag.
+    /// `{{> name}}`; `indent` is the whitespace before a standalone partial tag. `context`
+    /// (`{{> name expr}}`) replaces the current context, and `hash` (`{{> name key=expr}}`)
+    /// adds keys to it.
     Partial {
         name: Box<str>,
         indent: Box<str>,
+        context: Option<Expr>,
+        hash: Vec<(Box<str>, Expr)>,
         at: u32,
     },
 }
@@ -99,13 +107,18 @@ pub(crate) enum PathBase {
     Root,
     /// `@index`, `@first`, `@last`, `@key` of the innermost loop.
     Data,
+    /// A block parameter, resolved when the template compiles: parameter `n` (0: the item or
+    /// value, 1: the index or key) of the block `up` levels out among those that bind
+    /// parameters.
+    Param(u8),
 }
 
 /// A dotted path such as `profile.firstName`, `../name`, `@index`, `.`.
 #[derive(Clone, Debug)]
 pub(crate) struct Path {
     pub base: PathBase,
-    /// How many contexts up (`../`), for `Stack` and `This`.
+    /// How many contexts up (`../`), for `Stack` and `This`; loops out for `Data`; blocks
+    /// with parameters out for `Param`.
     pub up: u32,
     pub segs: Vec<Box<str>>,
     /// The path as written, for diagnostics.
@@ -123,10 +136,10 @@ mod wire {
         0 => Text { text, at },
         1 => Interp { expr, raw, ctx, at },
         2 => Section { path, inverted, body, else_body, at },
-        3 => If { cond, negate, body, else_body, at },
-        4 => Each { expr, body, else_body, at },
-        5 => With { expr, body, else_body, at },
-        6 => Partial { name, indent, at },
+        3 => If { cond, negate, zero, body, else_body, at },
+        4 => Each { expr, params, body, else_body, at },
+        5 => With { expr, params, body, else_body, at },
+        6 => Partial { name, indent, context, hash, at },
     });
     wire_enum!(IfCondition {
         0 => Expr(expr),
@@ -142,6 +155,7 @@ mod wire {
         1 => This,
         2 => Root,
         3 => Data,
+        4 => Param(n),
     });
     wire_struct!(Path {
         base,

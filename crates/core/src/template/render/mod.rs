@@ -45,6 +45,7 @@ pub(crate) fn render(
             stack: vec![Frame {
                 value: Cow::Borrowed(data),
                 lp: None,
+                params: 0,
             }],
         },
         // The source's length is a fair first guess at the output's.
@@ -218,13 +219,18 @@ impl<'a> Renderer<'a> {
 
     /// Evaluates `{{#if}}`'s argument. A condition-language expression reads the render's root
     /// data with its `now_ms`, spends the render's fuel, and reports its diagnostics here.
+    /// `zero`: `includeZero=true`, a number `0` counts as true.
     fn eval_condition(
         &mut self,
         tpl: &Template,
         c: &'a IfCondition,
+        zero: bool,
     ) -> Result<bool, TemplateError> {
         match c {
-            IfCondition::Expr(e) => Ok(truthy(self.eval(tpl, e)?.as_ref())),
+            IfCondition::Expr(e) => {
+                let v = self.eval(tpl, e)?;
+                Ok(truthy(&v) || (zero && v.is_number()))
+            }
             IfCondition::Cond { expr, at } => {
                 let env = crate::expr::Env::new(self.opts.now_ms).with_fuel(self.fuel);
                 let result = expr.eval(self.scope.root, &env);
@@ -271,13 +277,15 @@ impl<'a> Renderer<'a> {
         r
     }
 
-    /// Renders `body` once per item of an array or entry of an object; `false` if there were none.
+    /// Renders `body` once per item of an array or entry of an object, binding `params` block
+    /// parameters; `false` if there were none.
     fn iterate(
         &mut self,
         tpl: &Template,
         at: u32,
         body: &'a [Node],
         v: Cow<'a, Value>,
+        params: u8,
     ) -> Result<bool, TemplateError> {
         let items: Vec<(Option<Cow<'a, str>>, Cow<'a, Value>)> = match v {
             Cow::Borrowed(Value::Array(items)) => {
@@ -305,6 +313,7 @@ impl<'a> Renderer<'a> {
                 Frame {
                     value,
                     lp: Some(Loop { index, len, key }),
+                    params,
                 },
             )?;
         }
@@ -339,38 +348,47 @@ impl<'a> Renderer<'a> {
             Node::If {
                 cond,
                 negate,
+                zero,
                 body,
                 else_body,
                 at,
             } => {
                 self.enter(tpl, *at, None)?;
-                let r = self.if_block(tpl, cond, *negate, body, else_body, *at);
+                let r = self.if_block(tpl, cond, (*negate, *zero), body, else_body, *at);
                 self.depth -= 1;
                 r
             }
             Node::Each {
                 expr,
+                params,
                 body,
                 else_body,
                 at,
             } => {
                 self.enter(tpl, *at, None)?;
-                let r = self.each(tpl, expr, body, else_body, *at);
+                let r = self.each(tpl, expr, *params, body, else_body, *at);
                 self.depth -= 1;
                 r
             }
             Node::With {
                 expr,
+                params,
                 body,
                 else_body,
                 at,
             } => {
                 self.enter(tpl, *at, None)?;
-                let r = self.with(tpl, expr, body, else_body, *at);
+                let r = self.with(tpl, expr, *params, body, else_body, *at);
                 self.depth -= 1;
                 r
             }
-            Node::Partial { name, indent, at } => self.partial(tpl, name, indent, *at),
+            Node::Partial {
+                name,
+                indent,
+                context,
+                hash,
+                at,
+            } => self.partial(tpl, name, indent, (context.as_ref(), hash), *at),
         }
     }
 }
