@@ -113,23 +113,6 @@ pub(crate) fn parse_expr(body: &str, base: usize) -> Result<Expr, ArgError> {
         }
     }
     let toks = tokenize(body, base)?;
-    // Handlebars: a tag that is a single literal looks up the key it names (`{{"foo bar"}}`
-    // is `{{[foo bar]}}`).
-    if let [(tok @ (Tok::Str(_) | Tok::Word(_)), at)] = toks.as_slice() {
-        let key = match tok {
-            Tok::Str(s) => Some(s.as_str()),
-            Tok::Word(w) if is_literal(w) => Some(*w),
-            _ => None,
-        };
-        if let Some(key) = key {
-            return Ok(Expr::Path(Path {
-                base: PathBase::Stack,
-                up: 0,
-                segs: vec![key.into()],
-                text: body.get(at - base..).unwrap_or(body).into(),
-            }));
-        }
-    }
     let mut segments = toks.split(|(t, _)| matches!(t, Tok::Pipe));
     let first = segments.next().unwrap_or(&[]);
     let mut i = 0;
@@ -156,6 +139,18 @@ pub(crate) fn parse_expr(body: &str, base: usize) -> Result<Expr, ArgError> {
         expr = parse_call(w.trim_end_matches(':'), *at, seg, &mut i, false, Some(expr))?;
     }
     Ok(expr)
+}
+
+/// A tag body that is a single literal (`"foo bar"`, `'x'`, `12`, `true`, `null`): the key
+/// Handlebars looks up for it when it stands alone in a `{{tag}}` (`{{"foo bar"}}` is
+/// `{{[foo bar]}}`).
+pub(crate) fn literal_key(body: &str, base: usize) -> Result<Option<String>, ArgError> {
+    let toks = tokenize(body, base)?;
+    Ok(match toks.as_slice() {
+        [(Tok::Str(s), _)] => Some(s.clone()),
+        [(Tok::Word(w), _)] if is_literal(w) => Some((*w).to_string()),
+        _ => None,
+    })
 }
 
 /// Parses the arguments of a partial tag after its name: at most one context value, then
@@ -293,7 +288,7 @@ fn segments(w: &str) -> Result<Vec<Seg<'_>>, &'static str> {
                 (Seg::This, tail.get(1..).unwrap_or(""))
             } else if head.is_empty() {
                 return Err("empty segment");
-            } else if head.contains(['[', ']', '{', '}', '=', '@', '~']) {
+            } else if head.contains(['[', ']', '{', '}', '=', '@', '~', '"', '\'']) {
                 return Err("unexpected character");
             } else if head == "this" {
                 (Seg::This, tail)

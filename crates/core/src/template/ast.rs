@@ -62,6 +62,22 @@ pub(crate) enum Node {
         hash: Vec<(Box<str>, Expr)>,
         at: u32,
     },
+    /// `{{#> name context key=value}}body{{/name}}`: the partial, in which
+    /// `{{> @partial-block}}` renders `body`; or `body` itself if there is no such partial.
+    PartialBlock {
+        name: Box<str>,
+        context: Option<Expr>,
+        hash: Vec<(Box<str>, Expr)>,
+        body: Vec<Node>,
+        at: u32,
+    },
+    /// `{{#*inline "name"}}body{{/inline}}`: a partial defined for the rest of the enclosing
+    /// block (from its start) and the partials it calls; it renders nothing itself.
+    Inline {
+        name: Box<str>,
+        body: Vec<Node>,
+        at: u32,
+    },
 }
 
 /// The argument of `{{#if}}` / `{{#unless}}` / `{{else if}}` (see `parser::is_condition` for
@@ -140,6 +156,8 @@ mod wire {
         4 => Each { expr, params, body, else_body, at },
         5 => With { expr, params, body, else_body, at },
         6 => Partial { name, indent, context, hash, at },
+        7 => PartialBlock { name, context, hash, body, at },
+        8 => Inline { name, body, at },
     });
     wire_enum!(IfCondition {
         0 => Expr(expr),

@@ -660,6 +660,20 @@ impl Checker<'_> {
                 }
                 Ok(pos)
             }
+            // A partial block's body renders where the partial says `{{> @partial-block}}`, in
+            // text; an inline partial's, wherever it is included, in text.
+            Node::PartialBlock { body, at, .. } => {
+                if pos != Pos::TEXT {
+                    let m = format!("a partial cannot be included in {}", pos.describe());
+                    return Err(self.error(*at, m));
+                }
+                self.partial_body(body, *at)?;
+                Ok(pos)
+            }
+            Node::Inline { body, at, .. } => {
+                self.partial_body(body, *at)?;
+                Ok(pos)
+            }
             // Conditionals: each branch runs once, from here.
             Node::If {
                 body,
@@ -708,6 +722,19 @@ impl Checker<'_> {
         }
     }
 
+    /// A body included in text (a partial block's or an inline partial's) must end in text.
+    fn partial_body(&self, body: &mut [Node], at: u32) -> Result<(), TemplateError> {
+        let end = self.nodes(body, Pos::TEXT)?;
+        if end != Pos::TEXT {
+            let m = format!(
+                "a partial's body used in HTML must end in text, not in {}",
+                end.describe()
+            );
+            return Err(self.error(at, m));
+        }
+        Ok(())
+    }
+
     fn join(&self, a: &Pos, b: &Pos, at: u32) -> Result<Pos, TemplateError> {
         a.join(b).ok_or_else(|| {
             let m = format!(
@@ -751,6 +778,11 @@ pub(crate) fn partials<'n>(nodes: &'n [Node], out: &mut Vec<&'n str>) {
     for node in nodes {
         match node {
             Node::Partial { name, .. } => out.push(name),
+            Node::PartialBlock { name, body, .. } => {
+                out.push(name);
+                partials(body, out);
+            }
+            Node::Inline { body, .. } => partials(body, out),
             Node::Section {
                 body, else_body, ..
             }

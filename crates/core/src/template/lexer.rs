@@ -147,6 +147,8 @@ pub(crate) fn lex<'s>(name: &str, src: &'s str) -> Result<Vec<Token<'s>>, Templa
             None
         };
         let (text_end, next, indent) = match standalone {
+            // A `~` before a standalone partial strips its indentation too (Handlebars).
+            Some((ls, le)) if strip_before => (ls, le, ""),
             Some((ls, le)) => (ls, le, src.get(ls..start).unwrap_or("")),
             None => (start, end, ""),
         };

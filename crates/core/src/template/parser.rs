@@ -3,7 +3,7 @@
 
 use std::mem;
 
-use super::args::{parse_expr, parse_partial_args, parse_path};
+use super::args::{literal_key, parse_expr, parse_partial_args, parse_path};
 use super::ast::{Expr, IfCondition, Node, Path, PathBase};
 use super::error::{ErrorKind, TemplateError};
 use super::lexer::{TagKind, Token, lex};
@@ -20,6 +20,14 @@ enum Open {
     },
     Each(Expr),
     With(Expr),
+    /// `{{#> name context key=value}}`.
+    PartialBlock {
+        name: String,
+        context: Option<Expr>,
+        hash: Vec<(Box<str>, Expr)>,
+    },
+    /// `{{#*inline "name"}}`.
+    Inline(String),
 }
 
 /// An else branch: `None` for a plain `{{else}}`, or an `{{else if}}` / `{{else unless}}`
@@ -253,6 +261,49 @@ fn bind_condition(
     Ok(())
 }
 
+/// A partial tag's name, context value and `key=value` arguments, block parameters resolved.
+fn partial_tag<'b>(
+    stack: &[Frame],
+    body: &'b str,
+    body_at: usize,
+) -> Result<(&'b str, Option<Expr>, Vec<(Box<str>, Expr)>), (usize, String)> {
+    let (name, rest) = partial_name(body).ok_or_else(|| {
+        let msg = "a partial tag starts with the partial's name, a `[literal]` or a quoted \
+                   string (dynamic names `(...)` are not supported)";
+        (body_at, msg.to_string())
+    })?;
+    if name.starts_with('@') && name != "@partial-block" {
+        return Err((body_at, format!("unknown partial `{name}`")));
+    }
+    let rest_at = body_at + (body.len() - rest.len());
+    let (mut context, mut hash) = parse_partial_args(rest, rest_at)?;
+    if let Some(c) = context.as_mut() {
+        bind(stack, c);
+    }
+    for (_, e) in hash.iter_mut() {
+        bind(stack, e);
+    }
+    Ok((name, context, hash))
+}
+
+/// Splits a partial tag's body into the partial's name (`name`, `[any name]`, `"any name"`
+/// or `'any name'`) and the rest.
+fn partial_name(body: &str) -> Option<(&str, &str)> {
+    let (name, rest) = match body.chars().next()? {
+        q @ ('[' | '"' | '\'') => {
+            let end = if q == '[' { ']' } else { q };
+            let (name, rest) = body.get(1..)?.split_once(end)?;
+            (name, rest)
+        }
+        '(' => return None,
+        _ => body.split_at(body.find(char::is_whitespace).unwrap_or(body.len())),
+    };
+    if name.is_empty() || !(rest.is_empty() || rest.starts_with(char::is_whitespace)) {
+        return None;
+    }
+    Some((name, rest))
+}
+
 /// The error kind of an argument parse failure.
 fn arg_error(msg: String) -> ErrorKind {
     if let Some(h) = msg.strip_prefix("unknown helper `") {
@@ -299,7 +350,9 @@ pub(crate) fn parse(name: &str, src: &str) -> Result<Vec<Node>, TemplateError> {
             let frame = stack
                 .last_mut()
                 .ok_or_else(|| err(at, ErrorKind::UnexpectedElse))?;
-            if matches!(frame.branches.last(), Some((None, _, _))) {
+            if matches!(frame.branches.last(), Some((None, _, _)))
+                || matches!(frame.open, Open::PartialBlock { .. } | Open::Inline(_))
+            {
                 return Err(err(at, ErrorKind::UnexpectedElse));
             }
             let cond = if rest.is_empty() {
@@ -333,7 +386,16 @@ pub(crate) fn parse(name: &str, src: &str) -> Result<Vec<Node>, TemplateError> {
         }
         let node = match kind {
             TagKind::Interp | TagKind::Raw => {
-                let mut expr = parse_expr(body, body_at).map_err(bad)?;
+                // Handlebars: a tag that is one literal looks up the key it names.
+                let mut expr = match literal_key(body, body_at).map_err(bad)? {
+                    Some(key) => Expr::Path(Path {
+                        base: PathBase::Stack,
+                        up: 0,
+                        segs: vec![key.into()],
+                        text: body.into(),
+                    }),
+                    None => parse_expr(body, body_at).map_err(bad)?,
+                };
                 bind(&stack, &mut expr);
                 Node::Interp {
                     expr,
@@ -343,21 +405,7 @@ pub(crate) fn parse(name: &str, src: &str) -> Result<Vec<Node>, TemplateError> {
                 }
             }
             TagKind::Partial => {
-                let (name, rest) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
-                if name.is_empty() || name.starts_with(['(', '"', '\'', '@', '[']) {
-                    let msg = "a partial tag starts with the partial's name (dynamic names, \
-                               `@partial-block` and quoted names are not supported)"
-                        .to_string();
-                    return Err(err(body_at, ErrorKind::InvalidTag(msg)));
-                }
-                let rest_at = body_at + (body.len() - rest.len());
-                let (mut context, mut hash) = parse_partial_args(rest, rest_at).map_err(bad)?;
-                if let Some(c) = context.as_mut() {
-                    bind(&stack, c);
-                }
-                for (_, e) in hash.iter_mut() {
-                    bind(&stack, e);
-                }
+                let (name, context, hash) = partial_tag(&stack, body, body_at).map_err(bad)?;
                 Node::Partial {
                     name: name.into(),
                     indent: indent.into(),
@@ -365,6 +413,54 @@ pub(crate) fn parse(name: &str, src: &str) -> Result<Vec<Node>, TemplateError> {
                     hash,
                     at: off(at),
                 }
+            }
+            TagKind::Section if body.starts_with(['>', '*']) => {
+                let open = if let Some(rest) = body.strip_prefix('>') {
+                    let rest_at = body_at + 1 + (rest.len() - rest.trim_start().len());
+                    let (name, context, hash) =
+                        partial_tag(&stack, rest.trim_start(), rest_at).map_err(bad)?;
+                    Open::PartialBlock {
+                        name: name.to_string(),
+                        context,
+                        hash,
+                    }
+                } else {
+                    let rest = body.strip_prefix("*inline").unwrap_or("");
+                    match partial_name(rest.trim_start()) {
+                        Some((name, tail)) if rest.starts_with(char::is_whitespace)
+                            && tail.trim().is_empty() =>
+                        {
+                            Open::Inline(name.to_string())
+                        }
+                        _ => {
+                            let msg = "decorators other than `{{#*inline \"name\"}}` are not \
+                                       supported"
+                                .to_string();
+                            return Err(err(body_at, ErrorKind::InvalidTag(msg)));
+                        }
+                    }
+                };
+                let name = match &open {
+                    Open::PartialBlock { name, .. } => name.clone(),
+                    _ => "inline".to_string(),
+                };
+                if stack.len() >= MAX_NESTING {
+                    let kind = ErrorKind::TooDeep {
+                        limit: MAX_NESTING,
+                        partial: None,
+                    };
+                    return Err(err(at, kind));
+                }
+                stack.push(Frame {
+                    open,
+                    name,
+                    at,
+                    body: Vec::new(),
+                    branches: Vec::new(),
+                    inverted: false,
+                    params: Vec::new(),
+                });
+                continue;
             }
             TagKind::Section | TagKind::Inverted => {
                 let (word, rest) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
@@ -409,7 +505,15 @@ pub(crate) fn parse(name: &str, src: &str) -> Result<Vec<Node>, TemplateError> {
                 } else if !rest.is_empty() {
                     return Err(err(body_at, ErrorKind::UnknownHelper(word.to_string())));
                 } else {
-                    let path = parse_path(body, body_at).map_err(bad)?;
+                    let path = match literal_key(body, body_at).map_err(bad)? {
+                        Some(key) => Path {
+                            base: PathBase::Stack,
+                            up: 0,
+                            segs: vec![key.into()],
+                            text: body.into(),
+                        },
+                        None => parse_path(body, body_at).map_err(bad)?,
+                    };
                     Open::Section {
                         path,
                         inverted: kind == TagKind::Inverted,
@@ -421,6 +525,7 @@ pub(crate) fn parse(name: &str, src: &str) -> Result<Vec<Node>, TemplateError> {
                         bind_condition(&stack, cond, rest_at).map_err(bad_cond)?;
                     }
                     Open::Each(e) | Open::With(e) => bind(&stack, e),
+                    Open::PartialBlock { .. } | Open::Inline(_) => {}
                 }
                 let name = if block { word } else { body };
                 if stack.len() >= MAX_NESTING {
@@ -512,6 +617,22 @@ fn close(frame: Frame) -> Node {
             params,
             body,
             else_body,
+            at,
+        },
+        Open::PartialBlock {
+            name,
+            context,
+            hash,
+        } => Node::PartialBlock {
+            name: name.into(),
+            context,
+            hash,
+            body,
+            at,
+        },
+        Open::Inline(name) => Node::Inline {
+            name: name.into(),
+            body,
             at,
         },
         Open::With(expr) => Node::With {

@@ -24,6 +24,18 @@ fn nodes(list: &[Node], out: &mut Vec<Vec<String>>) {
                     expr_paths(e, out);
                 }
             }
+            Node::PartialBlock {
+                context,
+                hash,
+                body,
+                ..
+            } => {
+                for e in context.iter().chain(hash.iter().map(|(_, e)| e)) {
+                    expr_paths(e, out);
+                }
+                nodes(body, out);
+            }
+            Node::Inline { body, .. } => nodes(body, out),
             Node::Interp { expr, .. } => expr_paths(expr, out),
             Node::Section {
                 path: p,

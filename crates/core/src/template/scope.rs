@@ -116,14 +116,13 @@ impl<'a> Scope<'a> {
                     match &frame.value {
                         Cow::Borrowed(value) => {
                             let value: &'a Value = value;
-                            if let Some(found) = value.as_object().and_then(|m| m.get(&**first)) {
-                                return walk(Cow::Borrowed(found), rest);
+                            if let Some(found) = child(value, first) {
+                                return walk(found, rest);
                             }
                         }
                         Cow::Owned(value) => {
-                            if let Some(found) = value.as_object().and_then(|m| m.get(&**first)) {
-                                return walk(Cow::Borrowed(found), rest)
-                                    .map(|v| Cow::Owned(v.into_owned()));
+                            if let Some(found) = child(value, first) {
+                                return walk(found, rest).map(|v| Cow::Owned(v.into_owned()));
                             }
                         }
                     }

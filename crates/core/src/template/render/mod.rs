@@ -1,6 +1,7 @@
 //! The renderer: walks the node tree over a context stack, with fuel, depth and output limits.
 
 mod blocks;
+mod partials;
 
 use std::borrow::Cow;
 
@@ -29,6 +30,10 @@ struct Renderer<'a> {
     at_line_start: bool,
     diags: Vec<Diagnostic>,
     env: Env<'a>,
+    /// Inline partials in scope, innermost last: name, template, body.
+    inline: Vec<(&'a str, Template, &'a [Node])>,
+    /// The bodies of the partial blocks being rendered, innermost last.
+    blocks: Vec<(Template, &'a [Node])>,
 }
 
 pub(crate) fn render(
@@ -62,6 +67,8 @@ pub(crate) fn render(
             time_zone: &opts.time_zone,
             warnings: Vec::new(),
         },
+        inline: Vec::new(),
+        blocks: Vec::new(),
     };
     r.nodes(tpl, &tpl.nodes)?;
     let mut text = r.out;
@@ -321,10 +328,12 @@ impl<'a> Renderer<'a> {
     }
 
     fn nodes(&mut self, tpl: &Template, nodes: &'a [Node]) -> Result<(), TemplateError> {
-        for node in nodes {
-            self.node(tpl, node)?;
-        }
-        Ok(())
+        // Inline partials are defined from the start of the block that holds them.
+        let saved = self.inline.len();
+        self.define_inline(tpl, nodes);
+        let r = nodes.iter().try_for_each(|node| self.node(tpl, node));
+        self.inline.truncate(saved);
+        r
     }
 
     /// Dispatches one node. Each arm lives in its own function so that the recursion through
@@ -389,6 +398,14 @@ impl<'a> Renderer<'a> {
                 hash,
                 at,
             } => self.partial(tpl, name, indent, (context.as_ref(), hash), *at),
+            Node::PartialBlock {
+                name,
+                context,
+                hash,
+                body,
+                at,
+            } => self.partial_block(tpl, name, (context.as_ref(), hash), body, *at),
+            Node::Inline { .. } => Ok(()),
         }
     }
 }

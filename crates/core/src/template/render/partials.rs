@@ -1,0 +1,142 @@
+//! Partials: `{{> name}}` with a context and `key=value` arguments, partial blocks
+//! (`{{#> name}}…{{/name}}` and `{{> @partial-block}}`) and inline partials
+//! (`{{#*inline "name"}}`).
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use super::Renderer;
+use crate::template::Template;
+use crate::template::ast::{Expr, Node};
+use crate::template::error::{DiagnosticKind, TemplateError};
+use crate::template::scope::Frame;
+
+/// A partial tag's context value and `key=value` arguments.
+pub(super) type PartialArgs<'a> = (Option<&'a Expr>, &'a [(Box<str>, Expr)]);
+
+impl<'a> Renderer<'a> {
+    /// The partial called `name`: the innermost inline partial of that name, else the
+    /// render's partials.
+    fn find(&self, name: &str) -> Option<(Template, &'a [Node])> {
+        if let Some((_, tpl, body)) = self.inline.iter().rev().find(|(n, _, _)| *n == name) {
+            return Some((tpl.clone(), body));
+        }
+        let partials = self.partials;
+        partials.get(name).map(|p| (p.clone(), &p.nodes[..]))
+    }
+
+    /// Defines the inline partials of `nodes` (until the caller truncates `self.inline`).
+    pub(super) fn define_inline(&mut self, tpl: &Template, nodes: &'a [Node]) {
+        for node in nodes {
+            if let Node::Inline { name, body, .. } = node {
+                self.inline.push((name, tpl.clone(), body));
+            }
+        }
+    }
+
+    #[inline(never)]
+    pub(super) fn partial(
+        &mut self,
+        tpl: &Template,
+        name: &str,
+        indent: &str,
+        args: PartialArgs<'a>,
+        at: u32,
+    ) -> Result<(), TemplateError> {
+        self.burn(tpl, at, 1)?;
+        if name == "@partial-block" {
+            // The block renders in the partial's place, with the partial blocks outside it.
+            let Some((block_tpl, body)) = self.blocks.pop() else {
+                self.note(tpl, at, DiagnosticKind::MissingPartial(name.to_string()));
+                return Ok(());
+            };
+            let r = self.include(tpl, (&block_tpl, body), name, indent, args, at);
+            self.blocks.push((block_tpl, body));
+            return r;
+        }
+        let Some((partial, nodes)) = self.find(name) else {
+            self.note(tpl, at, DiagnosticKind::MissingPartial(name.to_string()));
+            return Ok(());
+        };
+        self.include(tpl, (&partial, nodes), name, indent, args, at)
+    }
+
+    #[inline(never)]
+    pub(super) fn partial_block(
+        &mut self,
+        tpl: &Template,
+        name: &str,
+        args: PartialArgs<'a>,
+        body: &'a [Node],
+        at: u32,
+    ) -> Result<(), TemplateError> {
+        self.burn(tpl, at, 1)?;
+        // Inline partials in the block are defined for the partial it calls.
+        let saved = self.inline.len();
+        self.define_inline(tpl, body);
+        let r = match self.find(name) {
+            Some((partial, nodes)) => {
+                self.blocks.push((tpl.clone(), body));
+                let r = self.include(tpl, (&partial, nodes), name, "", args, at);
+                self.blocks.pop();
+                r
+            }
+            // No such partial: the block is the fallback.
+            None => self.include(tpl, (tpl, body), name, "", args, at),
+        };
+        self.inline.truncate(saved);
+        r
+    }
+
+    /// Renders `nodes` (of template `target`) in the place of a partial tag of `tpl`.
+    /// `{{> p value}}` renders with `value` as the context, `{{> p key=x}}` with the context
+    /// plus those keys (Handlebars).
+    fn include(
+        &mut self,
+        tpl: &Template,
+        (target, nodes): (&Template, &'a [Node]),
+        name: &str,
+        indent: &str,
+        (context, hash): PartialArgs<'a>,
+        at: u32,
+    ) -> Result<(), TemplateError> {
+        let frame = if context.is_some() || !hash.is_empty() {
+            let mut value = match context {
+                Some(e) => self.eval(tpl, e)?,
+                None => self.scope.top(),
+            };
+            if !hash.is_empty() {
+                let mut map = match value.into_owned() {
+                    Value::Object(m) => m,
+                    _ => serde_json::Map::new(),
+                };
+                for (key, e) in hash {
+                    let v = self.eval(tpl, e)?.into_owned();
+                    map.insert(key.to_string(), v);
+                }
+                value = Cow::Owned(Value::Object(map));
+            }
+            Some(Frame {
+                value,
+                lp: None,
+                params: 0,
+            })
+        } else {
+            None
+        };
+        self.enter(tpl, at, Some(name))?;
+        let saved = self.indent.len();
+        if !indent.is_empty() {
+            self.indent.push_str(indent);
+            self.at_line_start = true;
+        }
+        let r = match frame {
+            Some(frame) => self.with_frame(target, nodes, frame),
+            None => self.nodes(target, nodes),
+        };
+        self.indent.truncate(saved);
+        self.depth -= 1;
+        r
+    }
+}
