@@ -160,6 +160,41 @@ impl Template {
         out
     }
 
+    /// The inline partials (`{{#*inline "name"}}`) the template defines.
+    pub(crate) fn inline_names(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        visit(&self.nodes, &mut |node| {
+            if let ast::Node::Inline { name, .. } = node {
+                out.push(&**name);
+            }
+        });
+        out
+    }
+
+    /// The first `{{> name}}` whose partial is neither `known` nor defined inline here, as an
+    /// error at the tag (a partial block's own content is its fallback, so it needs none).
+    pub(crate) fn missing_partial(&self, known: &dyn Fn(&str) -> bool) -> Option<TemplateError> {
+        let inline = self.inline_names();
+        let mut missing = None;
+        visit(&self.nodes, &mut |node| {
+            if let ast::Node::Partial { name, at, .. } = node
+                && missing.is_none()
+                && &**name != "@partial-block"
+                && !known(name)
+                && !inline.contains(&&**name)
+            {
+                missing = Some((name.to_string(), *at));
+            }
+        });
+        let (name, at) = missing?;
+        Some(TemplateError::new(
+            &self.name,
+            &self.src,
+            at as usize,
+            ErrorKind::MissingPartial(name),
+        ))
+    }
+
     /// The template's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -184,6 +219,33 @@ impl Template {
         opts: &RenderOptions,
     ) -> Result<Rendered, TemplateError> {
         render::render(self, data, partials, opts)
+    }
+}
+
+/// Calls `f` on every node of `nodes`, depth first.
+fn visit<'n>(nodes: &'n [ast::Node], f: &mut dyn FnMut(&'n ast::Node)) {
+    use ast::Node;
+    for node in nodes {
+        f(node);
+        match node {
+            Node::Section {
+                body, else_body, ..
+            }
+            | Node::If {
+                body, else_body, ..
+            }
+            | Node::Each {
+                body, else_body, ..
+            }
+            | Node::With {
+                body, else_body, ..
+            } => {
+                visit(body, f);
+                visit(else_body, f);
+            }
+            Node::PartialBlock { body, .. } | Node::Inline { body, .. } => visit(body, f),
+            Node::Text { .. } | Node::Interp { .. } | Node::Partial { .. } => {}
+        }
     }
 }
 
@@ -229,6 +291,11 @@ impl Partials {
     /// The partial called `name`.
     pub fn get(&self, name: &str) -> Option<&Template> {
         self.map.get(name)
+    }
+
+    /// The partials, by name.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Template> {
+        self.map.values()
     }
 }
 
