@@ -277,7 +277,10 @@ fn segments(w: &str) -> Result<Vec<Seg<'_>>, &'static str> {
     loop {
         let (seg, after) = if let Some(r) = rest.strip_prefix('[') {
             let end = r.find(']').ok_or("unclosed `[`")?;
-            (Seg::Literal(r.get(..end).unwrap_or("")), r.get(end + 1..).unwrap_or(""))
+            (
+                Seg::Literal(r.get(..end).unwrap_or("")),
+                r.get(end + 1..).unwrap_or(""),
+            )
         } else {
             let end = rest.find(['.', '/']).unwrap_or(rest.len());
             let (head, tail) = rest.split_at(end);

@@ -63,7 +63,14 @@ pub(crate) fn lex<'s>(name: &str, src: &'s str) -> Result<Vec<Token<'s>>, Templa
     let tail = |from: usize| src.get(from..).unwrap_or("");
     while pos < src.len() {
         let Some(rel) = tail(search).find(open.as_str()) else {
-            push_text(&mut tokens, src, pos, src.len(), mem::take(&mut strip_next), false);
+            push_text(
+                &mut tokens,
+                src,
+                pos,
+                src.len(),
+                mem::take(&mut strip_next),
+                false,
+            );
             break;
         };
         let start = search + rel;
@@ -86,7 +93,10 @@ pub(crate) fn lex<'s>(name: &str, src: &'s str) -> Result<Vec<Token<'s>>, Templa
             cur += 1;
         }
         let (kind, close_pats) = match tail(cur).chars().next() {
-            Some('{') => (TagKind::Raw, vec![format!("}}{close}"), format!("}}~{close}")]),
+            Some('{') => (
+                TagKind::Raw,
+                vec![format!("}}{close}"), format!("}}~{close}")],
+            ),
             Some('&') => (TagKind::Raw, vec![close.clone()]),
             Some('#') => (TagKind::Section, vec![close.clone()]),
             Some('^') => (TagKind::Inverted, vec![close.clone()]),

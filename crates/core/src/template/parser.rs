@@ -3,7 +3,7 @@
 
 use std::mem;
 
-use super::args::{literal_key, parse_expr, parse_partial_args, parse_path};
+use super::args::{ArgError, PartialArgs, literal_key, parse_expr, parse_partial_args, parse_path};
 use super::ast::{Expr, IfCondition, Node, Path, PathBase};
 use super::error::{ErrorKind, TemplateError};
 use super::lexer::{TagKind, Token, lex};
@@ -202,9 +202,12 @@ fn param_of(stack: &[Frame], name: &str) -> Option<(u32, u8)> {
         .find_map(|(up, f)| {
             let i = f.params.iter().position(|p| p == name)?;
             // In an `{{else}}` branch the block's parameters are not bound (but still count).
-            f.branches
-                .is_empty()
-                .then(|| (u32::try_from(up).unwrap_or(u32::MAX), u8::try_from(i).unwrap_or(0)))
+            f.branches.is_empty().then(|| {
+                (
+                    u32::try_from(up).unwrap_or(u32::MAX),
+                    u8::try_from(i).unwrap_or(0),
+                )
+            })
         })
 }
 
@@ -266,7 +269,7 @@ fn partial_tag<'b>(
     stack: &[Frame],
     body: &'b str,
     body_at: usize,
-) -> Result<(&'b str, Option<Expr>, Vec<(Box<str>, Expr)>), (usize, String)> {
+) -> Result<(&'b str, PartialArgs), ArgError> {
     let (name, rest) = partial_name(body).ok_or_else(|| {
         let msg = "a partial tag starts with the partial's name, a `[literal]` or a quoted \
                    string (dynamic names `(...)` are not supported)";
@@ -283,7 +286,7 @@ fn partial_tag<'b>(
     for (_, e) in hash.iter_mut() {
         bind(stack, e);
     }
-    Ok((name, context, hash))
+    Ok((name, (context, hash)))
 }
 
 /// Splits a partial tag's body into the partial's name (`name`, `[any name]`, `"any name"`
@@ -405,7 +408,7 @@ pub(crate) fn parse(name: &str, src: &str) -> Result<Vec<Node>, TemplateError> {
                 }
             }
             TagKind::Partial => {
-                let (name, context, hash) = partial_tag(&stack, body, body_at).map_err(bad)?;
+                let (name, (context, hash)) = partial_tag(&stack, body, body_at).map_err(bad)?;
                 Node::Partial {
                     name: name.into(),
                     indent: indent.into(),
@@ -417,7 +420,7 @@ pub(crate) fn parse(name: &str, src: &str) -> Result<Vec<Node>, TemplateError> {
             TagKind::Section if body.starts_with(['>', '*']) => {
                 let open = if let Some(rest) = body.strip_prefix('>') {
                     let rest_at = body_at + 1 + (rest.len() - rest.trim_start().len());
-                    let (name, context, hash) =
+                    let (name, (context, hash)) =
                         partial_tag(&stack, rest.trim_start(), rest_at).map_err(bad)?;
                     Open::PartialBlock {
                         name: name.to_string(),
@@ -427,8 +430,8 @@ pub(crate) fn parse(name: &str, src: &str) -> Result<Vec<Node>, TemplateError> {
                 } else {
                     let rest = body.strip_prefix("*inline").unwrap_or("");
                     match partial_name(rest.trim_start()) {
-                        Some((name, tail)) if rest.starts_with(char::is_whitespace)
-                            && tail.trim().is_empty() =>
+                        Some((name, tail))
+                            if rest.starts_with(char::is_whitespace) && tail.trim().is_empty() =>
                         {
                             Open::Inline(name.to_string())
                         }

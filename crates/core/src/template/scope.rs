@@ -89,12 +89,7 @@ impl<'a> Scope<'a> {
                 walk_from(&frame.value, &p.segs)
             }
             PathBase::Param(n) => {
-                let frame = self
-                    .stack
-                    .iter()
-                    .rev()
-                    .filter(|f| f.params > 0)
-                    .nth(up)?;
+                let frame = self.stack.iter().rev().filter(|f| f.params > 0).nth(up)?;
                 match (n, &frame.lp) {
                     (0, _) => walk_from(&frame.value, &p.segs),
                     (1, Some(lp)) => {
