@@ -52,32 +52,35 @@ pub(crate) enum Node {
         else_body: Vec<Node>,
         at: u32,
     },
-    /// `{{> name}}`; `indent` is the whitespace before a standalone partial tag. `context`
-    /// (`{{> name expr}}`) replaces the current context, and `hash` (`{{> name key=expr}}`)
-    /// adds keys to it.
-    Partial {
-        name: Box<str>,
-        indent: Box<str>,
-        context: Option<Expr>,
-        hash: Vec<(Box<str>, Expr)>,
-        at: u32,
-    },
-    /// `{{#> name context key=value}}body{{/name}}`: the partial, in which
-    /// `{{> @partial-block}}` renders `body`; or `body` itself if there is no such partial.
-    PartialBlock {
-        name: Box<str>,
-        context: Option<Expr>,
-        hash: Vec<(Box<str>, Expr)>,
-        body: Vec<Node>,
-        at: u32,
-    },
-    /// `{{#*inline "name"}}body{{/inline}}`: a partial defined for the rest of the enclosing
-    /// block (from its start) and the partials it calls; it renders nothing itself.
-    Inline {
-        name: Box<str>,
-        body: Vec<Node>,
-        at: u32,
-    },
+    /// A partial tag or block (see [`PartialTag`]).
+    Partial(Box<PartialTag>),
+}
+
+/// Which partial tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PartialKind {
+    /// `{{> name}}`.
+    Include,
+    /// `{{#> name}}body{{/name}}`: the partial, in which `{{> @partial-block}}` renders `body`;
+    /// or `body` itself if there is no such partial.
+    Block,
+    /// `{{#*inline "name"}}body{{/inline}}`: a partial defined for the enclosing block (from its
+    /// start) and the partials it calls; it renders nothing itself.
+    Inline,
+}
+
+/// A partial tag. `indent` is the whitespace before a standalone `{{> name}}`; `context`
+/// (`{{> name expr}}`) replaces the current context and `hash` (`{{> name key=expr}}`) adds
+/// keys to it; `body` is a block's or an inline partial's content.
+#[derive(Clone, Debug)]
+pub(crate) struct PartialTag {
+    pub kind: PartialKind,
+    pub name: Box<str>,
+    pub indent: Box<str>,
+    pub context: Option<Expr>,
+    pub hash: Vec<(Box<str>, Expr)>,
+    pub body: Vec<Node>,
+    pub at: u32,
 }
 
 /// The argument of `{{#if}}` / `{{#unless}}` / `{{else if}}` (see `parser::is_condition` for
@@ -144,7 +147,7 @@ pub(crate) struct Path {
 mod wire {
     //! Template trees in compiled bundles (see `crate::wire`).
 
-    use super::{Call, Expr, IfCondition, Node, Path, PathBase};
+    use super::{Call, Expr, IfCondition, Node, PartialKind, PartialTag, Path, PathBase};
     use crate::template::helpers;
     use crate::wire::{Reader, Wire, WireError, Writer, wire_enum, wire_struct};
 
@@ -155,9 +158,21 @@ mod wire {
         3 => If { cond, negate, zero, body, else_body, at },
         4 => Each { expr, params, body, else_body, at },
         5 => With { expr, params, body, else_body, at },
-        6 => Partial { name, indent, context, hash, at },
-        7 => PartialBlock { name, context, hash, body, at },
-        8 => Inline { name, body, at },
+        6 => Partial(partial),
+    });
+    wire_enum!(PartialKind {
+        0 => Include,
+        1 => Block,
+        2 => Inline,
+    });
+    wire_struct!(PartialTag {
+        kind,
+        name,
+        indent,
+        context,
+        hash,
+        body,
+        at,
     });
     wire_enum!(IfCondition {
         0 => Expr(expr),

@@ -26,7 +26,7 @@
 
 use std::mem;
 
-use super::ast::Node;
+use super::ast::{Node, PartialKind};
 use super::error::{ErrorKind, TemplateError};
 
 /// Where a `{{…}}` lands in HTML. Used only when rendering with [`Escape::Html`](super::Escape).
@@ -653,25 +653,17 @@ impl Checker<'_> {
                 pos.after_value();
                 Ok(pos)
             }
-            Node::Partial { at, .. } => {
-                if pos != Pos::TEXT {
+            // A partial is included in text; a partial block's body renders where the partial
+            // says `{{> @partial-block}}`, in text, and an inline partial's wherever it is
+            // included, in text.
+            Node::Partial(p) => {
+                if p.kind != PartialKind::Inline && pos != Pos::TEXT {
                     let m = format!("a partial cannot be included in {}", pos.describe());
-                    return Err(self.error(*at, m));
+                    return Err(self.error(p.at, m));
                 }
-                Ok(pos)
-            }
-            // A partial block's body renders where the partial says `{{> @partial-block}}`, in
-            // text; an inline partial's, wherever it is included, in text.
-            Node::PartialBlock { body, at, .. } => {
-                if pos != Pos::TEXT {
-                    let m = format!("a partial cannot be included in {}", pos.describe());
-                    return Err(self.error(*at, m));
+                if p.kind != PartialKind::Include {
+                    self.partial_body(&mut p.body, p.at)?;
                 }
-                self.partial_body(body, *at)?;
-                Ok(pos)
-            }
-            Node::Inline { body, at, .. } => {
-                self.partial_body(body, *at)?;
                 Ok(pos)
             }
             // Conditionals: each branch runs once, from here.
@@ -777,12 +769,12 @@ pub(crate) fn annotate(
 pub(crate) fn partials<'n>(nodes: &'n [Node], out: &mut Vec<&'n str>) {
     for node in nodes {
         match node {
-            Node::Partial { name, .. } => out.push(name),
-            Node::PartialBlock { name, body, .. } => {
-                out.push(name);
-                partials(body, out);
+            Node::Partial(p) => {
+                if p.kind != PartialKind::Inline {
+                    out.push(&p.name);
+                }
+                partials(&p.body, out);
             }
-            Node::Inline { body, .. } => partials(body, out),
             Node::Section {
                 body, else_body, ..
             }

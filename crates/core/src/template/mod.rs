@@ -226,8 +226,10 @@ impl Template {
     pub(crate) fn inline_names(&self) -> Vec<&str> {
         let mut out = Vec::new();
         visit(&self.nodes, &mut |node| {
-            if let ast::Node::Inline { name, .. } = node {
-                out.push(&**name);
+            if let ast::Node::Partial(p) = node
+                && p.kind == ast::PartialKind::Inline
+            {
+                out.push(&*p.name);
             }
         });
         out
@@ -239,13 +241,14 @@ impl Template {
         let inline = self.inline_names();
         let mut missing = None;
         visit(&self.nodes, &mut |node| {
-            if let ast::Node::Partial { name, at, .. } = node
+            if let ast::Node::Partial(p) = node
+                && p.kind == ast::PartialKind::Include
                 && missing.is_none()
-                && &**name != "@partial-block"
-                && !known(name)
-                && !inline.contains(&&**name)
+                && &*p.name != "@partial-block"
+                && !known(&p.name)
+                && !inline.contains(&&*p.name)
             {
-                missing = Some((name.to_string(), *at));
+                missing = Some((p.name.to_string(), p.at));
             }
         });
         let (name, at) = missing?;
@@ -305,8 +308,8 @@ fn visit<'n>(nodes: &'n [ast::Node], f: &mut dyn FnMut(&'n ast::Node)) {
                 visit(body, f);
                 visit(else_body, f);
             }
-            Node::PartialBlock { body, .. } | Node::Inline { body, .. } => visit(body, f),
-            Node::Text { .. } | Node::Interp { .. } | Node::Partial { .. } => {}
+            Node::Partial(p) => visit(&p.body, f),
+            Node::Text { .. } | Node::Interp { .. } => {}
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::mem;
 
 use super::args::{ArgError, PartialArgs, literal_key, parse_expr, parse_partial_args, parse_path};
-use super::ast::{Expr, IfCondition, Node, Path, PathBase};
+use super::ast::{Expr, IfCondition, Node, PartialKind, PartialTag, Path, PathBase};
 use super::error::{ErrorKind, TemplateError};
 use super::lexer::{TagKind, Token, lex};
 
@@ -409,13 +409,15 @@ pub(crate) fn parse(name: &str, src: &str) -> Result<Vec<Node>, TemplateError> {
             }
             TagKind::Partial => {
                 let (name, (context, hash)) = partial_tag(&stack, body, body_at).map_err(bad)?;
-                Node::Partial {
+                Node::Partial(Box::new(PartialTag {
+                    kind: PartialKind::Include,
                     name: name.into(),
                     indent: indent.into(),
                     context,
                     hash,
+                    body: Vec::new(),
                     at: off(at),
-                }
+                }))
             }
             TagKind::Section if body.starts_with(['>', '*']) => {
                 let open = if let Some(rest) = body.strip_prefix('>') {
@@ -626,18 +628,24 @@ fn close(frame: Frame) -> Node {
             name,
             context,
             hash,
-        } => Node::PartialBlock {
+        } => Node::Partial(Box::new(PartialTag {
+            kind: PartialKind::Block,
             name: name.into(),
+            indent: "".into(),
             context,
             hash,
             body,
             at,
-        },
-        Open::Inline(name) => Node::Inline {
+        })),
+        Open::Inline(name) => Node::Partial(Box::new(PartialTag {
+            kind: PartialKind::Inline,
             name: name.into(),
+            indent: "".into(),
+            context: None,
+            hash: Vec::new(),
             body,
             at,
-        },
+        })),
         Open::With(expr) => Node::With {
             expr,
             params,

@@ -19,23 +19,12 @@ fn nodes(list: &[Node], out: &mut Vec<Vec<String>>) {
     for node in list {
         match node {
             Node::Text { .. } => {}
-            Node::Partial { context, hash, .. } => {
-                for e in context.iter().chain(hash.iter().map(|(_, e)| e)) {
+            Node::Partial(p) => {
+                for e in p.context.iter().chain(p.hash.iter().map(|(_, e)| e)) {
                     expr_paths(e, out);
                 }
+                nodes(&p.body, out);
             }
-            Node::PartialBlock {
-                context,
-                hash,
-                body,
-                ..
-            } => {
-                for e in context.iter().chain(hash.iter().map(|(_, e)| e)) {
-                    expr_paths(e, out);
-                }
-                nodes(body, out);
-            }
-            Node::Inline { body, .. } => nodes(body, out),
             Node::Interp { expr, .. } => expr_paths(expr, out),
             Node::Section {
                 path: p,

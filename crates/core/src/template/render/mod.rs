@@ -391,21 +391,7 @@ impl<'a> Renderer<'a> {
                 self.depth -= 1;
                 r
             }
-            Node::Partial {
-                name,
-                indent,
-                context,
-                hash,
-                at,
-            } => self.partial(tpl, name, indent, (context.as_ref(), hash), *at),
-            Node::PartialBlock {
-                name,
-                context,
-                hash,
-                body,
-                at,
-            } => self.partial_block(tpl, name, (context.as_ref(), hash), body, *at),
-            Node::Inline { .. } => Ok(()),
+            Node::Partial(p) => self.partial(tpl, p),
         }
     }
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::Renderer;
 use crate::template::Template;
-use crate::template::ast::{Expr, Node};
+use crate::template::ast::{Expr, Node, PartialKind, PartialTag};
 use crate::template::error::{DiagnosticKind, TemplateError};
 use crate::template::scope::Frame;
 
@@ -29,8 +29,10 @@ impl<'a> Renderer<'a> {
     /// Defines the inline partials of `nodes` (until the caller truncates `self.inline`).
     pub(super) fn define_inline(&mut self, tpl: &Template, nodes: &'a [Node]) {
         for node in nodes {
-            if let Node::Inline { name, body, .. } = node {
-                self.inline.push((name, tpl.clone(), body));
+            if let Node::Partial(p) = node
+                && p.kind == PartialKind::Inline
+            {
+                self.inline.push((&p.name, tpl.clone(), &p.body));
             }
         }
     }
@@ -39,54 +41,50 @@ impl<'a> Renderer<'a> {
     pub(super) fn partial(
         &mut self,
         tpl: &Template,
-        name: &str,
-        indent: &str,
-        args: PartialArgs<'a>,
-        at: u32,
+        p: &'a PartialTag,
     ) -> Result<(), TemplateError> {
-        self.burn(tpl, at, 1)?;
-        if name == "@partial-block" {
-            // The block renders in the partial's place, with the partial blocks outside it.
-            let Some((block_tpl, body)) = self.blocks.pop() else {
-                self.note(tpl, at, DiagnosticKind::MissingPartial(name.to_string()));
-                return Ok(());
-            };
-            let r = self.include(tpl, (&block_tpl, body), name, indent, args, at);
-            self.blocks.push((block_tpl, body));
-            return r;
-        }
-        let Some((partial, nodes)) = self.find(name) else {
-            self.note(tpl, at, DiagnosticKind::MissingPartial(name.to_string()));
-            return Ok(());
-        };
-        self.include(tpl, (&partial, nodes), name, indent, args, at)
-    }
-
-    #[inline(never)]
-    pub(super) fn partial_block(
-        &mut self,
-        tpl: &Template,
-        name: &str,
-        args: PartialArgs<'a>,
-        body: &'a [Node],
-        at: u32,
-    ) -> Result<(), TemplateError> {
-        self.burn(tpl, at, 1)?;
-        // Inline partials in the block are defined for the partial it calls.
-        let saved = self.inline.len();
-        self.define_inline(tpl, body);
-        let r = match self.find(name) {
-            Some((partial, nodes)) => {
-                self.blocks.push((tpl.clone(), body));
-                let r = self.include(tpl, (&partial, nodes), name, "", args, at);
-                self.blocks.pop();
+        let args = (p.context.as_ref(), &p.hash[..]);
+        let name = &*p.name;
+        match p.kind {
+            PartialKind::Inline => Ok(()),
+            PartialKind::Include => {
+                self.burn(tpl, p.at, 1)?;
+                if name == "@partial-block" {
+                    // The block renders in the partial's place, with the partial blocks
+                    // outside it.
+                    let Some((block_tpl, body)) = self.blocks.pop() else {
+                        self.note(tpl, p.at, DiagnosticKind::MissingPartial(name.to_string()));
+                        return Ok(());
+                    };
+                    let r = self.include(tpl, (&block_tpl, body), p, args);
+                    self.blocks.push((block_tpl, body));
+                    return r;
+                }
+                let Some((partial, nodes)) = self.find(name) else {
+                    self.note(tpl, p.at, DiagnosticKind::MissingPartial(name.to_string()));
+                    return Ok(());
+                };
+                self.include(tpl, (&partial, nodes), p, args)
+            }
+            PartialKind::Block => {
+                self.burn(tpl, p.at, 1)?;
+                // Inline partials in the block are defined for the partial it calls.
+                let saved = self.inline.len();
+                self.define_inline(tpl, &p.body);
+                let r = match self.find(name) {
+                    Some((partial, nodes)) => {
+                        self.blocks.push((tpl.clone(), &p.body));
+                        let r = self.include(tpl, (&partial, nodes), p, args);
+                        self.blocks.pop();
+                        r
+                    }
+                    // No such partial: the block is the fallback.
+                    None => self.include(tpl, (tpl, &p.body), p, args),
+                };
+                self.inline.truncate(saved);
                 r
             }
-            // No such partial: the block is the fallback.
-            None => self.include(tpl, (tpl, body), name, "", args, at),
-        };
-        self.inline.truncate(saved);
-        r
+        }
     }
 
     /// Renders `nodes` (of template `target`) in the place of a partial tag of `tpl`.
@@ -96,11 +94,10 @@ impl<'a> Renderer<'a> {
         &mut self,
         tpl: &Template,
         (target, nodes): (&Template, &'a [Node]),
-        name: &str,
-        indent: &str,
+        tag: &PartialTag,
         (context, hash): PartialArgs<'a>,
-        at: u32,
     ) -> Result<(), TemplateError> {
+        let (name, indent, at) = (&*tag.name, &*tag.indent, tag.at);
         let frame = if context.is_some() || !hash.is_empty() {
             let mut value = match context {
                 Some(e) => self.eval(tpl, e)?,
