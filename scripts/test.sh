@@ -94,8 +94,8 @@ workerd() {
 }
 
 # The minimum test count of each suite: the number it runs today.
-suite native 265 native
-suite node 123 wasm_node
+suite native 276 native
+suite node 134 wasm_node
 suite chromium 43 browser
 suite workerd 37 workerd
 

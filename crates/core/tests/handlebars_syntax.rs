@@ -162,6 +162,11 @@ fn literal_segments_separators_and_length() {
         ),
         "literal this first"
     );
+    // A literal segment is not read as the condition language (`and` is inside it).
+    assert_eq!(
+        render("{{#if [a and b]}}y{{/if}}", json!({"a and b": true})),
+        "y"
+    );
     // `.length` of arrays and strings (UTF-16 code units, as JavaScript counts).
     assert_eq!(
         render(

@@ -126,6 +126,11 @@ pub(crate) fn is_condition(arg: &str) -> bool {
                         quote = Some(c);
                         head = false;
                     }
+                    // A `[literal segment]` is read like a string.
+                    '[' => {
+                        quote = Some(']');
+                        head = false;
+                    }
                     _ => {}
                 }
             }
