@@ -271,6 +271,12 @@ fn partials_take_a_context_hash_arguments_blocks_and_inline_definitions() {
         .compile("layout", "<main>{{> @partial-block}}</main>")
         .unwrap();
     partials.compile("uses-inline", "({{> row}})").unwrap();
+    partials
+        .compile(
+            "each-block",
+            "{{#each list as |p|}}<{{> @partial-block}}>{{/each}}",
+        )
+        .unwrap();
     let d = json!({"offer": {"title": "Boots", "tier": "silver"}, "title": "Top", "tier": "gold"});
     let r = |src: &str| full(src, &d, &partials).text;
     assert_eq!(r("{{> card offer}}"), "[Boots|silver]");
@@ -284,6 +290,18 @@ fn partials_take_a_context_hash_arguments_blocks_and_inline_definitions() {
     assert_eq!(
         r("{{#> absent offer}}fallback {{title}}{{/absent}}"),
         "fallback Boots"
+    );
+    // A block's parameters are those where it is written, even inside a partial that binds
+    // its own.
+    let d2 = json!({"list": [1, 2], "who": {"n": "Ann"}});
+    assert_eq!(
+        full(
+            "{{#with who as |p|}}{{#> each-block list=../list}}{{p.n}}{{/each-block}}{{/with}}",
+            &d2,
+            &partials
+        )
+        .text,
+        "<Ann><Ann>"
     );
     assert_eq!(
         r(

@@ -32,8 +32,9 @@ struct Renderer<'a> {
     env: Env<'a>,
     /// Inline partials in scope, innermost last: name, template, body.
     inline: Vec<(&'a str, Template, &'a [Node])>,
-    /// The bodies of the partial blocks being rendered, innermost last.
-    blocks: Vec<(Template, &'a [Node])>,
+    /// The bodies of the partial blocks being rendered, innermost last, with the context
+    /// stack's height where each was written.
+    blocks: Vec<(Template, &'a [Node], usize)>,
 }
 
 pub(crate) fn render(

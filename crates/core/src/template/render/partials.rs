@@ -52,12 +52,24 @@ impl<'a> Renderer<'a> {
                 if name == "@partial-block" {
                     // The block renders in the partial's place, with the partial blocks
                     // outside it.
-                    let Some((block_tpl, body)) = self.blocks.pop() else {
+                    let Some((block_tpl, body, height)) = self.blocks.pop() else {
                         self.note(tpl, p.at, DiagnosticKind::MissingPartial(name.to_string()));
                         return Ok(());
                     };
+                    // Its block parameters were resolved where it was written: the partial's own
+                    // blocks with parameters are hidden from it meanwhile.
+                    let hidden: Vec<u8> = self
+                        .scope
+                        .stack
+                        .iter_mut()
+                        .skip(height)
+                        .map(|f| std::mem::take(&mut f.params))
+                        .collect();
                     let r = self.include(tpl, (&block_tpl, body), p, args);
-                    self.blocks.push((block_tpl, body));
+                    for (f, params) in self.scope.stack.iter_mut().skip(height).zip(hidden) {
+                        f.params = params;
+                    }
+                    self.blocks.push((block_tpl, body, height));
                     return r;
                 }
                 let Some((partial, nodes)) = self.find(name) else {
@@ -73,7 +85,8 @@ impl<'a> Renderer<'a> {
                 self.define_inline(tpl, &p.body);
                 let r = match self.find(name) {
                     Some((partial, nodes)) => {
-                        self.blocks.push((tpl.clone(), &p.body));
+                        let height = self.scope.stack.len();
+                        self.blocks.push((tpl.clone(), &p.body, height));
                         let r = self.include(tpl, (&partial, nodes), p, args);
                         self.blocks.pop();
                         r
