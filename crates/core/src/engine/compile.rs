@@ -83,6 +83,8 @@ struct Compiler {
     paths: HashMap<String, usize>,
     reads: Projection,
     problems: Vec<Problem>,
+    /// The partial names templates may include (see `compile`).
+    known_partials: HashSet<String>,
 }
 
 pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
@@ -93,6 +95,7 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
         paths: HashMap::default(),
         reads: Projection::default(),
         problems: Vec::new(),
+        known_partials: HashSet::new(),
     };
     for (name, condition) in &bundle.audiences {
         let at = pointer(&["audiences", name]);
@@ -110,6 +113,13 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
             Err(e) => c.problem(pointer(&["partials", name]), e.to_string()),
         }
     }
+    // The partials a template may include: the bundle's, and the inline ones its partials
+    // define (an inline partial is visible to the partials called where it is defined).
+    c.known_partials = partials
+        .iter()
+        .flat_map(|p| p.inline_names().into_iter().chain([p.name()]))
+        .map(str::to_owned)
+        .collect();
 
     // Templates first, each source once (the first place it appears names it). A source used
     // in an HTML field is compiled as HTML (the contexts do not change how it renders as
@@ -128,6 +138,19 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
         }
     });
     c.html_partials(&mut partials);
+    // A partial may also include an inline partial of a template that calls it.
+    let inline: Vec<String> = c
+        .templates
+        .values()
+        .flat_map(|t| t.inline_names().into_iter().map(str::to_owned))
+        .collect();
+    c.known_partials.extend(inline);
+    for partial in partials.iter() {
+        if let Some(e) = partial.missing_partial(&|name| c.known_partials.contains(name)) {
+            let at = pointer(&["partials", partial.name()]);
+            c.problem(at, e.to_string());
+        }
+    }
 
     let exhausted: HashSet<&str> = bundle.exhausted.iter().map(String::as_str).collect();
     let paused: HashSet<&str> = bundle.paused.iter().map(String::as_str).collect();
@@ -389,6 +412,10 @@ impl Compiler {
             });
         match compiled {
             Ok(template) => {
+                let known = &self.known_partials;
+                if let Some(e) = template.missing_partial(&|name| known.contains(name)) {
+                    self.problem(at.to_owned(), e.to_string());
+                }
                 self.reads.add_template(&template);
                 let reads = reads_root(&template, "offer");
                 if html_at.is_some() {

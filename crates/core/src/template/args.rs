@@ -62,6 +62,15 @@ fn tokenize(body: &str, base: usize) -> Result<Vec<(Tok<'_>, usize)>, ArgError> 
             let mut end = body.len();
             let mut key = false;
             while let Some(&(j, d)) = chars.peek() {
+                if d == '[' {
+                    // A `[literal segment]` may hold spaces, quotes and parentheses.
+                    for (_, e) in chars.by_ref() {
+                        if e == ']' {
+                            break;
+                        }
+                    }
+                    continue;
+                }
                 if d.is_whitespace() || matches!(d, '(' | ')' | '"' | '\'' | '|' | ',') {
                     end = j;
                     break;
@@ -131,6 +140,44 @@ pub(crate) fn parse_expr(body: &str, base: usize) -> Result<Expr, ArgError> {
     }
     Ok(expr)
 }
+
+/// A tag body that is a single literal (`"foo bar"`, `'x'`, `12`, `true`, `null`): the key
+/// Handlebars looks up for it when it stands alone in a `{{tag}}` (`{{"foo bar"}}` is
+/// `{{[foo bar]}}`).
+pub(crate) fn literal_key(body: &str, base: usize) -> Result<Option<String>, ArgError> {
+    let toks = tokenize(body, base)?;
+    Ok(match toks.as_slice() {
+        [(Tok::Str(s), _)] => Some(s.clone()),
+        [(Tok::Word(w), _)] if is_literal(w) => Some((*w).to_string()),
+        _ => None,
+    })
+}
+
+/// Parses the arguments of a partial tag after its name: at most one context value, then
+/// `key=value` pairs.
+pub(crate) fn parse_partial_args(body: &str, base: usize) -> Result<PartialArgs, ArgError> {
+    let toks = tokenize(body, base)?;
+    let mut i = 0;
+    let mut context = None;
+    let mut hash = Vec::new();
+    while let Some((tok, at)) = toks.get(i) {
+        if let Tok::Key(k) = tok {
+            i += 1;
+            hash.push((Box::from(*k), parse_value(&toks, &mut i)?));
+        } else if context.is_none() && hash.is_empty() {
+            context = Some(parse_value(&toks, &mut i)?);
+        } else {
+            return Err((
+                *at,
+                "a partial takes one context value, then `key=value` pairs".into(),
+            ));
+        }
+    }
+    Ok((context, hash))
+}
+
+/// A partial tag's context value and `key=value` arguments.
+pub(crate) type PartialArgs = (Option<Expr>, Vec<(Box<str>, Expr)>);
 
 fn is_literal(w: &str) -> bool {
     matches!(w, "true" | "false" | "null") || number(w).is_some()
@@ -214,79 +261,115 @@ fn number(w: &str) -> Option<Number> {
     crate::num::parse_f64(w).and_then(Number::from_f64)
 }
 
-/// Parses a path such as `a.b`, `.`, `this.x`, `../x`, `@index`, `@root.x`.
+/// One segment of a path as written: a name, a `[literal]` name, or `.`, `..`, `this`.
+enum Seg<'w> {
+    Name(&'w str),
+    Literal(&'w str),
+    This,
+    Up,
+}
+
+/// Splits a path at its separators (`.` or the legacy `/`), keeping `[literal segments]`
+/// whole (they may hold any character but `]`).
+fn segments(w: &str) -> Result<Vec<Seg<'_>>, &'static str> {
+    let mut out = Vec::new();
+    let mut rest = w;
+    loop {
+        let (seg, after) = if let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']').ok_or("unclosed `[`")?;
+            (
+                Seg::Literal(r.get(..end).unwrap_or("")),
+                r.get(end + 1..).unwrap_or(""),
+            )
+        } else {
+            let end = rest.find(['.', '/']).unwrap_or(rest.len());
+            let (head, tail) = rest.split_at(end);
+            let leading = out.iter().all(|s| matches!(s, Seg::Up | Seg::This));
+            if head.is_empty() && leading && tail.starts_with("..") {
+                (Seg::Up, tail.get(2..).unwrap_or(""))
+            } else if head.is_empty() && leading && tail.starts_with('.') {
+                (Seg::This, tail.get(1..).unwrap_or(""))
+            } else if head.is_empty() {
+                return Err("empty segment");
+            } else if head.contains(['[', ']', '{', '}', '=', '@', '~', '"', '\'']) {
+                return Err("unexpected character");
+            } else if head == "this" {
+                (Seg::This, tail)
+            } else {
+                (Seg::Name(head), tail)
+            }
+        };
+        out.push(seg);
+        if after.is_empty() {
+            return Ok(out);
+        }
+        rest = after
+            .strip_prefix(['.', '/'])
+            .ok_or("expected `.` or `/` after `]`")?;
+        if rest.is_empty() {
+            return Err("a separator ends the path");
+        }
+    }
+}
+
+/// Parses a path such as `a.b`, `a/b`, `[a b].c`, `arr.[0]`, `.`, `this.x`, `this/x`,
+/// `../x`, `@index`, `@../index`, `@root.x`. `.`, `..` and `this` may only start a path.
 pub(crate) fn parse_path(w: &str, at: usize) -> Result<Path, ArgError> {
     let text: Box<str> = w.into();
     let bad = |msg: &str| Err((at, format!("{msg} in path `{w}`")));
-    if w == "." || w == "this" {
-        return Ok(Path {
-            base: PathBase::This,
-            up: 0,
-            segs: Vec::new(),
-            text,
-        });
-    }
-    let mut rest = w;
+    let (data, body) = match w.strip_prefix('@') {
+        Some(rest) => (true, rest),
+        None => (false, w),
+    };
+    let segs = match segments(body) {
+        Ok(segs) => segs,
+        Err(msg) => return bad(msg),
+    };
     let mut up = 0;
-    let mut base = PathBase::Stack;
-    while let Some(r) = rest.strip_prefix("../") {
-        up += 1;
-        base = PathBase::This;
-        rest = r;
+    let mut scoped = false;
+    let mut names: Vec<Box<str>> = Vec::new();
+    for seg in segs {
+        match seg {
+            Seg::Up | Seg::This if !names.is_empty() => {
+                return bad("`.`, `..` and `this` may only start a path");
+            }
+            Seg::Up => {
+                up += 1;
+                scoped = true;
+            }
+            Seg::This => scoped = true,
+            Seg::Name(n) | Seg::Literal(n) => names.push(n.into()),
+        }
     }
-    if let Some(r) = rest
-        .strip_prefix("this.")
-        .or_else(|| rest.strip_prefix("./"))
-    {
-        base = PathBase::This;
-        rest = r;
-    } else if rest == "@root" {
-        return Ok(Path {
-            base: PathBase::Root,
-            up: 0,
-            segs: Vec::new(),
-            text,
-        });
-    } else if let Some(r) = rest.strip_prefix("@root.") {
-        base = PathBase::Root;
-        rest = r;
-    } else if let Some(mut var) = rest.strip_prefix('@') {
-        while let Some(r) = var.strip_prefix("../") {
-            up += 1;
-            var = r;
+    if data {
+        let mut names = names.into_iter();
+        let first = names.next();
+        if first.as_deref() == Some("root") && up == 0 {
+            return Ok(Path {
+                base: PathBase::Root,
+                up: 0,
+                segs: names.collect(),
+                text,
+            });
         }
-        if !matches!(var, "index" | "first" | "last" | "key") {
-            return bad("unknown data variable (expected @index, @first, @last, @key or @root)");
-        }
-        return Ok(Path {
-            base: PathBase::Data,
-            up,
-            segs: vec![var.into()],
-            text,
-        });
-    }
-    if rest == ".." || rest.is_empty() && up > 0 {
-        return Ok(Path {
-            base: PathBase::This,
-            up: up.max(1),
-            segs: Vec::new(),
-            text,
-        });
-    }
-    let mut segs = Vec::new();
-    for seg in rest.split('.') {
-        if seg.is_empty() {
-            return bad("empty segment");
-        }
-        if seg.contains(['{', '}', '=', '/', '@']) {
-            return bad("unexpected character");
-        }
-        segs.push(seg.into());
+        return match first.as_deref() {
+            Some("index" | "first" | "last" | "key") if names.len() == 0 => Ok(Path {
+                base: PathBase::Data,
+                up,
+                segs: first.into_iter().collect(),
+                text,
+            }),
+            _ => bad("unknown data variable (expected @index, @first, @last, @key or @root)"),
+        };
     }
     Ok(Path {
-        base,
+        base: if scoped {
+            PathBase::This
+        } else {
+            PathBase::Stack
+        },
         up,
-        segs,
+        segs: names,
         text,
     })
 }

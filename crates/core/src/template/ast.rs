@@ -26,34 +26,61 @@ pub(crate) enum Node {
         else_body: Vec<Node>,
         at: u32,
     },
-    /// `{{#if}}` and `{{#unless}}` (`negate`), with `{{else}}` / `{{else if}}` chains.
+    /// `{{#if}}` and `{{#unless}}` (`negate`), with `{{else}}` / `{{else if}}` chains;
+    /// `zero`: `includeZero=true` (a `0` counts as true).
     If {
         cond: IfCondition,
         negate: bool,
+        zero: bool,
         body: Vec<Node>,
         else_body: Vec<Node>,
         at: u32,
     },
-    /// `{{#each expr}}`.
+    /// `{{#each expr}}`; `params`: how many block parameters (`as |item index|`) it binds.
     Each {
         expr: Expr,
+        params: u8,
         body: Vec<Node>,
         else_body: Vec<Node>,
         at: u32,
     },
-    /// `{{#with expr}}`.
+    /// `{{#with expr}}`; `params`: 1 with `as |x|`, else 0.
     With {
         expr: Expr,
+        params: u8,
         body: Vec<Node>,
         else_body: Vec<Node>,
         at: u32,
     },
-    /// `{{> name}}`; `indent` is the whitespace before a standalone partial tag.
-    Partial {
-        name: Box<str>,
-        indent: Box<str>,
-        at: u32,
-    },
+    /// A partial tag or block (see [`PartialTag`]).
+    Partial(Box<PartialTag>),
+}
+
+/// Which partial tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PartialKind {
+    /// `{{> name}}`.
+    Include,
+    /// `{{#> name}}body{{/name}}`: the partial, in which `{{> @partial-block}}` renders `body`;
+    /// or `body` itself if there is no such partial.
+    Block,
+    /// `{{#*inline "name"}}body{{/inline}}`: a partial defined for the enclosing block (from its
+    /// start) and the partials it calls; it renders nothing itself.
+    Inline,
+}
+
+/// A partial tag. `indent` is the whitespace before a standalone `{{> name}}`; `context`
+/// (`{{> name expr}}`) replaces the current context and `hash` (`{{> name key=expr}}`) adds
+/// keys to it; `body` is a block's or an inline partial's content.
+#[derive(Clone, Debug)]
+pub(crate) struct PartialTag {
+    pub kind: PartialKind,
+    pub name: Box<str>,
+    pub indent: Box<str>,
+    pub context: Option<Expr>,
+    pub hash: Vec<(Box<str>, Expr)>,
+    pub body: Vec<Node>,
+    pub at: u32,
 }
 
 /// The argument of `{{#if}}` / `{{#unless}}` / `{{else if}}` (see `parser::is_condition` for
@@ -99,13 +126,18 @@ pub(crate) enum PathBase {
     Root,
     /// `@index`, `@first`, `@last`, `@key` of the innermost loop.
     Data,
+    /// A block parameter, resolved when the template compiles: parameter `n` (0: the item or
+    /// value, 1: the index or key) of the block `up` levels out among those that bind
+    /// parameters.
+    Param(u8),
 }
 
 /// A dotted path such as `profile.firstName`, `../name`, `@index`, `.`.
 #[derive(Clone, Debug)]
 pub(crate) struct Path {
     pub base: PathBase,
-    /// How many contexts up (`../`), for `Stack` and `This`.
+    /// How many contexts up (`../`), for `Stack` and `This`; loops out for `Data`; blocks
+    /// with parameters out for `Param`.
     pub up: u32,
     pub segs: Vec<Box<str>>,
     /// The path as written, for diagnostics.
@@ -115,7 +147,7 @@ pub(crate) struct Path {
 mod wire {
     //! Template trees in compiled bundles (see `crate::wire`).
 
-    use super::{Call, Expr, IfCondition, Node, Path, PathBase};
+    use super::{Call, Expr, IfCondition, Node, PartialKind, PartialTag, Path, PathBase};
     use crate::template::helpers;
     use crate::wire::{Reader, Wire, WireError, Writer, wire_enum, wire_struct};
 
@@ -123,10 +155,24 @@ mod wire {
         0 => Text { text, at },
         1 => Interp { expr, raw, ctx, at },
         2 => Section { path, inverted, body, else_body, at },
-        3 => If { cond, negate, body, else_body, at },
-        4 => Each { expr, body, else_body, at },
-        5 => With { expr, body, else_body, at },
-        6 => Partial { name, indent, at },
+        3 => If { cond, negate, zero, body, else_body, at },
+        4 => Each { expr, params, body, else_body, at },
+        5 => With { expr, params, body, else_body, at },
+        6 => Partial(partial),
+    });
+    wire_enum!(PartialKind {
+        0 => Include,
+        1 => Block,
+        2 => Inline,
+    });
+    wire_struct!(PartialTag {
+        kind,
+        name,
+        indent,
+        context,
+        hash,
+        body,
+        at,
     });
     wire_enum!(IfCondition {
         0 => Expr(expr),
@@ -142,6 +188,7 @@ mod wire {
         1 => This,
         2 => Root,
         3 => Data,
+        4 => Param(n),
     });
     wire_struct!(Path {
         base,

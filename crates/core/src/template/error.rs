@@ -57,6 +57,11 @@ pub enum ErrorKind {
     /// (see [`Template::compile_html`](super::Template::compile_html)).
     #[error("unsafe place for a value in HTML: {0}")]
     UnsafeHtmlContext(String),
+    /// In a bundle, `{{> name}}` names a partial that the bundle's `partials` do not have
+    /// (and the template does not define inline). Outside bundles a missing partial renders
+    /// as empty, with [`DiagnosticKind::MissingPartial`], as the Mustache spec requires.
+    #[error("unknown partial `{0}` (not in the bundle's partials)")]
+    MissingPartial(String),
     /// The template is larger than the compiler accepts (4 GiB).
     #[error("template too large")]
     TooLarge,

@@ -12,11 +12,13 @@ use std::fmt::Write as _;
 /// The context the rendered text is placed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Escape {
-    /// HTML text content: `& < > " '` become entities (the Mustache spec requires the first
-    /// four; `'` too, so a value stays inside a single-quoted attribute as well).
+    /// HTML text content: exactly Handlebars' escape set, `&` `<` `>` `"` `'` `` ` `` `=` as
+    /// `&amp;` `&lt;` `&gt;` `&quot;` `&#x27;` `&#x60;` `&#x3D;` (the Mustache spec requires
+    /// the first four and says nothing of the others; the rest keep a value inside a quoted or
+    /// back-quoted attribute too).
     #[default]
     Html,
-    /// A quoted HTML attribute value: as `Html`, plus `` ` `` and `=`.
+    /// A quoted HTML attribute value: the same set as `Html`.
     Attribute,
     /// A URL attribute (`href`, `src`): values are escaped as for `Attribute`, and if the whole
     /// output has a scheme other than `http`, `https`, `mailto`, `tel` or `sms` (or a `data:`
@@ -61,14 +63,14 @@ impl Escape {
         match self {
             Escape::None => out.push_str(s),
             Escape::Html if raw => out.push_str(s),
-            Escape::Html => html(out, s, false),
-            Escape::Attribute | Escape::Url => html(out, s, true),
+            Escape::Html | Escape::Attribute | Escape::Url => html(out, s),
             Escape::Json => json(out, s),
         }
     }
 }
 
-fn html(out: &mut String, s: &str, attribute: bool) {
+/// Handlebars' `escapeExpression`: the same characters, the same entities.
+fn html(out: &mut String, s: &str) {
     // Copies runs of safe text in one go; every character escaped is ASCII.
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {
@@ -77,9 +79,9 @@ fn html(out: &mut String, s: &str, attribute: bool) {
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' => "&quot;",
-            b'\'' => "&#39;",
-            b'`' if attribute => "&#96;",
-            b'=' if attribute => "&#61;",
+            b'\'' => "&#x27;",
+            b'`' => "&#x60;",
+            b'=' => "&#x3D;",
             _ => continue,
         };
         out.push_str(s.get(start..i).unwrap_or(""));

@@ -26,7 +26,7 @@
 
 use std::mem;
 
-use super::ast::Node;
+use super::ast::{Node, PartialKind};
 use super::error::{ErrorKind, TemplateError};
 
 /// Where a `{{…}}` lands in HTML. Used only when rendering with [`Escape::Html`](super::Escape).
@@ -653,10 +653,16 @@ impl Checker<'_> {
                 pos.after_value();
                 Ok(pos)
             }
-            Node::Partial { at, .. } => {
-                if pos != Pos::TEXT {
+            // A partial is included in text; a partial block's body renders where the partial
+            // says `{{> @partial-block}}`, in text, and an inline partial's wherever it is
+            // included, in text.
+            Node::Partial(p) => {
+                if p.kind != PartialKind::Inline && pos != Pos::TEXT {
                     let m = format!("a partial cannot be included in {}", pos.describe());
-                    return Err(self.error(*at, m));
+                    return Err(self.error(p.at, m));
+                }
+                if p.kind != PartialKind::Include {
+                    self.partial_body(&mut p.body, p.at)?;
                 }
                 Ok(pos)
             }
@@ -708,6 +714,19 @@ impl Checker<'_> {
         }
     }
 
+    /// A body included in text (a partial block's or an inline partial's) must end in text.
+    fn partial_body(&self, body: &mut [Node], at: u32) -> Result<(), TemplateError> {
+        let end = self.nodes(body, Pos::TEXT)?;
+        if end != Pos::TEXT {
+            let m = format!(
+                "a partial's body used in HTML must end in text, not in {}",
+                end.describe()
+            );
+            return Err(self.error(at, m));
+        }
+        Ok(())
+    }
+
     fn join(&self, a: &Pos, b: &Pos, at: u32) -> Result<Pos, TemplateError> {
         a.join(b).ok_or_else(|| {
             let m = format!(
@@ -750,7 +769,12 @@ pub(crate) fn annotate(
 pub(crate) fn partials<'n>(nodes: &'n [Node], out: &mut Vec<&'n str>) {
     for node in nodes {
         match node {
-            Node::Partial { name, .. } => out.push(name),
+            Node::Partial(p) => {
+                if p.kind != PartialKind::Inline {
+                    out.push(&p.name);
+                }
+                partials(&p.body, out);
+            }
             Node::Section {
                 body, else_body, ..
             }

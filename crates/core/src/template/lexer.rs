@@ -2,6 +2,15 @@
 //! Mustache standalone-line rule: a section, inverted, closing, `else`, comment, partial or
 //! set-delimiter tag alone on its line (only spaces or tabs around it) takes the whole line with
 //! it, newline included; a standalone partial keeps the line's indentation to indent its lines.
+//!
+//! Handlebars' whitespace control: a `~` just inside a tag's delimiters (`{{~x}}`, `{{x~}}`,
+//! `{{~#if}}`, `{{/if~}}`, `{{~else~}}`, `{{~^~}}`, `{{~> p~}}`, `{{~{x}~}}`, `{{!-- --~}}`)
+//! removes all whitespace, newlines included, from that side of the adjacent text (the text
+//! between this tag and the previous or next one). It applies after the standalone rule.
+//! With the default delimiters, `\{{` is literal text (up to the next tag) and `\\{{` is one
+//! backslash followed by a tag, as in Handlebars.
+
+use std::mem;
 
 use super::error::{ErrorKind, TemplateError};
 
@@ -47,46 +56,93 @@ pub(crate) fn lex<'s>(name: &str, src: &'s str) -> Result<Vec<Token<'s>>, Templa
     let mut close = String::from("}}");
     let mut tokens = Vec::new();
     let mut pos = 0;
+    // Where to look for the next tag: past `pos` after an escaped `\{{`, whose text runs on.
+    let mut search = 0;
+    // Whether the previous tag ended in `~`: the next text loses its leading whitespace.
+    let mut strip_next = false;
     let tail = |from: usize| src.get(from..).unwrap_or("");
     while pos < src.len() {
-        let Some(rel) = tail(pos).find(open.as_str()) else {
-            tokens.push(Token::Text(tail(pos), pos));
+        let Some(rel) = tail(search).find(open.as_str()) else {
+            push_text(
+                &mut tokens,
+                src,
+                pos,
+                src.len(),
+                mem::take(&mut strip_next),
+                false,
+            );
             break;
         };
-        let start = pos + rel;
+        let start = search + rel;
+        // Handlebars' escapes (with the default delimiters): `\{{` is literal text up to the
+        // next tag, `\\{{` is one backslash and a tag.
+        if open == "{{" && start > pos && src.as_bytes().get(start - 1) == Some(&b'\\') {
+            let doubled = start > pos + 1 && src.as_bytes().get(start - 2) == Some(&b'\\');
+            let strip = mem::take(&mut strip_next);
+            push_text(&mut tokens, src, pos, start - 1, strip, false);
+            pos = start;
+            if !doubled {
+                search = start + open.len();
+                continue;
+            }
+        }
         let mut cur = start + open.len();
-        let (kind, close_pat) = match tail(cur).chars().next() {
-            Some('{') => (TagKind::Raw, format!("}}{close}")),
-            Some('&') => (TagKind::Raw, close.clone()),
-            Some('#') => (TagKind::Section, close.clone()),
-            Some('^') => (TagKind::Inverted, close.clone()),
-            Some('/') => (TagKind::Close, close.clone()),
-            Some('>') => (TagKind::Partial, close.clone()),
-            Some('!') => (TagKind::Comment, close.clone()),
-            Some('=') => (TagKind::Delimiters, format!("={close}")),
-            _ => (TagKind::Interp, close.clone()),
+        // Whitespace control: `{{~` strips the whitespace before the tag.
+        let strip_before = tail(cur).starts_with('~');
+        if strip_before {
+            cur += 1;
+        }
+        let (kind, close_pats) = match tail(cur).chars().next() {
+            Some('{') => (
+                TagKind::Raw,
+                vec![format!("}}{close}"), format!("}}~{close}")],
+            ),
+            Some('&') => (TagKind::Raw, vec![close.clone()]),
+            Some('#') => (TagKind::Section, vec![close.clone()]),
+            Some('^') => (TagKind::Inverted, vec![close.clone()]),
+            Some('/') => (TagKind::Close, vec![close.clone()]),
+            Some('>') => (TagKind::Partial, vec![close.clone()]),
+            Some('!') => (TagKind::Comment, vec![close.clone()]),
+            Some('=') if !strip_before => (TagKind::Delimiters, vec![format!("={close}")]),
+            _ => (TagKind::Interp, vec![close.clone()]),
         };
         if kind != TagKind::Interp {
             cur += 1;
         }
         // Handlebars' `{{!-- ... --}}` comments may contain `}}`.
-        let close_pat = if kind == TagKind::Comment && tail(cur).starts_with("--") {
-            format!("--{close}")
+        let close_pats = if kind == TagKind::Comment && tail(cur).starts_with("--") {
+            vec![format!("--{close}"), format!("--~{close}")]
         } else {
-            close_pat
+            close_pats
         };
-        let Some(end_rel) = tail(cur).find(close_pat.as_str()) else {
+        let Some((end_rel, close_pat)) = close_pats
+            .iter()
+            .filter_map(|p| tail(cur).find(p.as_str()).map(|at| (at, p)))
+            .min_by_key(|(at, _)| *at)
+        else {
+            let expected = close_pats.first().cloned().unwrap_or_default();
             return Err(TemplateError::new(
                 name,
                 src,
                 start,
-                ErrorKind::UnclosedTag(close_pat),
+                ErrorKind::UnclosedTag(expected),
             ));
         };
-        let raw_body = src.get(cur..cur + end_rel).unwrap_or("");
+        let mut raw_body = src.get(cur..cur + end_rel).unwrap_or("");
+        let end = cur + end_rel + close_pat.len();
+        // `~}}` (and `}~}}`, `--~}}`) strips the whitespace after the tag.
+        let strip_after = if kind == TagKind::Delimiters {
+            false
+        } else if close_pat.contains('~') {
+            true
+        } else if let Some(b) = raw_body.strip_suffix('~') {
+            raw_body = b;
+            true
+        } else {
+            false
+        };
         let body = raw_body.trim();
         let body_at = cur + (raw_body.len() - raw_body.trim_start().len());
-        let end = cur + end_rel + close_pat.len();
 
         let standalone_kind = match kind {
             TagKind::Interp => body == "else" || body.starts_with("else "),
@@ -101,12 +157,14 @@ pub(crate) fn lex<'s>(name: &str, src: &'s str) -> Result<Vec<Token<'s>>, Templa
             None
         };
         let (text_end, next, indent) = match standalone {
+            // A `~` before a standalone partial strips its indentation too (Handlebars).
+            Some((ls, le)) if strip_before => (ls, le, ""),
             Some((ls, le)) => (ls, le, src.get(ls..start).unwrap_or("")),
             None => (start, end, ""),
         };
-        if text_end > pos {
-            tokens.push(Token::Text(src.get(pos..text_end).unwrap_or(""), pos));
-        }
+        let strip = mem::take(&mut strip_next);
+        push_text(&mut tokens, src, pos, text_end, strip, strip_before);
+        strip_next = strip_after;
         if kind == TagKind::Delimiters {
             let mut parts = body.split_whitespace();
             match (parts.next(), parts.next(), parts.next()) {
@@ -134,8 +192,34 @@ pub(crate) fn lex<'s>(name: &str, src: &'s str) -> Result<Vec<Token<'s>>, Templa
             });
         }
         pos = next;
+        search = next;
     }
     Ok(tokens)
+}
+
+/// Pushes the text `src[from..to]`, without its leading whitespace (newlines included) if
+/// `strip_start` and its trailing whitespace if `strip_end` (Handlebars' `~`).
+fn push_text<'s>(
+    tokens: &mut Vec<Token<'s>>,
+    src: &'s str,
+    from: usize,
+    to: usize,
+    strip_start: bool,
+    strip_end: bool,
+) {
+    let mut text = src.get(from..to).unwrap_or("");
+    let mut at = from;
+    if strip_start {
+        let trimmed = text.trim_start();
+        at += text.len() - trimmed.len();
+        text = trimmed;
+    }
+    if strip_end {
+        text = text.trim_end();
+    }
+    if !text.is_empty() {
+        tokens.push(Token::Text(text, at));
+    }
 }
 
 /// If only spaces and tabs precede `at` on its line, the offset where the line starts.

@@ -14,8 +14,50 @@
 //!   the implicit iterator `.`, lookups down the context stack, standalone-line whitespace.
 //! * Handlebars blocks: `{{#if x}}…{{else if y}}…{{else}}…{{/if}}`, `{{#unless x}}`,
 //!   `{{#each items}}` (with `@index`, `@first`, `@last`, `@key`, `this`), `{{#with obj}}`,
-//!   `{{else}}` in all of them (and in Mustache sections). Paths may be `this.x`, `../x`,
-//!   `@root.x`.
+//!   `{{else}}` (or `{{^}}`) in all of them (and in Mustache sections). `{{#if x
+//!   includeZero=true}}` (also on `#unless` and `{{else if}}`) counts a number `0` as true.
+//!   An inverted helper block, `{{^if x}}…{{/if}}`, `{{^each xs}}empty{{/each}}`, is the block
+//!   with its two branches swapped (`{{^if}}` with no argument stays a Mustache inverted
+//!   section on the key `if`).
+//! * Block parameters: `{{#each items as |item i|}}` binds `item` (the element) and `i` (its
+//!   index, or its key for an object); `{{#with x as |y|}}` binds `y`. A parameter is a bare
+//!   first name (`item`, `item.price`, `[item]`), it shadows the context's keys and outer
+//!   parameters of the same name, and it is bound in the block's body only, not in its
+//!   `{{else}}`. Names are resolved when the template compiles. `this.item`, `./item` and
+//!   `../item` are context lookups, never parameters. Only `#each` (two names) and `#with`
+//!   (one) take them; more names, parameters on other blocks, or a parameter inside a
+//!   condition-language argument (which reads the root data) are compile errors.
+//! * Paths: segments are separated by `.` or, as in Handlebars' legacy form, `/`
+//!   (`a/b` is `a.b`, `this/x` is `this.x`); `[any text]` is one literal segment
+//!   (`{{[foo bar]}}`, `{{arr.[0].name}}`, `{{[this]}}` is the key `this`); a numeric segment
+//!   indexes an array; `length` on an array or a string is its length (a string's in UTF-16
+//!   code units, as JavaScript counts; a map's own `length` key wins). `.`, `..` and `this`
+//!   may only start a path (`{{text/this/foo}}` is a compile error). Paths may be `this.x`,
+//!   `./x`, `../x`, `@root.x`, `@index`, `@../index`. A tag that is one literal looks up the
+//!   key it spells, as in Handlebars: `{{"foo bar"}}` is `{{[foo bar]}}`, `{{12}}` reads the
+//!   key `12`; a literal as a helper argument (`{{upper "x"}}`) or before a pipe
+//!   (`{{"x" | upper}}`) is a value.
+//! * Whitespace control: a `~` just inside a tag's delimiters removes all whitespace,
+//!   newlines included, from that side of the adjacent literal text: `{{~x~}}`,
+//!   `{{~#if x~}}…{{~/if~}}`, `{{~else~}}`, `{{~^~}}`, `{{~> p~}}`, `{{~{x}~}}`,
+//!   `{{~! c ~}}`, `{{!-- c --~}}`. It applies after the standalone-line rule; a `~` before a
+//!   standalone partial also drops the partial's indentation. `~` is never part of a name.
+//! * Escapes: `\{{x}}` renders `{{x}}` literally (up to the next tag), `\\{{x}}` renders a
+//!   backslash and the value (default delimiters only).
+//! * Partials: `{{> name}}`, `{{> [any name]}}`, `{{> "any name"}}`; `{{> card offer}}`
+//!   renders `card` with `offer` as its context, `{{> card title=x}}` with the current context
+//!   plus the key `title` (both together: the value plus the keys). Partial blocks:
+//!   `{{#> layout}}default{{/layout}}` renders the partial `layout`, in which
+//!   `{{> @partial-block}}` renders the block's content (with the context at that tag), or,
+//!   if there is no partial `layout`, the content itself as a fallback. Inline partials:
+//!   `{{#*inline "row"}}…{{/inline}}` defines `row` from the start of the enclosing block (or
+//!   template) to its end, including in the partials called there; it renders nothing where
+//!   it is written and wins over a partial of the same name. A missing partial renders as
+//!   empty with a [`DiagnosticKind::MissingPartial`] (the Mustache spec's rule); a bundle
+//!   refuses, when it compiles, a `{{> name}}` naming no partial of the bundle and no inline
+//!   partial ([`ErrorKind::MissingPartial`]; a partial block's content is its fallback, so
+//!   `{{#> name}}` needs none). Dynamic partial names `{{> (expr)}}` and decorators other
+//!   than `*inline` are compile errors.
 //! * Conditions: the argument of `{{#if}}`, `{{#unless}}` and `{{else if}}` may be written in
 //!   the condition language of [`crate::expr`]:
 //!   `{{#if profile.tier == "gold" and cart.total > 100}}…{{else}}…{{/if}}`. An argument is an
@@ -36,13 +78,33 @@
 //!   The same can be written as a Liquid-style pipe, `{{profile.firstName | default: "there"}}`
 //!   (pipes apply at the top level of a tag: `a | h1: x, y | h2` is `h2 (h1 a x y)`).
 //! * `{{!-- … --}}` comments may contain `}}`.
+//! * `{{log a b level="warn"}}` renders nothing and reports `[warn] a b` as a
+//!   [`DiagnosticKind::Helper`] of the render (in [`Rendered::diagnostics`]).
+//!
+//! An unknown helper, in a tag, a sub-expression or a block (`{{#frobnicate x}}`), is a
+//! compile error at its position, as is any tag the parser cannot read: nothing is silently
+//! read as a path it is not.
+//!
+//! Escaping in the default HTML context is exactly Handlebars': `&` `<` `>` `"` `'` `` ` `` `=`
+//! become `&amp;` `&lt;` `&gt;` `&quot;` `&#x27;` `&#x60;` `&#x3D;` (see [`Escape::Html`]).
+//!
+//! Where Handlebars and the Mustache spec disagree, the Mustache spec wins, and the vendored
+//! handlebars.js cases that differ are listed with the reason in
+//! `tests/suites/handlebars/skip.json`: a bare name is looked up down the context stack
+//! (Handlebars looks in the current context only; `this.x` and `./x` do that here); a missing
+//! partial renders as empty outside bundles; a section on `0` renders nothing (one
+//! truthiness rule: `false`, `null`, `0`, `""` and `[]` are false). Not supported: helpers
+//! defined in JavaScript, `helperMissing`/`blockHelperMissing`, `@partial-block` as a value
+//! (`{{#if @partial-block}}`), other `@data` variables, and `#each` over an object in the
+//! data's key order (keys are visited in `serde_json::Map` order, sorted).
 //!
 //! `if`, `unless`, `each` and `with` are block names, so `{{#if}}` is never a Mustache section
 //! on a key called `if`. A bare `{{name}}` is always a path, never a helper call; a helper with
 //! no arguments is called as a sub-expression, e.g. `{{formatDate (now) "long"}}`.
 //!
-//! Data is looked up in plain maps only: `constructor` or `__proto__` are just keys, and a
-//! numeric segment indexes an array (`items.0`). A bare name is searched down the context
+//! Data is looked up in plain maps only: `constructor` or `__proto__` are just keys, a
+//! numeric segment indexes an array (`items.0`), and `length` is the only property of arrays
+//! and strings. A bare name is searched down the context
 //! stack (Mustache); `this.x`, `./x` and `../x` look in one context only. `{{#each}}` over an
 //! object visits its keys in `serde_json::Map` order (sorted, unless `preserve_order` is on).
 //! Missing values render as empty and are reported in [`Rendered::diagnostics`] (for a tag
@@ -160,6 +222,44 @@ impl Template {
         out
     }
 
+    /// The inline partials (`{{#*inline "name"}}`) the template defines.
+    pub(crate) fn inline_names(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        visit(&self.nodes, &mut |node| {
+            if let ast::Node::Partial(p) = node
+                && p.kind == ast::PartialKind::Inline
+            {
+                out.push(&*p.name);
+            }
+        });
+        out
+    }
+
+    /// The first `{{> name}}` whose partial is neither `known` nor defined inline here, as an
+    /// error at the tag (a partial block's own content is its fallback, so it needs none).
+    pub(crate) fn missing_partial(&self, known: &dyn Fn(&str) -> bool) -> Option<TemplateError> {
+        let inline = self.inline_names();
+        let mut missing = None;
+        visit(&self.nodes, &mut |node| {
+            if let ast::Node::Partial(p) = node
+                && p.kind == ast::PartialKind::Include
+                && missing.is_none()
+                && &*p.name != "@partial-block"
+                && !known(&p.name)
+                && !inline.contains(&&*p.name)
+            {
+                missing = Some((p.name.to_string(), p.at));
+            }
+        });
+        let (name, at) = missing?;
+        Some(TemplateError::new(
+            &self.name,
+            &self.src,
+            at as usize,
+            ErrorKind::MissingPartial(name),
+        ))
+    }
+
     /// The template's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -184,6 +284,33 @@ impl Template {
         opts: &RenderOptions,
     ) -> Result<Rendered, TemplateError> {
         render::render(self, data, partials, opts)
+    }
+}
+
+/// Calls `f` on every node of `nodes`, depth first.
+fn visit<'n>(nodes: &'n [ast::Node], f: &mut dyn FnMut(&'n ast::Node)) {
+    use ast::Node;
+    for node in nodes {
+        f(node);
+        match node {
+            Node::Section {
+                body, else_body, ..
+            }
+            | Node::If {
+                body, else_body, ..
+            }
+            | Node::Each {
+                body, else_body, ..
+            }
+            | Node::With {
+                body, else_body, ..
+            } => {
+                visit(body, f);
+                visit(else_body, f);
+            }
+            Node::Partial(p) => visit(&p.body, f),
+            Node::Text { .. } | Node::Interp { .. } => {}
+        }
     }
 }
 
@@ -229,6 +356,11 @@ impl Partials {
     /// The partial called `name`.
     pub fn get(&self, name: &str) -> Option<&Template> {
         self.map.get(name)
+    }
+
+    /// The partials, by name.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Template> {
+        self.map.values()
     }
 }
 

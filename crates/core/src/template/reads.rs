@@ -18,7 +18,13 @@ impl Template {
 fn nodes(list: &[Node], out: &mut Vec<Vec<String>>) {
     for node in list {
         match node {
-            Node::Text { .. } | Node::Partial { .. } => {}
+            Node::Text { .. } => {}
+            Node::Partial(p) => {
+                for e in p.context.iter().chain(p.hash.iter().map(|(_, e)| e)) {
+                    expr_paths(e, out);
+                }
+                nodes(&p.body, out);
+            }
             Node::Interp { expr, .. } => expr_paths(expr, out),
             Node::Section {
                 path: p,
@@ -87,7 +93,8 @@ fn path(p: &Path, out: &mut Vec<Vec<String>>) {
         PathBase::Stack | PathBase::Root => true,
         // `../x` may climb back to the root.
         PathBase::This => p.up > 0,
-        PathBase::Data => false,
+        // Loop variables and block parameters: the block's own path is listed.
+        PathBase::Data | PathBase::Param(_) => false,
     };
     if from_root && !p.segs.is_empty() {
         out.push(p.segs.iter().map(|s| s.to_string()).collect());

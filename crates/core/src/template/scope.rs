@@ -17,6 +17,9 @@ pub(crate) struct Loop<'a> {
 pub(crate) struct Frame<'a> {
     pub value: Cow<'a, Value>,
     pub lp: Option<Loop<'a>>,
+    /// How many block parameters the frame binds (`as |item index|`): the value, then the
+    /// loop's index or key.
+    pub params: u8,
 }
 
 /// The data being rendered and the stack of contexts pushed by sections and blocks.
@@ -25,47 +28,79 @@ pub(crate) struct Scope<'a> {
     pub stack: Vec<Frame<'a>>,
 }
 
-/// The member `seg` of a map, or element `seg` of an array. Plain data lookups only.
-fn child<'v>(v: &'v Value, seg: &str) -> Option<&'v Value> {
+/// The member `seg` of a map, element `seg` of an array, or the `length` of an array or a
+/// string (in UTF-16 code units, as JavaScript counts). Plain data lookups only.
+fn child<'v>(v: &'v Value, seg: &str) -> Option<Cow<'v, Value>> {
     match v {
-        Value::Object(m) => m.get(seg),
-        Value::Array(items) => seg.parse::<usize>().ok().and_then(|i| items.get(i)),
+        Value::Object(m) => m.get(seg).map(Cow::Borrowed),
+        Value::Array(items) if seg == "length" => Some(Cow::Owned(Value::from(items.len()))),
+        Value::Array(items) => seg
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| items.get(i))
+            .map(Cow::Borrowed),
+        Value::String(s) if seg == "length" => {
+            Some(Cow::Owned(Value::from(s.encode_utf16().count())))
+        }
         _ => None,
     }
 }
 
-fn walk<'a>(start: &Cow<'a, Value>, segs: &[Box<str>]) -> Option<Cow<'a, Value>> {
+fn walk<'a>(start: Cow<'a, Value>, segs: &[Box<str>]) -> Option<Cow<'a, Value>> {
+    let mut cur = start;
+    for s in segs {
+        cur = match cur {
+            Cow::Borrowed(v) => child(v, s)?,
+            Cow::Owned(v) => Cow::Owned(child(&v, s)?.into_owned()),
+        };
+    }
+    Some(cur)
+}
+
+/// [`walk`] from a frame's value (an owned one is cloned at the end of the path only).
+fn walk_from<'a>(start: &Cow<'a, Value>, segs: &[Box<str>]) -> Option<Cow<'a, Value>> {
     match start {
-        Cow::Borrowed(v) => {
-            let mut cur: &'a Value = v;
-            for s in segs {
-                cur = child(cur, s)?;
-            }
-            Some(Cow::Borrowed(cur))
-        }
-        Cow::Owned(v) => {
-            let mut cur = v;
-            for s in segs {
-                cur = child(cur, s)?;
-            }
-            Some(Cow::Owned(cur.clone()))
-        }
+        Cow::Borrowed(v) => walk(Cow::Borrowed(v), segs),
+        Cow::Owned(v) => walk(Cow::Borrowed(v), segs).map(|c| Cow::Owned(c.into_owned())),
     }
 }
 
 impl<'a> Scope<'a> {
+    /// The current context.
+    pub(crate) fn top(&self) -> Cow<'a, Value> {
+        match self.stack.last().map(|f| &f.value) {
+            Some(Cow::Borrowed(v)) => Cow::Borrowed(v),
+            Some(Cow::Owned(v)) => Cow::Owned(v.clone()),
+            None => Cow::Borrowed(self.root),
+        }
+    }
+
     /// The value at `p`, or `None` if it is missing.
     pub(crate) fn lookup(&self, p: &Path) -> Option<Cow<'a, Value>> {
         let up = p.up as usize;
         match p.base {
-            PathBase::Root => walk(&Cow::Borrowed(self.root), &p.segs),
+            PathBase::Root => walk(Cow::Borrowed(self.root), &p.segs),
             PathBase::This => {
                 let frame = self
                     .stack
                     .len()
                     .checked_sub(1 + up)
                     .and_then(|i| self.stack.get(i))?;
-                walk(&frame.value, &p.segs)
+                walk_from(&frame.value, &p.segs)
+            }
+            PathBase::Param(n) => {
+                let frame = self.stack.iter().rev().filter(|f| f.params > 0).nth(up)?;
+                match (n, &frame.lp) {
+                    (0, _) => walk_from(&frame.value, &p.segs),
+                    (1, Some(lp)) => {
+                        let v = match &lp.key {
+                            Some(key) => Value::String(key.to_string()),
+                            None => Value::from(lp.index),
+                        };
+                        walk(Cow::Owned(v), &p.segs)
+                    }
+                    _ => None,
+                }
             }
             PathBase::Stack => {
                 // The innermost context that has the first name, walked from there (a miss
@@ -76,17 +111,13 @@ impl<'a> Scope<'a> {
                     match &frame.value {
                         Cow::Borrowed(value) => {
                             let value: &'a Value = value;
-                            if let Some(found) = value.as_object().and_then(|m| m.get(&**first)) {
-                                return walk(&Cow::Borrowed(found), rest);
+                            if let Some(found) = child(value, first) {
+                                return walk(found, rest);
                             }
                         }
                         Cow::Owned(value) => {
-                            if let Some(found) = value.as_object().and_then(|m| m.get(&**first)) {
-                                let mut cur = found;
-                                for seg in rest {
-                                    cur = child(cur, seg)?;
-                                }
-                                return Some(Cow::Owned(cur.clone()));
+                            if let Some(found) = child(value, first) {
+                                return walk(found, rest).map(|v| Cow::Owned(v.into_owned()));
                             }
                         }
                     }

@@ -11,6 +11,7 @@
 //! | `lookup` | `object key` (or `array index`): a member by computed name |
 //! | `join` | `array [separator=", "]`; `split` `string separator` |
 //! | `json` | `value`: JSON text (then escaped for the output context like any value) |
+//! | `log` | `value ... [level=]`: renders nothing; the values, space-separated (after `[level]`), become a [`DiagnosticKind::Helper`](super::DiagnosticKind::Helper) of the render |
 //! | strings | see [`strings`] |
 //! | numbers, currency, math | see [`numbers`] |
 //! | dates | see [`dates`] |
@@ -168,6 +169,16 @@ pub(crate) fn lookup(name: &str) -> Option<HelperFn> {
                     .unwrap_or_default(),
                 _ => Value::Null,
             })
+        },
+        // Handlebars' `log`: renders nothing; its arguments (space-separated, after
+        // `level=`, if given) become a diagnostic of the render.
+        "log" => |env, a| {
+            let mut parts: Vec<Cow<'_, str>> = a.pos.iter().map(|v| display(v)).collect();
+            if let Some(level) = a.hash.iter().find(|(k, _)| *k == "level") {
+                parts.insert(0, Cow::Owned(format!("[{}]", display(&level.1))));
+            }
+            env.warnings.push(parts.join(" "));
+            Ok(Value::Null)
         },
         "json" => |_, a| {
             serde_json::to_string(a.get(0))

@@ -53,9 +53,14 @@ impl<'a> Renderer<'a> {
         if inverted {
             self.nodes(tpl, if truthy(&v) { else_body } else { body })
         } else if v.as_array().is_some_and(|a| !a.is_empty()) {
-            self.iterate(tpl, at, body, v).map(drop)
+            self.iterate(tpl, at, body, v, 0).map(drop)
         } else if truthy(&v) {
-            self.with_frame(tpl, body, Frame { value: v, lp: None })
+            let frame = Frame {
+                value: v,
+                lp: None,
+                params: 0,
+            };
+            self.with_frame(tpl, body, frame)
         } else {
             self.nodes(tpl, else_body)
         }
@@ -66,13 +71,13 @@ impl<'a> Renderer<'a> {
         &mut self,
         tpl: &Template,
         cond: &'a IfCondition,
-        negate: bool,
+        (negate, zero): (bool, bool),
         body: &'a [Node],
         else_body: &'a [Node],
         at: u32,
     ) -> Result<(), TemplateError> {
         self.burn(tpl, at, 1)?;
-        let t = self.eval_condition(tpl, cond)?;
+        let t = self.eval_condition(tpl, cond, zero)?;
         self.nodes(tpl, if t != negate { body } else { else_body })
     }
 
@@ -81,13 +86,14 @@ impl<'a> Renderer<'a> {
         &mut self,
         tpl: &Template,
         expr: &'a Expr,
+        params: u8,
         body: &'a [Node],
         else_body: &'a [Node],
         at: u32,
     ) -> Result<(), TemplateError> {
         self.burn(tpl, at, 1)?;
         let v = self.eval(tpl, expr)?;
-        if self.iterate(tpl, at, body, v)? {
+        if self.iterate(tpl, at, body, v, params)? {
             Ok(())
         } else {
             self.nodes(tpl, else_body)
@@ -99,6 +105,7 @@ impl<'a> Renderer<'a> {
         &mut self,
         tpl: &Template,
         expr: &'a Expr,
+        params: u8,
         body: &'a [Node],
         else_body: &'a [Node],
         at: u32,
@@ -106,35 +113,14 @@ impl<'a> Renderer<'a> {
         self.burn(tpl, at, 1)?;
         let v = self.eval(tpl, expr)?;
         if truthy(&v) {
-            self.with_frame(tpl, body, Frame { value: v, lp: None })
+            let frame = Frame {
+                value: v,
+                lp: None,
+                params,
+            };
+            self.with_frame(tpl, body, frame)
         } else {
             self.nodes(tpl, else_body)
         }
-    }
-
-    #[inline(never)]
-    pub(super) fn partial(
-        &mut self,
-        tpl: &Template,
-        name: &str,
-        indent: &str,
-        at: u32,
-    ) -> Result<(), TemplateError> {
-        self.burn(tpl, at, 1)?;
-        let partials = self.partials;
-        let Some(partial) = partials.get(name) else {
-            self.note(tpl, at, DiagnosticKind::MissingPartial(name.to_string()));
-            return Ok(());
-        };
-        self.enter(tpl, at, Some(name))?;
-        let saved = self.indent.len();
-        if !indent.is_empty() {
-            self.indent.push_str(indent);
-            self.at_line_start = true;
-        }
-        let r = self.nodes(partial, &partial.nodes);
-        self.indent.truncate(saved);
-        self.depth -= 1;
-        r
     }
 }

@@ -1,6 +1,7 @@
 //! The renderer: walks the node tree over a context stack, with fuel, depth and output limits.
 
 mod blocks;
+mod partials;
 
 use std::borrow::Cow;
 
@@ -29,6 +30,11 @@ struct Renderer<'a> {
     at_line_start: bool,
     diags: Vec<Diagnostic>,
     env: Env<'a>,
+    /// Inline partials in scope, innermost last: name, template, body.
+    inline: Vec<(&'a str, Template, &'a [Node])>,
+    /// The bodies of the partial blocks being rendered, innermost last, with the context
+    /// stack's height where each was written.
+    blocks: Vec<(Template, &'a [Node], usize)>,
 }
 
 pub(crate) fn render(
@@ -45,6 +51,7 @@ pub(crate) fn render(
             stack: vec![Frame {
                 value: Cow::Borrowed(data),
                 lp: None,
+                params: 0,
             }],
         },
         // The source's length is a fair first guess at the output's.
@@ -61,6 +68,8 @@ pub(crate) fn render(
             time_zone: &opts.time_zone,
             warnings: Vec::new(),
         },
+        inline: Vec::new(),
+        blocks: Vec::new(),
     };
     r.nodes(tpl, &tpl.nodes)?;
     let mut text = r.out;
@@ -218,13 +227,18 @@ impl<'a> Renderer<'a> {
 
     /// Evaluates `{{#if}}`'s argument. A condition-language expression reads the render's root
     /// data with its `now_ms`, spends the render's fuel, and reports its diagnostics here.
+    /// `zero`: `includeZero=true`, a number `0` counts as true.
     fn eval_condition(
         &mut self,
         tpl: &Template,
         c: &'a IfCondition,
+        zero: bool,
     ) -> Result<bool, TemplateError> {
         match c {
-            IfCondition::Expr(e) => Ok(truthy(self.eval(tpl, e)?.as_ref())),
+            IfCondition::Expr(e) => {
+                let v = self.eval(tpl, e)?;
+                Ok(truthy(&v) || (zero && v.is_number()))
+            }
             IfCondition::Cond { expr, at } => {
                 let env = crate::expr::Env::new(self.opts.now_ms).with_fuel(self.fuel);
                 let result = expr.eval(self.scope.root, &env);
@@ -271,13 +285,15 @@ impl<'a> Renderer<'a> {
         r
     }
 
-    /// Renders `body` once per item of an array or entry of an object; `false` if there were none.
+    /// Renders `body` once per item of an array or entry of an object, binding `params` block
+    /// parameters; `false` if there were none.
     fn iterate(
         &mut self,
         tpl: &Template,
         at: u32,
         body: &'a [Node],
         v: Cow<'a, Value>,
+        params: u8,
     ) -> Result<bool, TemplateError> {
         let items: Vec<(Option<Cow<'a, str>>, Cow<'a, Value>)> = match v {
             Cow::Borrowed(Value::Array(items)) => {
@@ -305,6 +321,7 @@ impl<'a> Renderer<'a> {
                 Frame {
                     value,
                     lp: Some(Loop { index, len, key }),
+                    params,
                 },
             )?;
         }
@@ -312,10 +329,12 @@ impl<'a> Renderer<'a> {
     }
 
     fn nodes(&mut self, tpl: &Template, nodes: &'a [Node]) -> Result<(), TemplateError> {
-        for node in nodes {
-            self.node(tpl, node)?;
-        }
-        Ok(())
+        // Inline partials are defined from the start of the block that holds them.
+        let saved = self.inline.len();
+        self.define_inline(tpl, nodes);
+        let r = nodes.iter().try_for_each(|node| self.node(tpl, node));
+        self.inline.truncate(saved);
+        r
     }
 
     /// Dispatches one node. Each arm lives in its own function so that the recursion through
@@ -339,38 +358,41 @@ impl<'a> Renderer<'a> {
             Node::If {
                 cond,
                 negate,
+                zero,
                 body,
                 else_body,
                 at,
             } => {
                 self.enter(tpl, *at, None)?;
-                let r = self.if_block(tpl, cond, *negate, body, else_body, *at);
+                let r = self.if_block(tpl, cond, (*negate, *zero), body, else_body, *at);
                 self.depth -= 1;
                 r
             }
             Node::Each {
                 expr,
+                params,
                 body,
                 else_body,
                 at,
             } => {
                 self.enter(tpl, *at, None)?;
-                let r = self.each(tpl, expr, body, else_body, *at);
+                let r = self.each(tpl, expr, *params, body, else_body, *at);
                 self.depth -= 1;
                 r
             }
             Node::With {
                 expr,
+                params,
                 body,
                 else_body,
                 at,
             } => {
                 self.enter(tpl, *at, None)?;
-                let r = self.with(tpl, expr, body, else_body, *at);
+                let r = self.with(tpl, expr, *params, body, else_body, *at);
                 self.depth -= 1;
                 r
             }
-            Node::Partial { name, indent, at } => self.partial(tpl, name, indent, *at),
+            Node::Partial(p) => self.partial(tpl, p),
         }
     }
 }
