@@ -11,9 +11,11 @@ pub mod engine;
 pub mod expr;
 pub mod hash;
 mod num;
+mod tables;
 pub mod template;
 mod time;
 mod wire;
 mod zones;
 
+pub use tables::zone_rule;
 pub use wire::WireError;

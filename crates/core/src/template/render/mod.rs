@@ -36,6 +36,7 @@ pub(crate) fn render(
     data: &Value,
     partials: &Partials,
     opts: &RenderOptions,
+    tables: &dyn crate::tables::Tables,
 ) -> Result<Rendered, TemplateError> {
     let mut r = Renderer {
         opts,
@@ -59,6 +60,7 @@ pub(crate) fn render(
             now_ms: opts.now_ms,
             locale: &opts.locale,
             time_zone: &opts.time_zone,
+            tables,
             warnings: Vec::new(),
         },
     };
