@@ -90,7 +90,11 @@ async fn openapi_documents_every_route() {
         // The route exists: without credentials it is never a routing 404 or 405.
         let request = Request::builder()
             .method(method.to_uppercase().as_str())
-            .uri(path.replace("{id}", "u1").replace("{revision}", "1"))
+            .uri(
+                path.replace("{id}", "u1")
+                    .replace("{revision}", "1")
+                    .replace("{name}", "UTC"),
+            )
             .body(Body::empty())
             .unwrap();
         let response = app(state.clone()).oneshot(request).await.unwrap();
