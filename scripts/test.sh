@@ -84,7 +84,7 @@ browser() {
   bash scripts/build.sh && cargo build --quiet -p waymark-cli &&
     node --test --test-concurrency=1 --test-timeout="$NODE_TEST_TIMEOUT" \
       tests/js/chromium.test.mjs tests/js/chromium-sdk.test.mjs tests/js/chromium-cross-origin.test.mjs \
-      tests/js/chromium-security.test.mjs tests/js/size.test.mjs
+      tests/js/chromium-security.test.mjs tests/js/chromium-zones.test.mjs tests/js/size.test.mjs
 }
 
 workerd() {
@@ -96,7 +96,7 @@ workerd() {
 # The minimum test count of each suite: the number it runs today.
 suite native 265 native
 suite node 123 wasm_node
-suite chromium 43 browser
+suite chromium 45 browser
 suite workerd 37 workerd
 
 echo "=== summary"
