@@ -88,7 +88,8 @@ browser() {
   bash scripts/build.sh && cargo build --quiet -p waymark-cli &&
     node --test --test-concurrency=1 --test-timeout="$NODE_TEST_TIMEOUT" \
       tests/js/chromium.test.mjs tests/js/chromium-sdk.test.mjs tests/js/chromium-cross-origin.test.mjs \
-      tests/js/chromium-security.test.mjs tests/js/chromium-faults.test.mjs tests/js/size.test.mjs
+      tests/js/chromium-security.test.mjs tests/js/chromium-faults.test.mjs tests/js/chromium-zones.test.mjs \
+      tests/js/size.test.mjs
 }
 
 workerd() {
@@ -105,7 +106,7 @@ fuzz() {
 suite native 281 native
 suite fuzz 6 fuzz
 suite node 145 wasm_node
-suite chromium 50 browser
+suite chromium 53 browser
 suite workerd 37 workerd
 
 echo "=== summary"

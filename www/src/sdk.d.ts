@@ -9,10 +9,10 @@ export interface WaymarkOptions {
   /** A client key (`wmc_…`), sent in `X-Waymark-Key`, and in `?key=` of the events URL for `navigator.sendBeacon` when the page is hidden or left. */
   clientKey: string;
   /**
-   * Ed25519 public key (base64) the compiled bundle and snapshots must be signed with, or
+   * Ed25519 public key (base64) the compiled bundle, snapshots and zone rules must be signed with, or
    * "fetch" (the default) to read it from /v1/keys/signing on each page load: that trusts the
    * API's TLS certificate (no pinning). Every copy used is verified, fetched or cached, with the
-   * label of what was asked for (`waymark-compiled-v1`, `waymark-snapshot-v1`); a snapshot must
+   * label of what was asked for (`waymark-compiled-v1`, `waymark-snapshot-v1`, `waymark-zone-v1`); a snapshot must
    * also be for the profile asked for and not past its `expiresAt` (by `now`). There is no way to
    * turn verification off. A key read with "fetch" is kept with the cached copies and verifies
    * them while the API is down; with no key at all (the API unreachable on the first visit), no
@@ -34,7 +34,7 @@ export interface WaymarkOptions {
   /**
    * Consent until the site or the profile says otherwise (default "pending"). Nothing is stored
    * before consent (the event queue needs `track`, the rest `personalize`): it is kept in memory.
-   * "out" removes the visitor id, state, cached snapshots and the queue; consent set in another
+   * "out" removes the visitor id, state, cached snapshots and zone rules and the queue; consent set in another
    * tab applies here too (local storage).
    */
   consent?: Consent;
@@ -42,7 +42,7 @@ export interface WaymarkOptions {
   storage?: "local" | "session" | "memory";
   /** Storage key prefix (default "waymark"). */
   namespace?: string;
-  /** Cached bundles and snapshots younger than this are used at once and revalidated in the background (ms, default one day). */
+  /** Cached bundles, snapshots and zone rules younger than this are used at once and revalidated in the background (ms, default one day). */
   maxAge?: number;
   /** Initial decision context. */
   context?: Record<string, unknown>;

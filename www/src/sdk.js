@@ -30,6 +30,7 @@ export function createWaymark() {
   let localConsent; // what the site or the native app said, or undefined
   let context = {};
   let snapshot; // {resource, id}
+  let zone; // {name, resource}: the browser's time zone rule, for anonymous visitors
   let fetching; // {maxAge, onError, timeout}: how cached resources fetch
   let pageView = 0; // page views: what displays are counted by
   let renders = 0; // decisions rendered: a new one ends the watching of the previous one's actions
@@ -88,7 +89,7 @@ export function createWaymark() {
   function consentChanged() {
     const c = consent(profileConsent);
     if (c.personalize === "out") {
-      for (const k of store.keys()) if (/^(id|state|seen|snapshot:.*)$/.test(k)) store.remove(k);
+      for (const k of store.keys()) if (/^(id|state|seen|snapshot:.*|zone:.*)$/.test(k)) store.remove(k);
       snapshot = null;
     }
     if (c.track === "out") {
@@ -131,6 +132,30 @@ export function createWaymark() {
     const options = { key, label: LABELS.snapshot, problem: snapshotProblem(id), ...fetching };
     snapshot = { id, resource: cachedResource(store, `snapshot:${id}`, url, headers, options) };
     return snapshot.resource;
+  }
+
+  // The runtime carries no time zone table: a snapshot brings its profile's zone rule; for an
+  // anonymous visitor the zone is the browser's, and its rule comes from /v1/zones/{name}
+  // (signed, cached like snapshots). Reading the zone's name is all the browser is asked.
+  function browserZone() {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone || null;
+    } catch {
+      return null;
+    }
+  }
+  function zoneRule() {
+    const name = identity ? null : browserZone();
+    if (!name) return null;
+    if (zone?.name !== name) {
+      const url = `${config.api}/v1/zones/${encodeURIComponent(name)}`;
+      const options = { key, label: LABELS.zone, ...fetching };
+      zone = { name, resource: cachedResource(store, `zone:${name}`, url, {}, options) };
+    }
+    return zone.resource.get().then(
+      (text) => ({ name, rule: JSON.parse(text).rule }),
+      () => null, // unknown to the API, or unreachable with nothing cached: the snapshot's zone
+    );
   }
 
   // ---- tracking
@@ -184,8 +209,16 @@ export function createWaymark() {
   }
 
   async function decide(event) {
-    const [compiled, snapshotText] = await Promise.all([engine, snapshotResource().get().catch(() => null)]);
+    const [compiled, snapshotText, visitorZone] = await Promise.all([
+      engine,
+      snapshotResource().get().catch(() => null),
+      zoneRule(),
+    ]);
     const snap = snapshotText ? JSON.parse(snapshotText) : { profileId: profileId() };
+    if (visitorZone) {
+      snap.timeZone = visitorZone.name;
+      snap.timeZoneRule = visitorZone.rule;
+    }
     profileConsent = snap.consent;
     store.persist(); // the profile's consent may allow it
     snap.consent = consent(profileConsent);

@@ -18,7 +18,12 @@ export const importKey = (base64) =>
   crypto.subtle.importKey("raw", bytes(base64), { name: "Ed25519" }, false, ["verify"]);
 
 /** The labels the API signs each kind of body with. */
-export const LABELS = { bundle: "waymark-bundle-v1", compiled: "waymark-compiled-v1", snapshot: "waymark-snapshot-v1" };
+export const LABELS = {
+  bundle: "waymark-bundle-v1",
+  compiled: "waymark-compiled-v1",
+  snapshot: "waymark-snapshot-v1",
+  zone: "waymark-zone-v1",
+};
 
 /** Whether `signature` (a `Waymark-Signature` value, `ed25519=<base64>`) verifies `label`, `\n`, `body`. */
 async function verifies(key, label, signature, body) {

@@ -11,11 +11,13 @@ pub mod engine;
 pub mod expr;
 pub mod hash;
 mod num;
+mod tables;
 pub mod template;
 mod time;
 mod wire;
 mod zones;
 
+pub use tables::zone_rule;
 pub use wire::WireError;
 
 /// The native and the host implementations of the ECMAScript primitives side by side, for

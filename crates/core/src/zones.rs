@@ -22,7 +22,7 @@ pub(crate) fn get(name: &str) -> Option<Zone> {
 
 /// The rule of `name` (lower case): a binary search over the table's lines, each probe moving
 /// back to the start of the line it lands in.
-fn find(name: &str) -> Option<&'static str> {
+pub(crate) fn find(name: &str) -> Option<&'static str> {
     let bytes = ZONES.as_bytes();
     let (mut lo, mut hi) = (0, bytes.len());
     while lo < hi {
@@ -46,7 +46,6 @@ fn find(name: &str) -> Option<&'static str> {
 }
 
 /// Every `(name, rule)` in the table.
-#[cfg(test)]
 pub(crate) fn all() -> impl Iterator<Item = (&'static str, &'static str)> {
     ZONES.lines().filter_map(|line| line.split_once(' '))
 }

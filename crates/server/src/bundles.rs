@@ -337,6 +337,8 @@ pub enum SignedKind {
     Compiled,
     /// `GET /v1/profiles/{id}/snapshot`: `waymark-snapshot-v1`.
     Snapshot,
+    /// `GET /v1/zones/{name}`: `waymark-zone-v1`.
+    Zone,
 }
 
 impl SignedKind {
@@ -345,6 +347,7 @@ impl SignedKind {
             SignedKind::Bundle => "waymark-bundle-v1",
             SignedKind::Compiled => "waymark-compiled-v1",
             SignedKind::Snapshot => "waymark-snapshot-v1",
+            SignedKind::Zone => "waymark-zone-v1",
         }
     }
 
@@ -465,6 +468,7 @@ pub async fn signing_key(State(state): State<AppState>) -> Json<Value> {
             "/v1/bundle": SignedKind::Bundle.label(),
             "/v1/bundle/compiled": SignedKind::Compiled.label(),
             "/v1/profiles/{id}/snapshot": SignedKind::Snapshot.label(),
+            "/v1/zones/{name}": SignedKind::Zone.label(),
         },
     }))
 }

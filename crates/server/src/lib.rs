@@ -27,6 +27,7 @@ pub mod profiles;
 pub mod reports;
 pub mod snapshot;
 pub mod state;
+pub mod zones;
 
 use std::path::PathBuf;
 
@@ -46,7 +47,7 @@ pub use state::{AppState, Clock, ConnectionLimits, ServerConfig};
 
 const MB: usize = 1024 * 1024;
 
-/// The API router. The runtime routes (bundle, snapshot, events, signing key) answer CORS
+/// The API router. The runtime routes (bundle, snapshot, events, signing key, zones) answer CORS
 /// requests from `config.cors_origins`; no other route does. API responses are gzipped for
 /// clients that accept it (bundles shrink about 7x; signatures are over the uncompressed
 /// bytes); static files are served as built, with the `.gz` twin `scripts/build.sh` writes
@@ -102,6 +103,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/reports", get(reports::get))
         .route("/v1/bandits/recompute", post(reports::recompute))
         .route("/v1/decide", post(decide::decide))
+        .route("/v1/zones/{name}", runtime(get(zones::get)))
         .merge(safe_publishing())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

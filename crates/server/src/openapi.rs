@@ -109,6 +109,13 @@ pub const ROUTES: &[(&str, &str, &str, &str, &str)] = &[
     ),
     (
         "get",
+        "/v1/zones/{name}",
+        "The POSIX TZ rule the engine uses for an IANA time zone (`name` percent-encoded: `Europe%2FParis`), as {timeZone, rule}: for runtimes that carry no zone table. Public, Cache-Control public max-age=86400, ETag / If-None-Match, signed (`waymark-zone-v1`); 404 for a zone the engine does not know",
+        "none",
+        "200",
+    ),
+    (
+        "get",
         "/v1/reports",
         "Per-day report by activity, variant, offer and placement, with bandit statistics",
         "admin",
@@ -229,9 +236,13 @@ fn parameters(path: &str, method: &str) -> Value {
         );
     }
     if path.contains("{name}") {
-        params.push(
-            json!({"name": "name", "in": "path", "required": true, "description": "1 to 100 letters, digits, `.`, `_` or `-`", "schema": {"type": "string"}}),
-        );
+        if path.starts_with("/v1/zones/") {
+            params.push(json!({"name": "name", "in": "path", "required": true, "description": "an IANA zone, as one path segment", "schema": {"type": "string"}, "examples": ["Europe%2FParis"]}));
+        } else {
+            params.push(
+                json!({"name": "name", "in": "path", "required": true, "description": "1 to 100 letters, digits, `.`, `_` or `-`", "schema": {"type": "string"}}),
+            );
+        }
     }
     if path == "/v1/audit" {
         params.push(json!({"name": "limit", "in": "query", "description": "Entries, 1 to 1000 (default 100)", "schema": {"type": "integer"}}));
@@ -336,7 +347,10 @@ pub fn document() -> Value {
         if let Some(body) = request_body(method, path) {
             operation["requestBody"] = body;
         }
-        if matches!(path, "/v1/bundle" | "/v1/profiles/{id}/snapshot") {
+        if matches!(
+            path,
+            "/v1/bundle" | "/v1/profiles/{id}/snapshot" | "/v1/zones/{name}"
+        ) {
             operation["responses"]["304"] = json!({"description": "Not modified (If-None-Match)"});
         }
         let entry = paths.entry(path.to_owned()).or_insert_with(|| json!({}));
@@ -347,7 +361,7 @@ pub fn document() -> Value {
         "info": {
             "title": "Waymark central API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Bundles, profiles, snapshots, events and reports. API keys go in `X-Waymark-Key` (or `Authorization: Bearer` when no visitor token is sent); visitor tokens go in `Authorization: Bearer wmt.…`. Bundles, compiled bundles and snapshots carry `Waymark-Signature: ed25519=<base64>` over a type label (`waymark-bundle-v1`, `waymark-compiled-v1`, `waymark-snapshot-v1`), a newline and the exact body bytes, verifiable with GET /v1/keys/signing."
+            "description": "Bundles, profiles, snapshots, events and reports. API keys go in `X-Waymark-Key` (or `Authorization: Bearer` when no visitor token is sent); visitor tokens go in `Authorization: Bearer wmt.…`. Bundles, compiled bundles, snapshots and zone rules carry `Waymark-Signature: ed25519=<base64>` over a type label (`waymark-bundle-v1`, `waymark-compiled-v1`, `waymark-snapshot-v1`, `waymark-zone-v1`), a newline and the exact body bytes, verifiable with GET /v1/keys/signing."
         },
         "paths": paths,
         "components": {

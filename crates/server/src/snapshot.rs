@@ -279,6 +279,7 @@ pub fn render(
     if let Some((t, e, total, days)) = current {
         items.push(json!({"target": t, "event": e, "total": total, "days": days}));
     }
+    let time_zone = doc.time_zone.as_deref().unwrap_or("UTC");
     json!({
         "profileId": id,
         "version": parts.version,
@@ -288,7 +289,8 @@ pub fn render(
         "attributes": attributes,
         "audiences": audiences,
         "consent": doc.consent,
-        "timeZone": doc.time_zone.as_deref().unwrap_or("UTC"),
+        "timeZone": time_zone,
+        "timeZoneRule": waymark_core::zone_rule(time_zone),
         "counters": { "watermark": parts.watermark, "items": items },
     })
 }

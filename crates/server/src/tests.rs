@@ -93,7 +93,8 @@ async fn openapi_documents_every_route() {
             .uri(
                 path.replace("{id}", "u1")
                     .replace("{revision}", "1")
-                    .replace("{name}", "d1"),
+                    // A zone the engine knows, and a valid draft name.
+                    .replace("{name}", "UTC"),
             )
             .body(Body::empty())
             .unwrap();

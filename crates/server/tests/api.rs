@@ -1290,3 +1290,101 @@ async fn revoked_keys_stop_working_at_once() {
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+/// A zone's rule is public and cacheable at `/v1/zones/{name}`, is in every snapshot next to
+/// the profile's zone, and with it an engine loaded from the compiled bundle (which carries no
+/// zone table) decides in the visitor's zone exactly as the full engine does.
+#[tokio::test]
+async fn zone_rules_are_served_and_travel_in_snapshots() {
+    let s = start().await;
+    let r = s
+        .send(reqwest::Method::GET, "/v1/zones/Europe%2FParis", None)
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["cache-control"], "public, max-age=86400");
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let signature = r.headers()["waymark-signature"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let bytes = r.bytes().await.unwrap();
+    let key: Value = s
+        .send(reqwest::Method::GET, "/v1/keys/signing", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    verify(
+        key["base64"].as_str().unwrap(),
+        "waymark-zone-v1",
+        &bytes,
+        &signature,
+    );
+    let body: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(
+        body,
+        json!({"timeZone": "Europe/Paris", "rule": "CET-1CEST,M3.5.0,M10.5.0/3"})
+    );
+    let r = s
+        .req(reqwest::Method::GET, "/v1/zones/Europe%2FParis", None)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    for unknown in ["Mars%2FOlympus_Mons", "Europe"] {
+        let r = s
+            .send(reqwest::Method::GET, &format!("/v1/zones/{unknown}"), None)
+            .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{unknown}");
+    }
+
+    let bundle = json!({
+        "format": 1, "id": "zones", "revision": 1,
+        "activities": [{"id": "a", "surfaces": ["web://s.example/*"], "content": {
+            "channel": "web",
+            "actions": [{"selector": "h1", "type": "setText",
+                         "content": "{{formatDate (now) \"longDateTime\" \"en-GB\"}} {{daysUntil \"2026-12-25\"}}"}]
+        }}]
+    })
+    .to_string();
+    assert_eq!(s.publish(&bundle).await.0, StatusCode::CREATED);
+    let consent = json!({"personalize": "in"});
+    let doc = json!({"timeZone": "Asia/Tokyo", "consent": consent});
+    assert_eq!(s.put_profile("kei", doc).await, StatusCode::CREATED);
+    let doc = json!({"consent": consent});
+    assert_eq!(s.put_profile("utc", doc).await, StatusCode::CREATED);
+    let compiled = s
+        .send(reqwest::Method::GET, "/v1/bundle/compiled", Some(&s.client))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let runtime = waymark_core::engine::Engine::from_compiled(&compiled).unwrap();
+    let full = waymark_core::engine::Engine::from_json(&bundle).unwrap();
+    for (id, zone, rule) in [("kei", "Asia/Tokyo", "JST-9"), ("utc", "UTC", "UTC0")] {
+        let snapshot: Value = s
+            .snapshot(id, Some(&s.admin), None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(snapshot["timeZone"], zone);
+        assert_eq!(snapshot["timeZoneRule"], rule);
+        let input = json!({
+            "snapshot": snapshot,
+            "now": 1_795_908_600_000_i64, // 2026-11-28 23:30 UTC, 08:30 the next day in Tokyo
+            "request": {"surfaces": ["web://s.example/p"]}
+        });
+        let input = waymark_core::engine::DecideInput::from_json(&input.to_string()).unwrap();
+        let decision = serde_json::to_value(runtime.decide(&input)).unwrap();
+        assert_eq!(decision, serde_json::to_value(full.decide(&input)).unwrap());
+        let text = &decision["propositions"][0]["content"]["actions"][0]["content"];
+        let want = if id == "kei" {
+            "29 November 2026 08:30 26"
+        } else {
+            "28 November 2026 23:30 27"
+        };
+        assert_eq!(text, want, "{decision}");
+    }
+}

@@ -5,7 +5,9 @@
 //! bundle's JSON deserializers, validation, parsers or compiler: it is what a page downloads. Decisions are the same
 //! as the full engine's, byte for byte. Inputs and outputs cross as JSON text (inputs read by
 //! the core's `from_json` readers, not serde's derived deserializers, which would be a sixth of
-//! the module); errors cross as `JsError` carrying the engine's message.
+//! the module); errors cross as `JsError` carrying the engine's message. It links no locale or
+//! time zone table either: the compiled bundle carries the locale rows and zone rules its
+//! templates reach, and the visitor's zone rule comes in the input (`snapshot.timeZoneRule`).
 
 use wasm_bindgen::prelude::*;
 use waymark_core::engine;

@@ -15,9 +15,9 @@ pub(crate) struct Clock {
 }
 
 impl Clock {
-    /// `now_ms` in the IANA zone `tz` (UTC when absent or unknown).
-    pub(crate) fn new(now_ms: i64, tz: Option<&str>) -> Clock {
-        let tz = tz.and_then(crate::zones::get).unwrap_or(Zone::UTC);
+    /// `now_ms` in the zone `tz` (UTC when absent or unknown).
+    pub(crate) fn new(now_ms: i64, tz: Option<Zone>) -> Clock {
+        let tz = tz.unwrap_or(Zone::UTC);
         let zoned = Zoned::new(now_ms, &tz).or_else(|| Zoned::new(0, &tz));
         let (today, minute_of_day) = zoned.map_or((Date::from_days(0), 0), |z| {
             (z.date, u16::from(z.hour) * 60 + u16::from(z.minute))
@@ -104,7 +104,7 @@ mod tests {
         let utc = Clock::new(NOW, None);
         assert_eq!(utc.today.to_string(), "2026-11-28");
         assert_eq!(utc.weekday, 6);
-        let paris = Clock::new(NOW, Some("Europe/Paris"));
+        let paris = Clock::new(NOW, crate::zones::get("Europe/Paris"));
         assert_eq!(paris.today.to_string(), "2026-11-29");
         assert_eq!(paris.weekday, 7);
         assert!(paris.key_in_period("2026-11-23", Period::Week));
@@ -113,14 +113,16 @@ mod tests {
         assert!(!paris.key_in_period("2026-10-31", Period::Month));
         assert!(!paris.key_in_period("not a date", Period::Day));
         assert_eq!(
-            Clock::new(NOW, Some("Not/AZone")).today.to_string(),
+            Clock::new(NOW, crate::zones::get("Not/AZone"))
+                .today
+                .to_string(),
             "2026-11-28"
         );
     }
 
     #[test]
     fn windows_may_cross_midnight() {
-        let paris = Clock::new(NOW, Some("Europe/Paris")); // Sunday 00:30
+        let paris = Clock::new(NOW, crate::zones::get("Europe/Paris")); // Sunday 00:30
         let night = |days: Vec<u8>| TimeWindow {
             from: "22:00".into(),
             to: "07:00".into(),

@@ -318,12 +318,28 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
         offers_by_placement,
         placements_by_page,
         policies,
+        tables: tables(&c.templates, &partials),
         templates: c.templates,
         partials,
         channels,
         projection: c.reads,
         bundle,
     })
+}
+
+/// The locales and zone rules the templates and partials can reach.
+fn tables(templates: &HashMap<String, Template>, partials: &Partials) -> crate::tables::Carried {
+    let mut needs = crate::template::DataNeeds::default();
+    for template in templates.values() {
+        needs.add(template);
+    }
+    needs.add_partials(partials);
+    crate::tables::Carried::new(
+        needs.locales.iter().map(String::as_str),
+        needs.any_locale,
+        needs.zones.iter().map(String::as_str),
+        needs.any_zone,
+    )
 }
 
 /// `{id, name, priority, tags, attributes}`: what conditions and templates see as `offer`.

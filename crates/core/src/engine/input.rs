@@ -40,8 +40,14 @@ pub struct Snapshot {
     pub audiences: Vec<String>,
     #[serde(default)]
     pub consent: Consent,
-    /// IANA time zone for calendar caps and quiet hours; UTC when absent or unknown.
+    /// IANA time zone for calendar caps, quiet hours and the date helpers; UTC when absent or
+    /// unknown.
     pub time_zone: Option<String>,
+    /// The POSIX TZ rule of `time_zone` (`CET-1CEST,M3.5.0,M10.5.0/3`), as the central API
+    /// serves it. When present it is the zone's rule; when absent, an engine loaded from a
+    /// compiled bundle knows only the zones the bundle carries (an engine compiled from JSON
+    /// also knows its built-in table), and treats any other zone as unknown.
+    pub time_zone_rule: Option<String>,
     #[serde(default)]
     pub counters: Counters,
 }

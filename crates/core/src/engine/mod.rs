@@ -81,6 +81,8 @@ pub struct Engine {
     templates: HashMap<String, Template>,
     partials: Partials,
     channels: HashMap<String, Channel>,
+    /// The locales and zone rules the templates can reach (see `crate::tables`).
+    tables: crate::tables::Carried,
     projection: Projection,
 }
 
@@ -132,6 +134,21 @@ impl Engine {
                 message: e.to_string(),
             }])
         })
+    }
+
+    /// The decision's locales and zone rules: the engine's, and the visitor's zone rule.
+    fn tables_for<'a>(&'a self, input: &'a DecideInput) -> crate::tables::ForDecision<'a> {
+        self.tables.with_visitor(
+            input.snapshot.time_zone.as_deref(),
+            input.snapshot.time_zone_rule.as_deref(),
+        )
+    }
+
+    /// The visitor's zone, if known (see [`Snapshot::time_zone_rule`]).
+    fn visitor_zone(&self, input: &DecideInput) -> Option<crate::time::Zone> {
+        use crate::tables::Tables as _;
+        let name = input.snapshot.time_zone.as_deref()?;
+        self.tables_for(input).zone(name)
     }
 
     /// The bundle, giving up the compiled form.
@@ -223,7 +240,7 @@ impl<'e> Run<'e> {
             offer_reasons,
             engine,
             input,
-            clock: clock::Clock::new(input.now, input.snapshot.time_zone.as_deref()),
+            clock: clock::Clock::new(input.now, engine.visitor_zone(input)),
             data,
             render_html,
             render_text,

@@ -278,6 +278,7 @@ fn snapshot(r: &mut Reader, value: Value) -> Result<Snapshot> {
             })?
             .unwrap_or_default(),
         time_zone: r.field(&mut o, "timeZone", optional_string)?.flatten(),
+        time_zone_rule: r.field(&mut o, "timeZoneRule", optional_string)?.flatten(),
         counters: r.field(&mut o, "counters", counters)?.unwrap_or_default(),
     })
 }

@@ -248,7 +248,12 @@ impl Run<'_> {
             Field::Text | Field::Url => &self.render_text,
         };
         let rendered = template
-            .render(&self.data, &engine.partials, options)
+            .render_with(
+                &self.data,
+                &engine.partials,
+                options,
+                &engine.tables_for(self.input),
+            )
             .map_err(|e| e.to_string())?;
         for diagnostic in &rendered.diagnostics {
             self.diagnostic(format!("{id}: {diagnostic}"));

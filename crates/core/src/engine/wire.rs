@@ -114,6 +114,7 @@ impl Wire for Engine {
         trees.put(w);
         self.partials.put(w);
         self.channels.put(w);
+        self.tables.put(w);
     }
 
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
@@ -168,6 +169,7 @@ impl Wire for Engine {
             templates,
             partials: <Partials as Wire>::get(r)?,
             channels: Wire::get(r)?,
+            tables: Wire::get(r)?,
             projection: super::Projection::default(),
         };
         engine.number_paths();
@@ -365,5 +367,81 @@ mod tests {
                 "{what}: {err}"
             );
         }
+    }
+
+    /// A bundle whose templates name their locale and zone carries only those rows; one that
+    /// takes its locale from data carries every row. The visitor's zone comes with the input:
+    /// a decoded engine decides as the full engine does when the snapshot has its rule, and
+    /// treats the zone as unknown (UTC) without it, as the full engine does an unknown zone.
+    #[test]
+    fn compiled_bundles_carry_the_locales_and_zones_their_templates_reach() {
+        let bundle = |text: &str| {
+            serde_json::json!({
+                "format": 1, "id": "b", "revision": 1,
+                "activities": [{"id": "a", "surfaces": ["web://s.example/*"], "content": {
+                    "channel": "web",
+                    "actions": [{"selector": "h1", "type": "setText", "content": text}]
+                }}]
+            })
+            .to_string()
+        };
+        let literal = Engine::from_json(&bundle(
+            "{{formatDate (now) \"full\" \"fr-CA\" \"Asia/Tokyo\"}} | {{formatDate (now) \"longDateTime\" \"de\"}} | {{daysUntil \"2026-12-25\"}}",
+        ))
+        .unwrap();
+        let decoded = decode(&literal).unwrap();
+        assert_eq!(
+            decoded.tables.locale_tags().collect::<Vec<_>>(),
+            ["fr-FR", "de-DE"]
+        );
+        assert_eq!(
+            decoded.tables.zone_names().collect::<Vec<_>>(),
+            ["asia/tokyo"]
+        );
+        let dynamic =
+            decode(&Engine::from_json(&bundle("{{formatNumber 1234.5}}")).unwrap()).unwrap();
+        assert_eq!(
+            dynamic.tables.locale_tags().count(),
+            crate::template::locale::LOCALES.len()
+        );
+        assert_eq!(dynamic.tables.zone_names().count(), 0);
+
+        let input = |zone: Option<&str>, rule: Option<&str>| {
+            let input = serde_json::json!({
+                "snapshot": {"profileId": "p", "consent": {"personalize": "in"},
+                             "timeZone": zone, "timeZoneRule": rule},
+                "now": 1_795_908_600_000_i64, // Saturday 23:30 UTC, Sunday in Paris
+                "request": {"surfaces": ["web://s.example/p"]}
+            });
+            DecideInput::from_json(&input.to_string()).unwrap()
+        };
+        let text = |engine: &Engine, input: &DecideInput| {
+            let decision = serde_json::to_value(engine.decide(input)).unwrap();
+            let text = &decision["propositions"][0]["content"]["actions"][0]["content"];
+            text.as_str().unwrap().to_owned()
+        };
+        let paris = input(Some("Europe/Paris"), crate::zone_rule("Europe/Paris"));
+        assert_eq!(
+            text(&literal, &paris),
+            "dimanche 29 novembre 2026 | 29. November 2026 00:30 | 26"
+        );
+        assert_eq!(text(&decoded, &paris), text(&literal, &paris));
+        // Without the rule, a zone the bundle does not carry is unknown to the decoded engine,
+        // which then decides as the full engine does with an unknown zone.
+        let json = |engine: &Engine, input: &DecideInput| {
+            serde_json::to_string(&engine.decide(input)).unwrap()
+        };
+        let unknown = json(&literal, &input(Some("Mars/Olympus_Mons"), None));
+        assert!(
+            unknown.contains("unknown time zone `Mars/Olympus_Mons`"),
+            "{unknown}"
+        );
+        assert_eq!(
+            json(&decoded, &input(Some("Europe/Paris"), None)),
+            unknown.replace("Mars/Olympus_Mons", "Europe/Paris")
+        );
+        // A carried zone needs no rule in the input.
+        let tokyo = input(Some("Asia/Tokyo"), None);
+        assert_eq!(json(&decoded, &tokyo), json(&literal, &tokyo));
     }
 }

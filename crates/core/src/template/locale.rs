@@ -17,27 +17,32 @@
 //! | ja-JP | 1,234,567.89 | ¥1,235 | 2026年3月5日 |
 //!
 //! The space between amount and currency symbol is U+00A0 (no-break space).
+//!
+//! The full engine and the standalone template API read this table; a compiled bundle carries
+//! the rows its templates can reach instead (see `crate::tables`), as [`LocaleData`].
 
-/// One row of the table.
-#[derive(Debug)]
-pub(crate) struct Locale {
-    pub tag: &'static str,
-    pub decimal: &'static str,
-    pub group: &'static str,
+use crate::wire::{Reader, Wire, WireError, Writer};
+
+/// One row of the table, borrowed from the built-in table or from a compiled bundle's copy.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Locale<'a> {
+    pub tag: &'a str,
+    pub decimal: &'a str,
+    pub group: &'a str,
     /// Whether the currency symbol goes before the amount.
     pub currency_first: bool,
     /// Between symbol and amount: `""` or a no-break space.
-    pub currency_space: &'static str,
-    pub months: [&'static str; 12],
-    pub months_short: [&'static str; 12],
+    pub currency_space: &'a str,
+    pub months: [&'a str; 12],
+    pub months_short: [&'a str; 12],
     /// Monday first.
-    pub days: [&'static str; 7],
-    pub days_short: [&'static str; 7],
-    pub am_pm: [&'static str; 2],
+    pub days: [&'a str; 7],
+    pub days_short: [&'a str; 7],
+    pub am_pm: [&'a str; 2],
     /// Date patterns for the styles `short`, `medium`, `long`, `full`.
-    pub date_styles: [&'static str; 4],
+    pub date_styles: [&'a str; 4],
     /// Time pattern, appended for the `*Time` styles (`shortTime`...).
-    pub time: &'static str,
+    pub time: &'a str,
 }
 
 const NBSP: &str = "\u{a0}";
@@ -72,7 +77,7 @@ const JA_MONTHS: [&str; 12] = [
     "1月", "2月", "3月", "4月", "5月", "6月", "7月", "8月", "9月", "10月", "11月", "12月",
 ];
 
-static LOCALES: [Locale; 9] = [
+pub(crate) static LOCALES: [Locale<'static>; 9] = [
     Locale {
         tag: "en-US",
         decimal: ".",
@@ -384,15 +389,97 @@ static LOCALES: [Locale; 9] = [
     },
 ];
 
-/// The table's locale for `tag`, if it has one (exactly, or for its language).
-pub(crate) fn find(tag: &str) -> Option<&'static Locale> {
+/// How many text fields a row has: tag, decimal, group, currency space, 12 + 12 month names,
+/// 7 + 7 day names, AM/PM, 4 date styles, time.
+const FIELDS: usize = 4 + 12 + 12 + 7 + 7 + 2 + 4 + 1;
+
+impl<'a> Locale<'a> {
+    /// The row's text fields, in the order [`Locale::from_fields`] reads them.
+    pub(crate) fn fields(&self) -> impl Iterator<Item = &'a str> {
+        [self.tag, self.decimal, self.group, self.currency_space]
+            .into_iter()
+            .chain(self.months)
+            .chain(self.months_short)
+            .chain(self.days)
+            .chain(self.days_short)
+            .chain(self.am_pm)
+            .chain(self.date_styles)
+            .chain([self.time])
+    }
+
+    /// A row from its text fields; `None` unless there are exactly [`FIELDS`].
+    fn from_fields(currency_first: bool, fields: &'a [Box<str>]) -> Option<Locale<'a>> {
+        fn array<const N: usize>(fields: &[Box<str>], at: usize) -> [&str; N] {
+            std::array::from_fn(|i| fields.get(at + i).map_or("", |s| &**s))
+        }
+        let f = |i: usize| fields.get(i).map_or("", |s| &**s);
+        (fields.len() == FIELDS).then(|| Locale {
+            tag: f(0),
+            decimal: f(1),
+            group: f(2),
+            currency_first,
+            currency_space: f(3),
+            months: array(fields, 4),
+            months_short: array(fields, 16),
+            days: array(fields, 28),
+            days_short: array(fields, 35),
+            am_pm: array(fields, 42),
+            date_styles: array(fields, 44),
+            time: f(48),
+        })
+    }
+}
+
+/// A row as a compiled bundle carries it: owned text, checked for its field count on load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LocaleData {
+    currency_first: bool,
+    fields: Vec<Box<str>>,
+}
+
+impl LocaleData {
+    pub(crate) fn new(locale: &Locale<'_>) -> LocaleData {
+        LocaleData {
+            currency_first: locale.currency_first,
+            fields: locale.fields().map(Box::from).collect(),
+        }
+    }
+
+    /// The row, borrowed (always `Some` for data made by [`LocaleData::new`] or decoded).
+    pub(crate) fn locale(&self) -> Option<Locale<'_>> {
+        Locale::from_fields(self.currency_first, &self.fields)
+    }
+}
+
+impl Wire for LocaleData {
+    fn put(&self, w: &mut Writer) {
+        self.currency_first.put(w);
+        self.fields.put(w);
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        let data = LocaleData {
+            currency_first: Wire::get(r)?,
+            fields: Wire::get(r)?,
+        };
+        if data.fields.len() != FIELDS {
+            return Err(r.error("a locale with the wrong number of fields"));
+        }
+        Ok(data)
+    }
+}
+
+/// The locale for `tag` among `rows` (in the built-in table's order): exactly, else the first
+/// row for its language.
+pub(crate) fn find_in<'a, I>(rows: I, tag: &str) -> Option<Locale<'a>>
+where
+    I: Iterator<Item = Locale<'a>> + Clone,
+{
     let tag = tag.trim().replace('_', "-");
-    LOCALES
-        .iter()
+    let lang = tag.split('-').next().unwrap_or("");
+    rows.clone()
         .find(|l| l.tag.eq_ignore_ascii_case(&tag))
         .or_else(|| {
-            let lang = tag.split('-').next().unwrap_or("");
-            LOCALES.iter().find(|l| {
+            rows.into_iter().find(|l| {
                 l.tag
                     .split('-')
                     .next()
@@ -401,13 +488,30 @@ pub(crate) fn find(tag: &str) -> Option<&'static Locale> {
         })
 }
 
-/// The locale for `tag`; unknown tags fall back to `en-US` and push a warning.
-pub(crate) fn resolve(tag: &str, warnings: &mut Vec<String>) -> &'static Locale {
-    match find(tag) {
-        Some(l) => l,
+/// The built-in table's row for `tag`, if it has one (exactly, or for its language).
+pub(crate) fn find(tag: &str) -> Option<Locale<'static>> {
+    find_in(LOCALES.iter().copied(), tag)
+}
+
+/// The tag unknown tags fall back to.
+pub(crate) const FALLBACK: &str = "en-US";
+
+/// The error of a helper given no locale data at all (a forged compiled bundle).
+pub(crate) fn no_locale(tag: &str) -> String {
+    format!("no locale data for `{tag}`")
+}
+
+/// The locale for `tag` from `tables`; unknown tags fall back to `en-US` and push a warning.
+pub(crate) fn resolve<'t>(
+    tables: &'t dyn crate::tables::Tables,
+    tag: &str,
+    warnings: &mut Vec<String>,
+) -> Option<Locale<'t>> {
+    match tables.locale(tag) {
+        Some(l) => Some(l),
         None => {
             warnings.push(format!("unknown locale `{tag}`, using en-US"));
-            &LOCALES[0]
+            tables.locale(FALLBACK)
         }
     }
 }

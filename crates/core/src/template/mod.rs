@@ -161,6 +161,7 @@ use serde_json::Value;
 pub use error::{Diagnostic, DiagnosticKind, ErrorKind, TemplateError};
 pub(crate) use escape::url_allowed;
 pub use escape::{Escape, UNSAFE_URL};
+pub(crate) use reads::DataNeeds;
 
 /// A compiled template. Cloning is cheap (the tree is shared).
 #[derive(Clone, Debug)]
@@ -283,7 +284,19 @@ impl Template {
         partials: &Partials,
         opts: &RenderOptions,
     ) -> Result<Rendered, TemplateError> {
-        render::render(self, data, partials, opts)
+        render::render(self, data, partials, opts, &crate::tables::BuiltIn)
+    }
+
+    /// [`Template::render`] with the locales and zone rules of `tables` instead of the
+    /// built-in ones (a decision's: see `crate::tables`).
+    pub(crate) fn render_with(
+        &self,
+        data: &Value,
+        partials: &Partials,
+        opts: &RenderOptions,
+        tables: &dyn crate::tables::Tables,
+    ) -> Result<Rendered, TemplateError> {
+        render::render(self, data, partials, opts, tables)
     }
 }
 

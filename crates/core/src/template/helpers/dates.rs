@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::{Args, Env, HelperFn};
-use crate::template::locale::{self, Locale};
+use crate::template::locale::{self, Locale, no_locale};
 use crate::time::{self, Date, Zone, Zoned};
 
 pub(crate) fn lookup(name: &str) -> Option<HelperFn> {
@@ -42,9 +42,11 @@ fn rfc3339(ms: i64) -> Result<Value, String> {
         .ok_or_else(|| "timestamp out of range".to_owned())
 }
 
-/// The IANA zone `name`, from the engine's table of zone rules (see `crate::zones`).
-fn zone(name: &str) -> Result<Zone, String> {
-    crate::zones::get(name).ok_or_else(|| format!("unknown time zone `{name}`"))
+/// The IANA zone `name`, from the render's zone rules (see `crate::tables`).
+fn zone(env: &Env<'_>, name: &str) -> Result<Zone, String> {
+    env.tables
+        .zone(name)
+        .ok_or_else(|| format!("unknown time zone `{name}`"))
 }
 
 /// Unix milliseconds of a timestamp argument.
@@ -86,7 +88,7 @@ fn zoned(ms: i64, tz: &Zone) -> Result<Zoned, String> {
 
 fn days_until(env: &mut Env<'_>, a: &Args<'_>) -> Result<Value, String> {
     let tz_name = a.opt_str("timeZone", 1);
-    let tz = zone(tz_name.as_deref().unwrap_or(env.time_zone))?;
+    let tz = zone(env, tz_name.as_deref().unwrap_or(env.time_zone))?;
     let target = zoned(instant(a.get(0), &tz)?, &tz)?;
     let now = zoned(env.now_ms, &tz)?;
     Ok(Value::from(target.date.days() - now.date.days()))
@@ -94,13 +96,15 @@ fn days_until(env: &mut Env<'_>, a: &Args<'_>) -> Result<Value, String> {
 
 fn format_date(env: &mut Env<'_>, a: &Args<'_>) -> Result<Value, String> {
     let tz_name = a.opt_str("timeZone", 3).map(|s| s.into_owned());
-    let tz = zone(tz_name.as_deref().unwrap_or(env.time_zone))?;
+    let tz = zone(env, tz_name.as_deref().unwrap_or(env.time_zone))?;
     if a.get(0).is_null() {
         return Ok(Value::Null); // a missing date renders empty, like any missing value
     }
     let zdt = zoned(instant(a.get(0), &tz)?, &tz)?;
     let tag = a.opt_str("locale", 2).map(|s| s.into_owned());
-    let loc = locale::resolve(tag.as_deref().unwrap_or(env.locale), &mut env.warnings);
+    let tag = tag.as_deref().unwrap_or(env.locale);
+    let tables = env.tables;
+    let loc = locale::resolve(tables, tag, &mut env.warnings).ok_or_else(|| no_locale(tag))?;
     let format = a
         .opt_str("format", 1)
         .map_or_else(|| "medium".to_string(), |s| s.into_owned());
@@ -119,10 +123,10 @@ fn format_date(env: &mut Env<'_>, a: &Args<'_>) -> Result<Value, String> {
         "longDateTime" => format!("{long} {}", loc.time),
         other => other.to_string(),
     };
-    render_pattern(&zdt, &pattern, loc).map(Value::String)
+    render_pattern(&zdt, &pattern, &loc).map(Value::String)
 }
 
-fn render_pattern(z: &Zoned, pattern: &str, loc: &Locale) -> Result<String, String> {
+fn render_pattern(z: &Zoned, pattern: &str, loc: &Locale<'_>) -> Result<String, String> {
     let mut out = String::with_capacity(pattern.len() + 16);
     let chars: Vec<char> = pattern.chars().collect();
     let mut i = 0;

@@ -27,12 +27,23 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 /// The render-wide inputs a helper may use, and the warnings it raises.
-#[derive(Debug)]
 pub(crate) struct Env<'r> {
     pub now_ms: i64,
     pub locale: &'r str,
     pub time_zone: &'r str,
+    /// Where locales and zone rules come from (see `crate::tables`).
+    pub tables: &'r dyn crate::tables::Tables,
     pub warnings: Vec<String>,
+}
+
+impl std::fmt::Debug for Env<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Env")
+            .field("now_ms", &self.now_ms)
+            .field("locale", &self.locale)
+            .field("time_zone", &self.time_zone)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A helper's evaluated arguments.

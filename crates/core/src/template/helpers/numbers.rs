@@ -66,14 +66,16 @@ fn decimals(v: Option<&Value>) -> Result<Option<u8>, String> {
     }
 }
 
-fn locale_of(env: &mut Env<'_>, a: &Args<'_>, i: usize) -> &'static Locale {
+fn locale_of<'e>(env: &mut Env<'e>, a: &Args<'_>, i: usize) -> Result<Locale<'e>, String> {
     let tag = a.opt_str("locale", i).map(|s| s.into_owned());
-    locale::resolve(tag.as_deref().unwrap_or(env.locale), &mut env.warnings)
+    let tag = tag.as_deref().unwrap_or(env.locale);
+    let tables = env.tables;
+    locale::resolve(tables, tag, &mut env.warnings).ok_or_else(|| locale::no_locale(tag))
 }
 
 /// `n` with `decimals` fraction digits (or up to 3, trailing zeros dropped, when `None`),
 /// grouped and punctuated for `loc`.
-pub(crate) fn format(n: f64, decimals: Option<u8>, loc: &Locale) -> String {
+pub(crate) fn format(n: f64, decimals: Option<u8>, loc: &Locale<'_>) -> String {
     let fixed = match decimals {
         Some(d) => round_half_up(n.abs(), usize::from(d)),
         None => {
@@ -143,14 +145,14 @@ fn format_number(env: &mut Env<'_>, a: &Args<'_>) -> Result<Value, String> {
     let n = a.num(0)?;
     let d = decimals(a.opt("decimals", 1))?;
     let d = d.or(if n.fract() == 0.0 { Some(0) } else { None });
-    let loc = locale_of(env, a, 2);
-    Ok(Value::String(format(n, d, loc)))
+    let loc = locale_of(env, a, 2)?;
+    Ok(Value::String(format(n, d, &loc)))
 }
 
 fn format_percent(env: &mut Env<'_>, a: &Args<'_>) -> Result<Value, String> {
     let n = a.num(0)? * 100.0;
     let d = decimals(a.opt("decimals", 1))?.unwrap_or(0);
-    let loc = locale_of(env, a, 2);
+    let loc = locale_of(env, a, 2)?;
     // CLDR puts a no-break space before `%` in these languages.
     let space = match loc.tag {
         "fr-FR" | "de-DE" | "es-ES" => "\u{a0}",
@@ -158,7 +160,7 @@ fn format_percent(env: &mut Env<'_>, a: &Args<'_>) -> Result<Value, String> {
     };
     Ok(Value::String(format!(
         "{}{space}%",
-        format(n, Some(d), loc)
+        format(n, Some(d), &loc)
     )))
 }
 
@@ -189,7 +191,7 @@ fn format_currency(env: &mut Env<'_>, a: &Args<'_>) -> Result<Value, String> {
     if code.len() != 3 || !code.chars().all(|c| c.is_ascii_alphabetic()) {
         return Err(format!("`{code}` is not an ISO 4217 currency code"));
     }
-    let loc = locale_of(env, a, 2);
+    let loc = locale_of(env, a, 2)?;
     let (symbol, minor) = currency(&code);
     let symbol = if code == "JPY" && loc.tag == "ja-JP" {
         "￥"
@@ -202,7 +204,7 @@ fn format_currency(env: &mut Env<'_>, a: &Args<'_>) -> Result<Value, String> {
             .find(|(k, _)| *k == "decimals")
             .map(|(_, v)| v.as_ref()),
     )?;
-    let body = format(n.abs(), Some(d.unwrap_or(minor)), loc);
+    let body = format(n.abs(), Some(d.unwrap_or(minor)), &loc);
     let sign = if n < 0.0 && body.chars().any(|c| c.is_ascii_digit() && c != '0') {
         "-"
     } else {

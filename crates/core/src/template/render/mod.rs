@@ -42,6 +42,7 @@ pub(crate) fn render(
     data: &Value,
     partials: &Partials,
     opts: &RenderOptions,
+    tables: &dyn crate::tables::Tables,
 ) -> Result<Rendered, TemplateError> {
     let mut r = Renderer {
         opts,
@@ -66,6 +67,7 @@ pub(crate) fn render(
             now_ms: opts.now_ms,
             locale: &opts.locale,
             time_zone: &opts.time_zone,
+            tables,
             warnings: Vec::new(),
         },
         inline: Vec::new(),
