@@ -538,6 +538,11 @@ fn jsonlogic_errors_carry_a_pointer() {
     let e = Expr::from_jsonlogic(&json!({"or": [{"daysSince": [1, 2]}]})).unwrap_err();
     assert_eq!(e.pointer, "/or/0/daysSince");
     assert!(matches!(e.kind, JsonLogicErrorKind::Arity { .. }));
+    // A computed `var` key: at `/0` in the array form, the operand itself otherwise.
+    let e = Expr::from_jsonlogic(&json!({"var": [{"a": null}]})).unwrap_err();
+    assert_eq!(e.pointer, "/var/0/a");
+    let e = Expr::from_jsonlogic(&json!({"var": {"a": null}})).unwrap_err();
+    assert_eq!(e.pointer, "/var/a");
     let e = Expr::from_jsonlogic(&json!({"a/b~": 1})).unwrap_err();
     assert_eq!(e.pointer, "/a~1b~0");
 }

@@ -100,11 +100,11 @@ impl Compiler {
     fn op(&mut self, op: &str, raw: &Value) -> R<Node> {
         match op {
             "var" => {
-                let (key, default) = match raw {
-                    Value::Array(items) => (items.first(), items.get(1)),
-                    single => (Some(single), None),
+                let (key, default, listed) = match raw {
+                    Value::Array(items) => (items.first(), items.get(1), true),
+                    single => (Some(single), None, false),
                 };
-                self.var(key, default)
+                self.var(key, default, listed)
             }
             "missing" | "missing_some" => self.missing(op, raw),
             "if" | "?:" | "and" | "or" | "!" | "!!" => self.logic(op, raw),
@@ -299,8 +299,8 @@ impl Compiler {
         out
     }
 
-    /// `{"var": key}` / `{"var": [key, default]}`.
-    fn var(&mut self, key: Option<&Value>, default: Option<&Value>) -> R<Node> {
+    /// `{"var": key}` / `{"var": [key, default]}` (`listed`: the array form, whose key is at `/0`).
+    fn var(&mut self, key: Option<&Value>, default: Option<&Value>, listed: bool) -> R<Node> {
         let scope = self.scope();
         let static_key = match key {
             None | Some(Value::Null) => Some(String::new()),
@@ -327,9 +327,11 @@ impl Compiler {
                 key: Box::new(Node::Lit(Value::String(k))),
             },
             (None, _) => {
-                let key = key.map_or(Ok(Node::Lit(Value::Null)), |k| {
-                    self.at("0".into(), |c| c.node(k))
-                })?;
+                let key = match key {
+                    None => Node::Lit(Value::Null),
+                    Some(k) if listed => self.at("0".into(), |c| c.node(k))?,
+                    Some(k) => self.node(k)?,
+                };
                 Node::DynVar {
                     scope,
                     key: Box::new(key),
