@@ -413,7 +413,9 @@ pub(crate) fn format_utc(ms: i64) -> Option<String> {
 /// Unix milliseconds of an RFC 3339 timestamp: `YYYY-MM-DD`, `T` (or `t` or a space),
 /// `HH:MM[:SS[.fraction]]` and `Z` or an offset `±HH[:MM]`. Fractions below the
 /// millisecond are dropped; a leap second (`:60`) is read as `:59`. Anything else is refused,
-/// as jiff refuses it (tested), except an hour without minutes (`T09Z`), which jiff reads.
+/// as jiff refuses it (tested), except an hour without minutes (`T09Z`) and an offset of 24 or
+/// 25 hours (`-24:00`), which jiff reads and RFC 3339 does not allow (its offset hours are
+/// 00-23).
 pub(crate) fn parse_rfc3339(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     let (date, len) = Date::parse_prefix(b)?;
@@ -535,6 +537,15 @@ mod tests {
         assert_eq!(Date::parse("2028-02-29").map(|d| d.day), Some(29));
     }
 
+    /// Whether the text ends in an offset of 24 or 25 hours, which jiff reads and RFC 3339
+    /// (and so Waymark) does not allow.
+    fn offset_over_23(s: &str) -> bool {
+        s.rfind(['+', '-'])
+            .filter(|&i| i > 10)
+            .and_then(|i| s.get(i + 1..i + 3)?.parse::<u8>().ok())
+            .is_some_and(|hours| hours > 23)
+    }
+
     proptest! {
         #[test]
         fn offsets_and_local_times_agree_with_jiff(
@@ -575,9 +586,11 @@ mod tests {
 
         #[test]
         fn any_text_parses_as_jiff_does_or_not_at_all(s in "[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,10})?)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?") {
-            // Both read the same timestamp, or both refuse the text.
+            // Both read the same timestamp, or both refuse the text; except that jiff reads
+            // offsets of 24 and 25 hours, which RFC 3339 does not allow.
             let theirs = s.parse::<jiff::Timestamp>().ok().map(|t| t.as_millisecond());
-            prop_assert_eq!(parse_rfc3339(&s), theirs, "{}", s);
+            let expected = if offset_over_23(&s) { None } else { theirs };
+            prop_assert_eq!(parse_rfc3339(&s), expected, "{}", s);
         }
 
         #[test]
@@ -586,7 +599,8 @@ mod tests {
             // The one documented difference: jiff reads an hour without minutes (`T09Z`).
             let hour_only = s.as_bytes().get(13).is_some_and(|c| !c.is_ascii_digit() && *c != b':');
             if !hour_only {
-                prop_assert_eq!(parse_rfc3339(&s), theirs, "{}", s);
+                let expected = if offset_over_23(&s) { None } else { theirs };
+                prop_assert_eq!(parse_rfc3339(&s), expected, "{}", s);
             } else {
                 prop_assert_eq!(parse_rfc3339(&s), None, "{}", s);
             }
@@ -607,6 +621,7 @@ mod tests {
             Some(1_795_908_600_123)
         );
         for bad in [
+            "2026-11-28T23:30:00-24:00", // jiff reads it; RFC 3339's offset hours are 00-23
             "2026-11-28",
             "2026-11-28T23:30:00",
             "2026-11-28T24:00:00Z",
