@@ -361,6 +361,16 @@ impl<K: Wire + Ord, V: Wire> Wire for BTreeMap<K, V> {
     }
 }
 
+/// An object's entries in its order (the order of the JSON text it was read from).
+impl Wire for Map<String, Value> {
+    fn put(&self, w: &mut Writer) {
+        put_entries(w, self.iter());
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        get_entries(r, Map::new(), |map, k, v| drop(map.insert(k, v)))
+    }
+}
+
 impl Wire for Value {
     fn put(&self, w: &mut Writer) {
         match self {
@@ -388,11 +398,7 @@ impl Wire for Value {
             }
             Value::Object(map) => {
                 w.byte(8);
-                w.len(map.len());
-                for (k, v) in map {
-                    w.str(k);
-                    v.put(w);
-                }
+                map.put(w);
             }
         }
     }
@@ -408,18 +414,7 @@ impl Wire for Value {
             ),
             6 => Value::String(String::get(r)?),
             7 => Value::Array(Vec::get(r)?),
-            8 => {
-                let n = r.len()?;
-                let mut map = Map::new();
-                r.nested(|r| {
-                    for _ in 0..n {
-                        let k = String::get(r)?;
-                        map.insert(k, <Value as Wire>::get(r)?);
-                    }
-                    Ok(())
-                })?;
-                Value::Object(map)
-            }
+            8 => Value::Object(<Map<String, Value> as Wire>::get(r)?),
             _ => return Err(r.error("invalid value tag")),
         })
     }

@@ -374,3 +374,180 @@ fn compiled_bundles_of_the_previous_encoding_are_refused() {
         "{problems:?}"
     );
 }
+
+#[test]
+fn each_over_an_object_follows_the_data_key_order() {
+    // Parsed from text, as every runtime reads data: the keys stay in the text's order.
+    let d: Value = serde_json::from_str(
+        r#"{"prefs": {"zeta": "Z", "alpha": "A", "mid": "M"},
+            "mixed": {"b": 1, "10": 2, "a": 3, "2": 4, "02": 5, "": 6}}"#,
+    )
+    .unwrap();
+    let r = |src: &str| full(src, &d, &Partials::new()).text;
+    assert_eq!(
+        r(
+            "{{#each prefs}}{{@index}}{{@key}}={{.}}{{#if @first}}(first){{/if}}{{#if @last}}(last){{/if}} {{/each}}"
+        ),
+        "0zeta=Z(first) 1alpha=A 2mid=M(last) "
+    );
+    assert_eq!(
+        r("{{#each prefs as |v k|}}{{k}}{{v}}{{/each}}"),
+        "zetaZalphaAmidM"
+    );
+    // As JavaScript (and so handlebars.js) orders an object's keys: array indices first, in
+    // ascending order, then the other keys in the data's order (`02` is not an index).
+    assert_eq!(
+        r("{{#each mixed}}[{{@key}}]{{/each}}"),
+        "[2][10][b][a][02][]"
+    );
+    assert_eq!(r("{{#each mixed}}{{#if @last}}{{.}}{{/if}}{{/each}}"), "6");
+    // A repeated key keeps its first place and its last value, as `JSON.parse` does.
+    let twice: Value = serde_json::from_str(r#"{"m": {"a": 1, "b": 2, "a": 3}}"#).unwrap();
+    assert_eq!(
+        full(
+            "{{#each m}}{{@key}}={{.}} {{/each}}",
+            &twice,
+            &Partials::new()
+        )
+        .text,
+        "a=3 b=2 "
+    );
+    // The JSON text of an object follows the same order (what `JSON.stringify` writes).
+    assert_eq!(
+        r("{{{json mixed}}}|{{{prefs}}}"),
+        r#"{"2":4,"10":2,"b":1,"a":3,"02":5,"":6}|{"zeta":"Z","alpha":"A","mid":"M"}"#
+    );
+    // Keys added by a partial's hash arguments go after the context's own.
+    let mut partials = Partials::new();
+    partials
+        .compile("keys", "{{#each this}}{{@key}} {{/each}}")
+        .unwrap();
+    assert_eq!(
+        full("{{> keys prefs alpha=1 extra=2}}", &d, &partials).text,
+        "zeta alpha mid extra "
+    );
+}
+
+#[test]
+fn partial_block_is_a_condition_and_nothing_else() {
+    let mut partials = Partials::new();
+    partials
+        .compile(
+            "frame",
+            "{{#if @partial-block}}[{{> @partial-block}}]{{else}}(none){{/if}}\
+             {{#unless @partial-block}}!{{/unless}}",
+        )
+        .unwrap();
+    let d = json!({"x": "X"});
+    let r = |src: &str| full(src, &d, &partials).text;
+    assert_eq!(r("{{#> frame}}{{x}}{{/frame}}"), "[X]");
+    assert_eq!(r("{{> frame}}"), "(none)!");
+    // Inside the block's own content, the partial block in scope is the outer one.
+    partials
+        .compile(
+            "inner",
+            "{{#> frame}}{{#if @partial-block}}outer{{else}}no outer{{/if}}{{/frame}}",
+        )
+        .unwrap();
+    assert_eq!(full("{{> inner}}", &d, &partials).text, "[no outer]");
+    assert_eq!(
+        full("{{#> inner}}B{{/inner}}", &d, &partials).text,
+        "[outer]"
+    );
+    // Anywhere else it is a compile error at its position, never a silent value.
+    for (src, column) in [
+        ("ab{{@partial-block}}", 5),
+        ("{{#with @partial-block}}{{/with}}", 9),
+        ("{{#if (not @partial-block)}}{{/if}}", 12),
+        ("{{> card x=@partial-block}}", 12),
+        ("{{#each @partial-block}}{{/each}}", 9),
+    ] {
+        let (line, col, kind) = compile_err(src);
+        assert_eq!((line, col), (1, column), "{src}");
+        assert!(
+            matches!(&kind, ErrorKind::InvalidTag(m) if m.contains("`@partial-block`")),
+            "{src}: {kind:?}"
+        );
+    }
+}
+
+#[test]
+fn helper_missing_is_never_silent() {
+    // A mustache with parameters whose name is no helper: a compile error at the name.
+    for (src, line, column, name) in [
+        ("Hi {{foo bar}}", 1, 6, "foo"),
+        ("x\n  {{{shout name}}}", 2, 6, "shout"),
+        ("{{#if (foo bar)}}{{/if}}", 1, 8, "foo"),
+        ("{{name | shout}}", 1, 10, "shout"),
+        ("{{#foo bar}}{{/foo}}", 1, 4, "foo"),
+        ("{{^foo bar}}{{/foo}}", 1, 4, "foo"),
+        ("{{> card (foo x)}}", 1, 11, "foo"),
+        ("{{helperMissing x}}", 1, 3, "helperMissing"),
+    ] {
+        assert_eq!(
+            compile_err(src),
+            (line, column, ErrorKind::UnknownHelper(name.into())),
+            "{src}"
+        );
+    }
+    // Handlebars' hooks cannot be called (handlebars.js throws), with or without arguments;
+    // `this.helperMissing` reads a key of that name.
+    for src in [
+        "{{helperMissing}}",
+        "{{{blockHelperMissing}}}",
+        "{{#helperMissing}}{{/helperMissing}}",
+        "{{^blockHelperMissing}}{{/blockHelperMissing}}",
+    ] {
+        let (line, column, kind) = compile_err(src);
+        assert!(
+            (line, column) == (1, 3) || (line, column) == (1, 4),
+            "{src}: {line}:{column}"
+        );
+        assert!(
+            matches!(&kind, ErrorKind::InvalidTag(m) if m.contains("hook for unknown helpers")),
+            "{src}: {kind:?}"
+        );
+    }
+    assert_eq!(
+        render("{{this.helperMissing}}", json!({"helperMissing": "k"})),
+        "k"
+    );
+}
+
+#[test]
+fn key_order_survives_bundles_compiled_bundles_and_projections() {
+    use waymark_core::engine::{DecideInput, Engine};
+    // Offer attributes and profile data, in an order that is not sorted.
+    let bundle = r#"{"format": 1, "id": "b",
+        "placements": [{"id": "slot", "surface": "web://k.example/#slot"}],
+        "offers": [{"id": "o", "attributes": {"size": "M", "colour": "red", "5": "five", "brand": "W"},
+            "representations": {"slot": {"format": "text",
+                "content": "{{#each offer.attributes}}{{@key}}={{.}} {{/each}}| {{#each profile.prefs}}{{@key}} {{/each}}"}}}],
+        "policies": [{"id": "p", "placement": "slot"}]}"#;
+    let input = DecideInput::from_json(
+        r#"{"snapshot": {"profileId": "u", "consent": {"personalize": "in"},
+            "attributes": {"zip": "1", "prefs": {"tea": 1, "coffee": 2, "milk": 3}}},
+            "now": 0, "request": {"surfaces": ["web://k.example/"]}}"#,
+    )
+    .unwrap();
+    let expected = "5=five size=M colour=red brand=W | tea coffee milk ";
+    let engine = Engine::from_json(bundle).unwrap();
+    let content = |engine: &Engine, input: &DecideInput| {
+        let decision = serde_json::to_value(engine.decide(input)).unwrap();
+        decision["offers"][0]["items"][0]["content"].clone()
+    };
+    assert_eq!(content(&engine, &input), expected);
+    // The compiled bundle (what the browser loads) keeps the order.
+    let (_, bytes) = Engine::compile_encoded(Bundle::from_json(bundle).unwrap()).unwrap();
+    let loaded = Engine::from_compiled(&bytes).unwrap();
+    assert_eq!(content(&loaded, &input), expected);
+    // The snapshot projection (what the central API serves) keeps the profile's order.
+    let profile: Value =
+        serde_json::from_str(r#"{"zip": "1", "prefs": {"tea": 1, "coffee": 2}, "email": "x"}"#)
+            .unwrap();
+    let projected = engine.projection().apply(&profile);
+    assert_eq!(
+        serde_json::to_string(&projected).unwrap(),
+        r#"{"prefs":{"tea":1,"coffee":2}}"#
+    );
+}

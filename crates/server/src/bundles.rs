@@ -71,7 +71,7 @@ fn apply_paused(conn: &Connection, bundle: &mut Value) -> Result<(), AppError> {
         .as_object_mut()
         .ok_or_else(|| AppError::internal("a validated bundle is a JSON object"))?;
     if paused.is_empty() {
-        object.remove("paused");
+        object.shift_remove("paused");
     } else {
         object.insert("paused".into(), json!(paused));
     }

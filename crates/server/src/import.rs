@@ -40,7 +40,7 @@ pub fn parse_line_as(line: &str, test: bool) -> Result<(String, ProfileDoc), Str
     if test {
         object.insert("test".into(), Value::Bool(true));
     }
-    let id = match object.remove("id") {
+    let id = match object.shift_remove("id") {
         Some(Value::String(id)) => id,
         Some(_) => return Err("`id` must be a string".into()),
         None => return Err("`id` is missing".into()),

@@ -249,7 +249,8 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
     if let Value::Object(map) = target {
         for (key, value) in patch {
             if value.is_null() {
-                map.remove(key);
+                // The other attributes keep their order.
+                map.shift_remove(key);
             } else {
                 merge_patch(map.entry(key.clone()).or_insert(Value::Null), value);
             }

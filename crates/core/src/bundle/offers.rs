@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::activity::{Cap, Schedule};
 use super::surface::Surface;
@@ -27,9 +27,10 @@ pub struct Offer {
     pub schedule: Schedule,
     #[serde(default)]
     pub tags: Vec<String>,
-    /// Catalogue attributes, usable in collection filters and ranking formulas as `offer.<key>`.
+    /// Catalogue attributes, usable in collection filters and ranking formulas as `offer.<key>`
+    /// (in the bundle's key order, like all JSON data).
     #[serde(default)]
-    pub attributes: BTreeMap<String, Value>,
+    pub attributes: Map<String, Value>,
     #[serde(default)]
     pub caps: Vec<Cap>,
     /// How the offer looks in each placement, keyed by placement id.

@@ -293,7 +293,7 @@ impl Run<'_> {
         }
         let out = f(self);
         if let Value::Object(map) = &mut self.data {
-            map.remove("offer");
+            map.shift_remove("offer");
         }
         out
     }

@@ -100,9 +100,10 @@ fn project(value: &Value, keys: &BTreeMap<String, Keys>) -> Value {
     let Value::Object(map) = value else {
         return Value::Object(Map::new());
     };
+    // In the profile's key order, which templates iterating an object follow.
     let mut out = Map::new();
-    for (key, node) in keys {
-        let Some(child) = map.get(key) else { continue };
+    for (key, child) in map {
+        let Some(node) = keys.get(key) else { continue };
         if node.whole {
             out.insert(key.clone(), child.clone());
         } else if child.is_object() {

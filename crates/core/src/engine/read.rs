@@ -121,7 +121,8 @@ impl Reader {
         key: &str,
         read: impl FnOnce(&mut Reader, Value) -> Result<T>,
     ) -> Result<Option<T>> {
-        let Some(value) = object.remove(key) else {
+        // Keeping the others' order: `no_more` names the first unknown field, as serde does.
+        let Some(value) = object.shift_remove(key) else {
             return Ok(None);
         };
         self.at(key, |r| read(r, value)).map(Some)

@@ -359,6 +359,12 @@ pub(crate) fn parse_path(w: &str, at: usize) -> Result<Path, ArgError> {
                 segs: first.into_iter().collect(),
                 text,
             }),
+            Some("partial-block") if names.len() == 0 && up == 0 => Err((
+                at,
+                "`@partial-block` is a partial (`{{> @partial-block}}`) or the whole argument of \
+                 `#if` / `#unless` (`{{#if @partial-block}}`), not a value"
+                    .into(),
+            )),
             _ => bad("unknown data variable (expected @index, @first, @last, @key or @root)"),
         };
     }

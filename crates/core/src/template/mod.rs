@@ -13,7 +13,8 @@
 //!   comments `{{! … }}`, partials `{{> name}}`, set-delimiters `{{=<% %>=}}`, dotted names,
 //!   the implicit iterator `.`, lookups down the context stack, standalone-line whitespace.
 //! * Handlebars blocks: `{{#if x}}…{{else if y}}…{{else}}…{{/if}}`, `{{#unless x}}`,
-//!   `{{#each items}}` (with `@index`, `@first`, `@last`, `@key`, `this`), `{{#with obj}}`,
+//!   `{{#each items}}` (with `@index`, `@first`, `@last`, `@key`, `this`; over an object, in
+//!   the data's key order: see [Key order](#key-order)), `{{#with obj}}`,
 //!   `{{else}}` (or `{{^}}`) in all of them (and in Mustache sections). `{{#if x
 //!   includeZero=true}}` (also on `#unless` and `{{else if}}`) counts a number `0` as true.
 //!   An inverted helper block, `{{^if x}}…{{/if}}`, `{{^each xs}}empty{{/each}}`, is the block
@@ -49,7 +50,13 @@
 //!   plus the key `title` (both together: the value plus the keys). Partial blocks:
 //!   `{{#> layout}}default{{/layout}}` renders the partial `layout`, in which
 //!   `{{> @partial-block}}` renders the block's content (with the context at that tag), or,
-//!   if there is no partial `layout`, the content itself as a fallback. Inline partials:
+//!   if there is no partial `layout`, the content itself as a fallback. `@partial-block` is
+//!   also a condition, as the whole argument of `{{#if @partial-block}}`,
+//!   `{{#unless @partial-block}}` or `{{else if @partial-block}}`: true where a partial block's
+//!   content is there to render (in a partial called as `{{#> name}}…{{/name}}`, and in the
+//!   partials it calls), false elsewhere; inside that content it is the enclosing partial
+//!   block's. Anywhere else (`{{@partial-block}}`, a helper or partial argument, `#with`,
+//!   `#each`) it is a compile error. Inline partials:
 //!   `{{#*inline "row"}}…{{/inline}}` defines `row` from the start of the enclosing block (or
 //!   template) to its end, including in the partials called there; it renders nothing where
 //!   it is written and wins over a partial of the same name. A missing partial renders as
@@ -81,9 +88,14 @@
 //! * `{{log a b level="warn"}}` renders nothing and reports `[warn] a b` as a
 //!   [`DiagnosticKind::Helper`] of the render (in [`Rendered::diagnostics`]).
 //!
-//! An unknown helper, in a tag, a sub-expression or a block (`{{#frobnicate x}}`), is a
-//! compile error at its position, as is any tag the parser cannot read: nothing is silently
-//! read as a path it is not.
+//! An unknown helper, in a tag, a sub-expression, a pipe or a block (`{{foo bar}}`,
+//! `{{#frobnicate x}}`), is a compile error ([`ErrorKind::UnknownHelper`]) at its line and
+//! column, as is any tag the parser cannot read: nothing is silently read as a path it is not,
+//! and nothing renders as empty for want of a helper (what Handlebars' `helperMissing` hook
+//! decides at render time is decided here when the template compiles). `helperMissing` and
+//! `blockHelperMissing` themselves cannot be called (handlebars.js throws): `{{helperMissing}}`
+//! and `{{#helperMissing}}` are compile errors; `{{this.helperMissing}}` reads a key of that
+//! name.
 //!
 //! Escaping in the default HTML context is exactly Handlebars': `&` `<` `>` `"` `'` `` ` `` `=`
 //! become `&amp;` `&lt;` `&gt;` `&quot;` `&#x27;` `&#x60;` `&#x3D;` (see [`Escape::Html`]).
@@ -93,10 +105,10 @@
 //! `tests/suites/handlebars/skip.json`: a bare name is looked up down the context stack
 //! (Handlebars looks in the current context only; `this.x` and `./x` do that here); a missing
 //! partial renders as empty outside bundles; a section on `0` renders nothing (one
-//! truthiness rule: `false`, `null`, `0`, `""` and `[]` are false). Not supported: helpers
-//! defined in JavaScript, `helperMissing`/`blockHelperMissing`, `@partial-block` as a value
-//! (`{{#if @partial-block}}`), other `@data` variables, and `#each` over an object in the
-//! data's key order (keys are visited in `serde_json::Map` order, sorted).
+//! truthiness rule: `false`, `null`, `0`, `""` and `[]` are false). Not supported (compile
+//! errors): helpers defined in JavaScript, custom `helperMissing`/`blockHelperMissing` hooks,
+//! `@partial-block` as a value other than a condition, and `@data` variables other than
+//! `@index`, `@first`, `@last`, `@key`, `@root` and `@partial-block`.
 //!
 //! `if`, `unless`, `each` and `with` are block names, so `{{#if}}` is never a Mustache section
 //! on a key called `if`. A bare `{{name}}` is always a path, never a helper call; a helper with
@@ -105,10 +117,27 @@
 //! Data is looked up in plain maps only: `constructor` or `__proto__` are just keys, a
 //! numeric segment indexes an array (`items.0`), and `length` is the only property of arrays
 //! and strings. A bare name is searched down the context
-//! stack (Mustache); `this.x`, `./x` and `../x` look in one context only. `{{#each}}` over an
-//! object visits its keys in `serde_json::Map` order (sorted, unless `preserve_order` is on).
+//! stack (Mustache); `this.x`, `./x` and `../x` look in one context only.
 //! Missing values render as empty and are reported in [`Rendered::diagnostics`] (for a tag
 //! that is just a path; a helper's arguments may be missing on purpose, as with `default`).
+//!
+//! # Key order
+//!
+//! Objects keep their keys in the order of the JSON text they come from, end to end: the
+//! bundle (offer `attributes`, JSON content), the profile snapshot (the central API stores and
+//! serves attributes in the order they were written, and its projection keeps that order), the
+//! context, and compiled bundles (the encoding writes an object's entries in its order).
+//! `{{#each}}` over an object, its `@index`, `@first`, `@last` and `@key` and its block
+//! parameters, and the JSON text of an object (`{{json x}}`, or `{{x}}` on an object) then
+//! follow JavaScript's own-property order, which is what handlebars.js iterates
+//! (`Object.keys`): the keys that are array indices (`"0"`, `"2"`, `"10"`: an integer from 0
+//! to 2³² − 2 in canonical decimal form, so not `"02"` or `"-1"`) first, in ascending numeric
+//! order, then every other key in the data's order. So `{"b": 1, "10": 2, "a": 3, "2": 4}`
+//! iterates `2`, `10`, `b`, `a`. The browser SDK hands data to the runtime through
+//! `JSON.stringify` of JavaScript objects, which already puts index keys first; applying the
+//! same rule in the engine makes the native, wasm and Workers runtimes render the same data
+//! identically whether or not it passed through a JavaScript object. A repeated key keeps its
+//! first place and its last value.
 //!
 //! # HTML
 //!
@@ -148,6 +177,7 @@ pub mod helpers;
 pub mod html;
 mod lexer;
 pub mod locale;
+mod order;
 mod parser;
 mod reads;
 mod render;

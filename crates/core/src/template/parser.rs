@@ -143,6 +143,15 @@ pub(crate) fn is_condition(arg: &str) -> bool {
 /// Parses `{{#if}}`'s argument: a condition-language expression when [`is_condition`] says so,
 /// else a path, literal or helper call. `base` is the argument's offset in the template.
 fn parse_condition(arg: &str, base: usize) -> Result<IfCondition, (usize, ErrorKind)> {
+    if arg == PARTIAL_BLOCK {
+        // Whether a partial block's content is there to render (`{{> @partial-block}}`).
+        return Ok(IfCondition::Expr(Expr::Path(Path {
+            base: PathBase::Data,
+            up: 0,
+            segs: vec!["partial-block".into()],
+            text: arg.into(),
+        })));
+    }
     if is_condition(arg) {
         return match crate::expr::Expr::parse(arg) {
             Ok(expr) => Ok(IfCondition::Cond {
@@ -155,6 +164,33 @@ fn parse_condition(arg: &str, base: usize) -> Result<IfCondition, (usize, ErrorK
     parse_expr(arg, base)
         .map(IfCondition::Expr)
         .map_err(|(at, msg)| (at, arg_error(msg)))
+}
+
+/// The partial a partial block's content is (`{{> @partial-block}}`), also a condition.
+pub(crate) const PARTIAL_BLOCK: &str = "@partial-block";
+
+/// Handlebars' hooks for unknown helpers: helpers there, which a template may not call
+/// (handlebars.js throws). Here an unknown helper is a compile error, and a lone
+/// `{{helperMissing}}` is one too rather than a lookup of a key of that name.
+const HELPER_HOOKS: [&str; 2] = ["helperMissing", "blockHelperMissing"];
+
+/// The error for a tag that is just `helperMissing` or `blockHelperMissing`, if it is one.
+fn helper_hook(path: &Path, at: usize) -> Result<(), (usize, String)> {
+    match path.segs.as_slice() {
+        [name]
+            if path.base == PathBase::Stack && path.up == 0 && HELPER_HOOKS.contains(&&**name) =>
+        {
+            Err((
+                at,
+                format!(
+                    "`{name}` is Handlebars' hook for unknown helpers and cannot be called (an \
+                     unknown helper is a compile error here); to read a key of that name write \
+                     `this.{name}`"
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Splits a trailing `includeZero=true` (or `=false`) off `{{#if}}`'s argument.
@@ -280,7 +316,7 @@ fn partial_tag<'b>(
                    string (dynamic names `(...)` are not supported)";
         (body_at, msg.to_string())
     })?;
-    if name.starts_with('@') && name != "@partial-block" {
+    if name.starts_with('@') && name != PARTIAL_BLOCK {
         return Err((body_at, format!("unknown partial `{name}`")));
     }
     let rest_at = body_at + (body.len() - rest.len());
@@ -404,6 +440,9 @@ pub(crate) fn parse(name: &str, src: &str) -> Result<Vec<Node>, TemplateError> {
                     }),
                     None => parse_expr(body, body_at).map_err(bad)?,
                 };
+                if let Expr::Path(p) = &expr {
+                    helper_hook(p, body_at).map_err(bad)?;
+                }
                 bind(&stack, &mut expr);
                 Node::Interp {
                     expr,
@@ -524,6 +563,7 @@ pub(crate) fn parse(name: &str, src: &str) -> Result<Vec<Node>, TemplateError> {
                         },
                         None => parse_path(body, body_at).map_err(bad)?,
                     };
+                    helper_hook(&path, body_at).map_err(bad)?;
                     Open::Section {
                         path,
                         inverted: kind == TagKind::Inverted,

@@ -10,7 +10,7 @@
 //! | `contains` | `haystack needle`: array element, substring, or object key |
 //! | `lookup` | `object key` (or `array index`): a member by computed name |
 //! | `join` | `array [separator=", "]`; `split` `string separator` |
-//! | `json` | `value`: JSON text (then escaped for the output context like any value) |
+//! | `json` | `value`: JSON text, object keys in JavaScript's order (see the module docs' "Key order"), then escaped for the output context like any value |
 //! | `log` | `value ... [level=]`: renders nothing; the values, space-separated (after `[level]`), become a [`DiagnosticKind::Helper`](super::DiagnosticKind::Helper) of the render |
 //! | strings | see [`strings`] |
 //! | numbers, currency, math | see [`numbers`] |
@@ -191,11 +191,7 @@ pub(crate) fn lookup(name: &str) -> Option<HelperFn> {
             env.warnings.push(parts.join(" "));
             Ok(Value::Null)
         },
-        "json" => |_, a| {
-            serde_json::to_string(a.get(0))
-                .map(Value::String)
-                .map_err(|e| e.to_string())
-        },
+        "json" => |_, a| Ok(Value::String(super::order::to_json(a.get(0)))),
         _ => return None,
     };
     Some(f)
@@ -220,7 +216,7 @@ fn truthy_or_zero(v: &Value) -> bool {
 
 /// The text a value interpolates as: strings as is, numbers as JavaScript's `String()` writes
 /// them (`1.5`, `1e+21`; JSON integers exactly), null as empty, arrays comma-joined, objects as
-/// JSON.
+/// JSON (keys in JavaScript's order, see `super::order`).
 pub(crate) fn display(v: &Value) -> Cow<'_, str> {
     match v {
         Value::Null => Cow::Borrowed(""),
@@ -234,7 +230,7 @@ pub(crate) fn display(v: &Value) -> Cow<'_, str> {
             let parts: Vec<Cow<'_, str>> = items.iter().map(display).collect();
             Cow::Owned(parts.join(","))
         }
-        Value::Object(_) => Cow::Owned(v.to_string()),
+        Value::Object(_) => Cow::Owned(super::order::to_json(v)),
     }
 }
 

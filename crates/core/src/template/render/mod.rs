@@ -7,11 +7,12 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::ast::{Expr, IfCondition, Node};
+use super::ast::{Expr, IfCondition, Node, PathBase};
 use super::error::{Diagnostic, DiagnosticKind, ErrorKind, TemplateError, locate};
 use super::escape::{UNSAFE_URL, url_allowed};
 use super::helpers::{Args, Env, truthy};
 use super::html::Ctx;
+use super::order;
 use super::scope::{Frame, Loop, Scope};
 use super::{Escape, Partials, RenderOptions, Rendered, Template};
 
@@ -237,6 +238,13 @@ impl<'a> Renderer<'a> {
         zero: bool,
     ) -> Result<bool, TemplateError> {
         match c {
+            // `{{#if @partial-block}}`: is there a partial block's content to render?
+            IfCondition::Expr(Expr::Path(p))
+                if p.base == PathBase::Data
+                    && p.segs.first().is_some_and(|s| **s == *"partial-block") =>
+            {
+                Ok(!self.blocks.is_empty())
+            }
             IfCondition::Expr(e) => {
                 let v = self.eval(tpl, e)?;
                 Ok(truthy(&v) || (zero && v.is_number()))
@@ -297,7 +305,7 @@ impl<'a> Renderer<'a> {
         v: Cow<'a, Value>,
         params: u8,
     ) -> Result<bool, TemplateError> {
-        let items: Vec<(Option<Cow<'a, str>>, Cow<'a, Value>)> = match v {
+        let mut items: Vec<(Option<Cow<'a, str>>, Cow<'a, Value>)> = match v {
             Cow::Borrowed(Value::Array(items)) => {
                 items.iter().map(|i| (None, Cow::Borrowed(i))).collect()
             }
@@ -314,6 +322,13 @@ impl<'a> Renderer<'a> {
                 .collect(),
             _ => return Ok(false),
         };
+        // An object's keys in JavaScript's order (see `super::order`); an array has no keys.
+        if items
+            .iter()
+            .any(|(k, _)| k.as_deref().and_then(order::array_index).is_some())
+        {
+            items.sort_by_key(|(k, _)| k.as_deref().map(order::rank));
+        }
         let len = items.len();
         for (index, (key, value)) in items.into_iter().enumerate() {
             self.burn(tpl, at, 1)?;
