@@ -144,6 +144,25 @@ CREATE TABLE audit (
 -- Events of test profiles are kept (their counters feed previews) but never reach reports.
 ALTER TABLE events ADD COLUMN test INTEGER NOT NULL DEFAULT 0;
 ",
+    r"
+-- Everyone's events per activity or offer and counted event (the custom event's name, else
+-- the type), test profiles left out: what global caps count. Never decremented (erasing a
+-- profile leaves it). Starts from the events already stored.
+CREATE TABLE global_counts (
+    target TEXT NOT NULL,
+    event TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (target, event)
+) WITHOUT ROWID;
+INSERT INTO global_counts (target, event, n)
+SELECT target, event, COUNT(*) FROM (
+    SELECT activity_id AS target, COALESCE(name, type) AS event FROM events
+    WHERE test = 0 AND activity_id IS NOT NULL
+    UNION ALL
+    SELECT offer_id, COALESCE(name, type) FROM events
+    WHERE test = 0 AND offer_id IS NOT NULL AND offer_id IS NOT activity_id
+) GROUP BY target, event;
+",
 ];
 
 /// Readers kept open between calls.

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod bandit;
 pub mod bundles;
+pub mod caps;
 pub mod cors;
 pub mod db;
 pub mod decide;
@@ -141,6 +142,7 @@ fn safe_publishing() -> Router<AppState> {
         .route("/v1/offers/{id}/pause", post(pause::pause_offer))
         .route("/v1/offers/{id}/resume", post(pause::resume_offer))
         .route("/v1/audit", get(audit::get))
+        .route("/v1/caps", get(caps::get))
 }
 
 /// The files in `dir`, or their gzipped twins for clients that accept gzip (both vary by it).
