@@ -408,6 +408,52 @@ mod tests {
         std::fs::remove_dir_all(dir).unwrap();
     }
 
+    /// Global counts start from the events stored before they existed (schema version 3):
+    /// custom events by name, test profiles' events left out, an event for an activity and an
+    /// offer counted for both.
+    #[test]
+    fn global_counts_start_from_the_stored_events() {
+        let dir = std::env::temp_dir().join(format!(
+            "waymark-db-global-{}-{}",
+            std::process::id(),
+            crate::auth::hex(&crate::auth::random_bytes::<6>().unwrap())
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("old.db");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for sql in &super::MIGRATIONS[..3] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 3).unwrap();
+            conn.execute_batch(
+                "INSERT INTO events (profile_id, id, type, name, ts, activity_id, offer_id, test) VALUES
+                 ('a', '1', 'display', NULL, 1, NULL, 'o1', 0),
+                 ('b', '1', 'display', NULL, 1, 'act', 'o1', 0),
+                 ('c', '1', 'display', NULL, 1, NULL, 'o1', 1),
+                 ('a', '2', 'custom', 'redeem', 1, NULL, 'o1', 0)",
+            )
+            .unwrap();
+        }
+        let db = super::Db::open(&path).unwrap();
+        let counts: Vec<(String, String, i64)> = db
+            .read_blocking(|c| {
+                let mut stmt =
+                    c.prepare("SELECT target, event, n FROM global_counts ORDER BY target, event")?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .unwrap();
+        let expected = [("act", "display", 1), ("o1", "display", 2), ("o1", "redeem", 1)];
+        let expected: Vec<(String, String, i64)> = expected
+            .iter()
+            .map(|(t, e, n)| ((*t).to_owned(), (*e).to_owned(), *n))
+            .collect();
+        assert_eq!(counts, expected);
+        drop(db);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_new_database_is_readable_by_its_owner_only() {
