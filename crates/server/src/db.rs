@@ -444,7 +444,11 @@ mod tests {
                 Ok(rows.collect::<Result<Vec<_>, _>>()?)
             })
             .unwrap();
-        let expected = [("act", "display", 1), ("o1", "display", 2), ("o1", "redeem", 1)];
+        let expected = [
+            ("act", "display", 1),
+            ("o1", "display", 2),
+            ("o1", "redeem", 1),
+        ];
         let expected: Vec<(String, String, i64)> = expected
             .iter()
             .map(|(t, e, n)| ((*t).to_owned(), (*e).to_owned(), *n))

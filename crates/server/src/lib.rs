@@ -178,15 +178,21 @@ pub fn static_site(config: &Config) -> Router {
     }
 }
 
-/// Recomputes the bandit weights every `config.bandit_interval` until the process ends.
+/// Recomputes the bandit weights every `config.bandit_interval` until the process ends, and
+/// republishes the live bundle with them when they changed materially
+/// ([`bandit::MATERIAL_SHIFT`]).
 pub fn spawn_bandit_schedule(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(state.config.bandit_interval);
         ticker.tick().await;
         loop {
             ticker.tick().await;
-            match reports::recompute_now(&state).await {
-                Ok(stats) => tracing::info!(experiments = stats.len(), "bandit weights recomputed"),
+            match reports::recompute_and_publish(&state).await {
+                Ok((stats, published)) => tracing::info!(
+                    experiments = stats.len(),
+                    revision = published.map(|p| p.revision),
+                    "bandit weights recomputed"
+                ),
                 Err(e) => tracing::error!(error = %e, "bandit recompute failed"),
             }
         }

@@ -293,7 +293,10 @@ impl AppState {
             .bundle
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if served.as_ref().is_some_and(|s| s.revision > current.revision) {
+        if served
+            .as_ref()
+            .is_some_and(|s| s.revision > current.revision)
+        {
             return;
         }
         *served = Some(Arc::new(current));

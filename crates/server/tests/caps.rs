@@ -50,9 +50,10 @@ async fn call(
 /// The shop with a global cap on offer-gold-15's displays (its weekly per-profile cap stays).
 fn capped_shop(max: u32) -> Value {
     let mut shop: Value = serde_json::from_str(SHOP).unwrap();
-    shop["offers"][0]["caps"].as_array_mut().unwrap().push(
-        json!({"event": "display", "period": "lifetime", "max": max, "scope": "global"}),
-    );
+    shop["offers"][0]["caps"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"event": "display", "period": "lifetime", "max": max, "scope": "global"}));
     shop
 }
 
@@ -94,7 +95,8 @@ async fn live(s: &Server) -> Value {
 }
 
 async fn gold_offer_outcome(s: &Server) -> Value {
-    let request = json!({"profileId": "gina", "now": NOW, "surfaces": ["web://shop.example/#offer"]});
+    let request =
+        json!({"profileId": "gina", "now": NOW, "surfaces": ["web://shop.example/#offer"]});
     let (status, decision) = call(s, Method::POST, "/v1/decide", &s.admin, Some(request)).await;
     assert_eq!(status, StatusCode::OK, "{decision}");
     decision["reasons"]
