@@ -124,7 +124,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, &str)] = &[
     (
         "post",
         "/v1/bandits/recompute",
-        "Recompute the Thompson-sampling weights now",
+        "Recompute the Thompson-sampling weights now (also every --bandit-interval seconds) and republish the live bundle with them, signed, as a new revision when they change an experiment's split materially: {bandits, published: revision or null}",
         "admin",
         "200",
     ),

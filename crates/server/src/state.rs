@@ -50,7 +50,8 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// Connection-level limits, applied by [`crate::serve`].
     pub connections: ConnectionLimits,
-    /// How often `serve` recomputes the bandit weights.
+    /// How often `serve` recomputes the bandit weights (and republishes them when they changed
+    /// materially: `bandit::is_material`).
     pub bandit_interval: Duration,
     /// How long a snapshot is valid after it is issued.
     pub snapshot_ttl: Duration,
