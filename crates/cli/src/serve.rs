@@ -55,7 +55,8 @@ pub struct ServeArgs {
     /// revoked by `waymark keys revoke` stops working on this server.
     #[arg(long, default_value_t = 10)]
     pub key_cache_ttl: u64,
-    /// Seconds between bandit-weight recomputations.
+    /// Seconds between bandit-weight recomputations (each republishes the bundle when the
+    /// weights changed materially).
     #[arg(long, default_value_t = 600)]
     pub bandit_interval: u64,
     /// Seconds between checks for scheduled publications that are due.

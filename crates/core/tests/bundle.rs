@@ -301,3 +301,73 @@ fn paused_activities_and_offers_are_skipped() {
             .is_none()
     );
 }
+
+/// A global cap must count over the item's lifetime, reported at the cap's `period`.
+#[test]
+fn a_global_cap_must_be_a_lifetime_cap() {
+    let mut bundle = shop();
+    bundle["offers"][0]["caps"] =
+        json!([{"event": "display", "period": "week", "max": 5, "scope": "global"}]);
+    bundle["activities"][1]["caps"] = json!([{"period": "lifetime", "max": 5, "scope": "all"}]);
+    let found = problems(bundle);
+    let pointers: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        pointers,
+        ["/activities/1/caps/0/scope", "/offers/0/caps/0/period"],
+        "{found:?}"
+    );
+    assert!(found[1].1.contains("lifetime"), "{found:?}");
+}
+
+/// The engine never counts a global cap itself (the central API does, through `exhausted`):
+/// a visitor whose own displays are over a global cap's `max` still gets the offer, and an
+/// exhausted one is skipped, the same after a round trip through the compiled encoding. A
+/// per-profile cap is written without `scope`.
+#[test]
+fn global_caps_are_left_to_the_exhausted_list() {
+    use waymark_core::bundle::CapScope;
+    use waymark_core::engine::{DecideInput, Engine};
+    let mut bundle = shop();
+    bundle["offers"][0]["caps"] =
+        json!([{"event": "display", "period": "lifetime", "max": 1, "scope": "global"}]);
+    let parsed = Bundle::from_value(bundle.clone()).unwrap();
+    assert_eq!(parsed.offers[0].caps[0].scope, CapScope::Global);
+    let plain = Bundle::from_json(SHOP).unwrap();
+    assert!(
+        serde_json::to_value(&plain.offers[0].caps).unwrap()[0]
+            .get("scope")
+            .is_none()
+    );
+    let input: DecideInput = serde_json::from_value(json!({
+        "snapshot": {
+            "profileId": "p", "attributes": {"loyalty": {"tier": "gold"}}, "consent": {"personalize": "in"},
+            "counters": {"watermark": 1_795_867_200_000_i64, "items": [
+                {"target": "offer-gold-15", "event": "display", "total": 3, "days": {"2026-11-28": 3}}
+            ]}
+        },
+        "now": 1_795_867_200_000_i64,
+        "request": {"surfaces": ["web://shop.example/#offer"]}
+    }))
+    .unwrap();
+    for exhausted in [false, true] {
+        let mut bundle = bundle.clone();
+        if exhausted {
+            bundle["exhausted"] = json!(["offer-gold-15"]);
+        }
+        let (engine, bytes) = Engine::compile_encoded(Bundle::from_value(bundle).unwrap()).unwrap();
+        let decoded = Engine::from_compiled(&bytes).unwrap();
+        assert_eq!(decoded.bundle().offers[0].caps[0].scope, CapScope::Global);
+        for engine in [&engine, &decoded] {
+            let decision = serde_json::to_value(engine.decide(&input)).unwrap();
+            let reason = decision["reasons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["id"] == "offer-gold-15")
+                .cloned()
+                .unwrap_or_default();
+            let want = if exhausted { "exhausted" } else { "chosen" };
+            assert_eq!(reason["outcome"], want, "{decision}");
+        }
+    }
+}

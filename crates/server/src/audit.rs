@@ -36,6 +36,14 @@ impl Actor {
             name: "cli".into(),
         }
     }
+
+    /// The server itself (a global cap reached).
+    pub fn system() -> Actor {
+        Actor {
+            key_id: None,
+            name: "system".into(),
+        }
+    }
 }
 
 /// What happened: `action` on `target` by `actor` at `at` (Unix ms), with optional details.

@@ -1,15 +1,140 @@
 //! Thompson-sampling weights for experiments: the probability that each variant has the highest
 //! click rate under Beta(1 + clicks, 1 + displays − clicks), estimated by Monte Carlo with a
 //! fixed-seed generator, so the same counts always give the same weights.
+//!
+//! The loop is closed by [`publish_weights`]: after each recomputation the live bundle is
+//! republished with the new weights when they move some experiment's new assignments
+//! materially ([`is_material`]).
 
 use std::collections::BTreeMap;
 
 use rusqlite::{Connection, params};
 use serde::Serialize;
 use serde_json::{Value, json};
-use waymark_core::bundle::Bundle;
+use waymark_core::bundle::{Bundle, Experiment};
 
+use crate::audit::{Action, Actor};
+use crate::bundles::{self, Published};
 use crate::error::AppError;
+use crate::state::AppState;
+
+/// Weights change materially when they move at least this share of an experiment's new
+/// assignments: the total variation distance between the split runtimes use now and the new
+/// one, ½ Σ |new − live| over the variants, is 0.05 or more (5 % of new visitors would get
+/// another variant). Or see [`MATERIAL_FACTOR`].
+pub const MATERIAL_SHIFT: f64 = 0.05;
+
+/// Also material: some variant's share is multiplied or divided by 2 or more and moves by at
+/// least [`MATERIAL_POINT`] (0.031 → 0.005 is; 0.005 → 0.001 is not), so a split close to one
+/// arm keeps following the evidence (the total shift left there is under 0.05), while the
+/// Monte Carlo noise of the estimate (under 0.004 with [`DRAWS`]) never makes a revision.
+pub const MATERIAL_FACTOR: f64 = 2.0;
+
+/// See [`MATERIAL_FACTOR`].
+pub const MATERIAL_POINT: f64 = 0.01;
+
+/// Whether going from split `live` to split `next` is a material change (see
+/// [`MATERIAL_SHIFT`] and [`MATERIAL_FACTOR`]).
+pub fn is_material(live: &[f64], next: &[f64]) -> bool {
+    shift(live, next) >= MATERIAL_SHIFT
+        || live.iter().zip(next).any(|(&a, &b)| {
+            (a - b).abs() >= MATERIAL_POINT
+                && (b >= a * MATERIAL_FACTOR || a >= b * MATERIAL_FACTOR)
+        })
+}
+
+/// The split of new assignments an experiment gives: its bandit weights when it has them, else
+/// its authored weights, normalised to sum to 1 (equal shares if they sum to 0).
+pub fn split(experiment: &Experiment) -> Vec<f64> {
+    let weights: Vec<f64> = match &experiment.bandit {
+        Some(bandit) if bandit.len() == experiment.variants.len() => bandit.clone(),
+        _ => experiment
+            .variants
+            .iter()
+            .map(|v| f64::from(v.weight))
+            .collect(),
+    };
+    let total: f64 = weights.iter().sum();
+    if !total.is_finite() || total <= 0.0 {
+        let n = weights.len().max(1) as f64;
+        return weights.iter().map(|_| 1.0 / n).collect();
+    }
+    weights.iter().map(|w| w / total).collect()
+}
+
+/// The total variation distance between two splits: the share of assignments that differ.
+pub fn shift(a: &[f64], b: &[f64]) -> f64 {
+    if a.len() != b.len() {
+        return 1.0;
+    }
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f64>() / 2.0
+}
+
+/// The experiments whose split moves materially from `live` to `next`, with the shift and the
+/// new split.
+fn material(live: &Bundle, next: &Bundle) -> Vec<(String, String, f64, Vec<f64>)> {
+    let mut out = Vec::new();
+    for (before, after) in live.activities.iter().zip(&next.activities) {
+        let (Some(a), Some(b)) = (&before.experiment, &after.experiment) else {
+            continue;
+        };
+        let (from, to) = (split(a), split(b));
+        if is_material(&from, &to) {
+            out.push((after.id.clone(), b.id.clone(), shift(&from, &to), to));
+        }
+    }
+    out
+}
+
+/// Republishes the live bundle as a new signed revision with the stored weights when they move
+/// some experiment's split materially ([`is_material`]; audit `bandit`, by `system`); `None`
+/// when none does, or nothing is published.
+pub async fn publish_weights(state: &AppState) -> Result<Option<Published>, AppError> {
+    let now = state.config.clock.now_ms();
+    let stored = state
+        .db
+        .write(move |conn| {
+            let tx = conn.transaction()?;
+            let Some((_, body)) = bundles::load_current(&tx)? else {
+                return Ok(None);
+            };
+            let live: Value = serde_json::from_slice(&body)?;
+            let mut next = live.clone();
+            apply_weights(&tx, &mut next)?;
+            let moved = material(
+                &serde_json::from_value(live.clone())?,
+                &serde_json::from_value(next)?,
+            );
+            if moved.is_empty() {
+                return Ok(None);
+            }
+            let target = moved
+                .iter()
+                .map(|(activity, ..)| format!("activity/{activity}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let experiments: Vec<Value> = moved
+                .iter()
+                .map(|(activity, experiment, shift, weights)| {
+                    json!({"activity": activity, "experiment": experiment, "shift": shift,
+                           "weights": weights})
+                })
+                .collect();
+            let action = Action::new(Actor::system(), now, "bandit", target.clone())
+                .with(json!({ "experiments": experiments }));
+            let stored =
+                bundles::publish_tx(&tx, live, &format!("bandit weights: {target}"), action)?;
+            tx.commit()?;
+            Ok(Some(stored))
+        })
+        .await?;
+    let Some((revision, body)) = stored else {
+        return Ok(None);
+    };
+    let published = bundles::serve_revision(state, revision, body)?;
+    tracing::info!(revision, "bandit weights moved materially: republished");
+    Ok(Some(published))
+}
 
 /// Monte Carlo draws per estimate.
 pub const DRAWS: u32 = 20_000;
@@ -293,6 +418,17 @@ mod tests {
         assert_eq!(a, thompson_weights(&arms));
         assert!((a.iter().sum::<f64>() - 1.0).abs() < 1e-9);
         assert!(a[1] > 0.99, "{a:?}");
+    }
+
+    #[test]
+    fn material_changes_move_traffic_or_halve_a_share() {
+        assert!(!is_material(&[0.5, 0.5], &[0.5, 0.5]));
+        assert!(!is_material(&[0.5, 0.5], &[0.47, 0.53]));
+        assert!(is_material(&[0.5, 0.5], &[0.45, 0.55]));
+        assert!(is_material(&[0.031, 0.969], &[0.005, 0.995]));
+        assert!(!is_material(&[0.005, 0.995], &[0.001, 0.999]));
+        assert!(!is_material(&[0.02, 0.98], &[0.012, 0.988]));
+        assert!(is_material(&[0.5, 0.5], &[0.3, 0.3, 0.4]));
     }
 
     #[test]

@@ -79,8 +79,8 @@ fn apply_paused(conn: &Connection, bundle: &mut Value) -> Result<(), AppError> {
 }
 
 /// Stores `bundle` (already validated) as the next revision, with the stored bandit weights
-/// written into its experiments and the paused items into `paused`; returns the revision and
-/// the stored bytes.
+/// written into its experiments, the paused items into `paused` and the items whose global caps
+/// are reached into `exhausted`; returns the revision and the stored bytes.
 pub fn store(
     conn: &mut Connection,
     bundle: Value,
@@ -109,6 +109,7 @@ pub fn store_in(
         .insert("revision".into(), json!(revision));
     crate::bandit::apply_weights(tx, &mut bundle)?;
     apply_paused(tx, &mut bundle)?;
+    crate::caps::apply_exhausted(tx, &mut bundle)?;
     let body = serde_json::to_vec(&bundle)?;
     // What is stored must load: check again after the server's own edits.
     let text = std::str::from_utf8(&body).map_err(|e| AppError::internal(e.to_string()))?;

@@ -144,6 +144,25 @@ CREATE TABLE audit (
 -- Events of test profiles are kept (their counters feed previews) but never reach reports.
 ALTER TABLE events ADD COLUMN test INTEGER NOT NULL DEFAULT 0;
 ",
+    r"
+-- Everyone's events per activity or offer and counted event (the custom event's name, else
+-- the type), test profiles left out: what global caps count. Never decremented (erasing a
+-- profile leaves it). Starts from the events already stored.
+CREATE TABLE global_counts (
+    target TEXT NOT NULL,
+    event TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (target, event)
+) WITHOUT ROWID;
+INSERT INTO global_counts (target, event, n)
+SELECT target, event, COUNT(*) FROM (
+    SELECT activity_id AS target, COALESCE(name, type) AS event FROM events
+    WHERE test = 0 AND activity_id IS NOT NULL
+    UNION ALL
+    SELECT offer_id, COALESCE(name, type) FROM events
+    WHERE test = 0 AND offer_id IS NOT NULL AND offer_id IS NOT activity_id
+) GROUP BY target, event;
+",
 ];
 
 /// Readers kept open between calls.
@@ -385,6 +404,56 @@ mod tests {
         let keys = db.read_blocking(crate::auth::list_keys).unwrap();
         let roles: Vec<_> = keys.iter().map(|k| k.role).collect();
         assert_eq!(roles, [Some(crate::auth::Role::Admin), None]);
+        drop(db);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// Global counts start from the events stored before they existed (schema version 3):
+    /// custom events by name, test profiles' events left out, an event for an activity and an
+    /// offer counted for both.
+    #[test]
+    fn global_counts_start_from_the_stored_events() {
+        let dir = std::env::temp_dir().join(format!(
+            "waymark-db-global-{}-{}",
+            std::process::id(),
+            crate::auth::hex(&crate::auth::random_bytes::<6>().unwrap())
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("old.db");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for sql in &super::MIGRATIONS[..3] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 3).unwrap();
+            conn.execute_batch(
+                "INSERT INTO events (profile_id, id, type, name, ts, activity_id, offer_id, test) VALUES
+                 ('a', '1', 'display', NULL, 1, NULL, 'o1', 0),
+                 ('b', '1', 'display', NULL, 1, 'act', 'o1', 0),
+                 ('c', '1', 'display', NULL, 1, NULL, 'o1', 1),
+                 ('a', '2', 'custom', 'redeem', 1, NULL, 'o1', 0)",
+            )
+            .unwrap();
+        }
+        let db = super::Db::open(&path).unwrap();
+        let counts: Vec<(String, String, i64)> = db
+            .read_blocking(|c| {
+                let mut stmt =
+                    c.prepare("SELECT target, event, n FROM global_counts ORDER BY target, event")?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .unwrap();
+        let expected = [
+            ("act", "display", 1),
+            ("o1", "display", 2),
+            ("o1", "redeem", 1),
+        ];
+        let expected: Vec<(String, String, i64)> = expected
+            .iter()
+            .map(|(t, e, n)| ((*t).to_owned(), (*e).to_owned(), *n))
+            .collect();
+        assert_eq!(counts, expected);
         drop(db);
         std::fs::remove_dir_all(dir).unwrap();
     }

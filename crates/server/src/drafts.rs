@@ -444,6 +444,9 @@ pub fn spawn_publication_schedule(state: AppState) -> tokio::task::JoinHandle<()
             if let Err(e) = publish_due(&state, now).await {
                 tracing::error!(error = %e, "publishing scheduled publications failed");
             }
+            if let Err(e) = crate::caps::check(&state).await {
+                tracing::error!(error = %e, "republishing for reached global caps failed");
+            }
         }
     })
 }

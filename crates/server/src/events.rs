@@ -295,6 +295,7 @@ pub async fn post(
     state
         .snapshots
         .invalidate_many(ingested.profiles.iter().map(String::as_str));
+    crate::caps::after_ingest(&state, &ingested.global).await;
     let m = &state.metrics;
     use std::sync::atomic::Ordering::Relaxed;
     m.events_accepted

@@ -1,5 +1,5 @@
-//! Storing events: counters per profile (snapshots) and per-day aggregates (reports) in one
-//! transaction, with group commit across concurrent requests.
+//! Storing events: counters per profile (snapshots), per-day aggregates (reports) and global
+//! counts (global caps) in one transaction, with group commit across concurrent requests.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -19,6 +19,8 @@ pub struct Ingested {
     pub over_cap: Vec<usize>,
     /// Profiles whose counters changed.
     pub profiles: BTreeSet<String>,
+    /// The new totals of the global counts these events changed (see [`crate::caps`]).
+    pub global: crate::caps::Totals,
 }
 
 fn day(ts: i64, tz: &jiff::tz::TimeZone) -> String {
@@ -139,6 +141,8 @@ pub fn ingest_in(
     // (profile, target, event, local day) → [count, newest timestamp]
     let mut counters: HashMap<(&str, &str, &str, String), [i64; 2]> = HashMap::new();
     let mut daily: HashMap<(String, &str, &str, &str, &str), [i64; 3]> = HashMap::new();
+    // (target, event) → count, everyone's but test profiles' (global caps)
+    let mut global: HashMap<(&str, &str), i64> = HashMap::new();
     {
         for e in &fresh {
             let pid = e.profile_id.as_str();
@@ -162,6 +166,13 @@ pub fn ingest_in(
             }
             if tests.contains(pid) {
                 continue;
+            }
+            let mut targets = [e.activity_id.as_deref(), e.offer_id.as_deref()];
+            if targets[0] == targets[1] {
+                targets[1] = None;
+            }
+            for target in targets.into_iter().flatten() {
+                *global.entry((target, e.event.as_str())).or_default() += 1;
             }
             let column = match e.kind {
                 "display" => 0,
@@ -200,6 +211,7 @@ pub fn ingest_in(
             agg.execute(params![day, activity, variant, offer, placement, d, c, x])?;
         }
     }
+    out.global = crate::caps::add(tx, &global)?;
     Ok(out)
 }
 

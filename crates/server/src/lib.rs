@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod bandit;
 pub mod bundles;
+pub mod caps;
 pub mod cors;
 pub mod db;
 pub mod decide;
@@ -141,6 +142,7 @@ fn safe_publishing() -> Router<AppState> {
         .route("/v1/offers/{id}/pause", post(pause::pause_offer))
         .route("/v1/offers/{id}/resume", post(pause::resume_offer))
         .route("/v1/audit", get(audit::get))
+        .route("/v1/caps", get(caps::get))
 }
 
 /// The files in `dir`, or their gzipped twins for clients that accept gzip (both vary by it).
@@ -176,15 +178,21 @@ pub fn static_site(config: &Config) -> Router {
     }
 }
 
-/// Recomputes the bandit weights every `config.bandit_interval` until the process ends.
+/// Recomputes the bandit weights every `config.bandit_interval` until the process ends, and
+/// republishes the live bundle with them when they changed materially
+/// ([`bandit::MATERIAL_SHIFT`]).
 pub fn spawn_bandit_schedule(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(state.config.bandit_interval);
         ticker.tick().await;
         loop {
             ticker.tick().await;
-            match reports::recompute_now(&state).await {
-                Ok(stats) => tracing::info!(experiments = stats.len(), "bandit weights recomputed"),
+            match reports::recompute_and_publish(&state).await {
+                Ok((stats, published)) => tracing::info!(
+                    experiments = stats.len(),
+                    revision = published.map(|p| p.revision),
+                    "bandit weights recomputed"
+                ),
                 Err(e) => tracing::error!(error = %e, "bandit recompute failed"),
             }
         }

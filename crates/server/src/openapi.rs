@@ -103,7 +103,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, &str)] = &[
     (
         "post",
         "/v1/events",
-        "Ingest up to 1000 events, idempotent by (profileId, id); the body is read as JSON whatever its Content-Type (sendBeacon sends text/plain), and a client key may come in `?key=` instead of a header. With a client key, an event for a profile that is not anonymous (`anon-` + 22 URL-safe characters) is refused (in `rejected`) unless a valid visitor token for it is in `tokens` or in `Authorization: Bearer wmt.…`. 429 with Retry-After when the key or a profile is over its rate",
+        "Ingest up to 1000 events, idempotent by (profileId, id); the body is read as JSON whatever its Content-Type (sendBeacon sends text/plain), and a client key may come in `?key=` instead of a header. With a client key, an event for a profile that is not anonymous (`anon-` + 22 URL-safe characters) is refused (in `rejected`) unless a valid visitor token for it is in `tokens` or in `Authorization: Bearer wmt.…`. 429 with Retry-After when the key or a profile is over its rate. When the events stored reach a global cap of the live bundle, the bundle is republished with the item in `exhausted` before the answer",
         "client",
         "200",
     ),
@@ -124,7 +124,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, &str)] = &[
     (
         "post",
         "/v1/bandits/recompute",
-        "Recompute the Thompson-sampling weights now",
+        "Recompute the Thompson-sampling weights now (also every --bandit-interval seconds) and republish the live bundle with them, signed, as a new revision when they change an experiment's split materially: {bandits, published: revision or null}",
         "admin",
         "200",
     ),
@@ -222,8 +222,15 @@ pub const ROUTES: &[(&str, &str, &str, &str, &str)] = &[
     (
         "get",
         "/v1/audit",
-        "The audit log, newest first: who (key name) did what (publish, rollback, draft writes, schedules, pause, resume, key revocations) and when",
+        "The audit log, newest first: who (key name, or `system` for the server) did what (publish, rollback, draft writes, schedules, pause, resume, exhaust, key revocations) and when",
         "admin",
+        "200",
+    ),
+    (
+        "get",
+        "/v1/caps",
+        "The live bundle's global caps (`\"scope\": \"global\"`) with everyone's counts: {revision, caps: [{item, cap, event, max, count, exhausted}]}. A cap reached republishes the bundle with the item in `exhausted`",
+        "viewer",
         "200",
     ),
 ];

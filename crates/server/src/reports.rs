@@ -198,10 +198,34 @@ pub async fn get(
     Ok(Json(report))
 }
 
-/// `POST /v1/bandits/recompute` (admin): recompute and return the Thompson weights now.
+/// `POST /v1/bandits/recompute` (admin): recompute the Thompson weights now and republish them
+/// when they changed materially; `published` is the new revision, or `null`.
 pub async fn recompute(State(state): State<AppState>, _: Admin) -> Result<Json<Value>, AppError> {
-    let bandits = recompute_now(&state).await?;
-    Ok(Json(json!({ "bandits": bandits })))
+    let (bandits, published) = recompute_and_publish(&state).await?;
+    Ok(Json(json!({
+        "bandits": bandits,
+        "published": published.map(|p| p.revision),
+    })))
+}
+
+/// What the bandit schedule runs: [`recompute_now`], then
+/// [`crate::bandit::publish_weights`].
+pub async fn recompute_and_publish(
+    state: &AppState,
+) -> Result<
+    (
+        Vec<crate::bandit::ExperimentStats>,
+        Option<crate::bundles::Published>,
+    ),
+    AppError,
+> {
+    let bandits = recompute_now(state).await?;
+    let published = if bandits.is_empty() {
+        None
+    } else {
+        crate::bandit::publish_weights(state).await?
+    };
+    Ok((bandits, published))
 }
 
 /// Recomputes the weights for the current bundle's experiments (none without a bundle).

@@ -50,7 +50,8 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// Connection-level limits, applied by [`crate::serve`].
     pub connections: ConnectionLimits,
-    /// How often `serve` recomputes the bandit weights.
+    /// How often `serve` recomputes the bandit weights (and republishes them when they changed
+    /// materially: `bandit::is_material`).
     pub bandit_interval: Duration,
     /// How long a snapshot is valid after it is issued.
     pub snapshot_ttl: Duration,
@@ -286,12 +287,21 @@ impl AppState {
         self.bundle().map_or(0, |b| b.revision)
     }
 
-    /// Makes `current` the served bundle and drops every cached snapshot.
+    /// Makes `current` the served bundle and drops every cached snapshot, unless a newer
+    /// revision is served already (two publications that finish out of order).
     pub fn set_bundle(&self, current: CurrentBundle) {
-        *self
+        let mut served = self
             .bundle
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(current));
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if served
+            .as_ref()
+            .is_some_and(|s| s.revision > current.revision)
+        {
+            return;
+        }
+        *served = Some(Arc::new(current));
+        drop(served);
         self.snapshots.clear();
     }
 

@@ -97,7 +97,8 @@ pub struct Variant {
     pub content: Option<Content>,
 }
 
-/// A frequency cap: at most `max` events of a kind per period.
+/// A cap: at most `max` events of a kind per period, counted per visitor (the default) or, with
+/// `"scope": "global"`, across all visitors together.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -107,6 +108,34 @@ pub struct Cap {
     pub event: CapEvent,
     pub period: Period,
     pub max: u32,
+    /// Whose events count: the visitor's own (`"profile"`, the default), or everyone's
+    /// (`"global"`, period `"lifetime"` only).
+    #[serde(default, skip_serializing_if = "CapScope::is_profile")]
+    pub scope: CapScope,
+}
+
+/// Whose events a cap counts.
+///
+/// A runtime sees one visitor, so it enforces only `profile` caps. A `global` cap (e.g. the
+/// first 1,000 redemptions of an offer) is counted by the central API over every ingested
+/// event; when the count reaches `max` the API republishes the bundle with the item in
+/// `exhausted`, and runtimes skip it from their next sync with the reason `exhausted`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum CapScope {
+    /// Each visitor's own events, counted by the engine.
+    #[default]
+    Profile,
+    /// Everyone's events together, counted by the central API.
+    Global,
+}
+
+impl CapScope {
+    /// Whether this is the default, per-visitor scope.
+    pub fn is_profile(&self) -> bool {
+        *self == CapScope::Profile
+    }
 }
 
 /// The events a cap counts: `"display"`, `"click"`, `"dismiss"`, or any other name for a custom

@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use activity::{
-    Activity, Cap, CapEvent, ChannelCap, Experiment, Period, Schedule, TimeWindow, Variant,
+    Activity, Cap, CapEvent, CapScope, ChannelCap, Experiment, Period, Schedule, TimeWindow,
+    Variant,
 };
 pub use content::{
     Button, Card, CardTemplate, Channel, CodeBased, Content, DisplayFrequency, Image, InApp,
@@ -62,7 +63,9 @@ pub struct Bundle {
     pub placements: Vec<Placement>,
     #[serde(default)]
     pub policies: Vec<DecisionPolicy>,
-    /// Activities and offers whose global caps the central API found exhausted.
+    /// Activities and offers the engine skips with the reason `exhausted`. The central API
+    /// writes here the items whose `"scope": "global"` caps its event counts have reached,
+    /// besides any id the author lists.
     #[serde(default)]
     pub exhausted: Vec<String>,
     /// Activities and offers paused by the central API (`POST /v1/activities/{id}/pause`): they

@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use super::error::push_pointer;
 use super::{
-    Activity, Bundle, BundleErrors, Condition, Content, DecisionPolicy, FORMAT, Offer, Placement,
-    Problem, TimeWindow,
+    Activity, Bundle, BundleErrors, Cap, CapScope, Condition, Content, DecisionPolicy, FORMAT,
+    Offer, Period, Placement, Problem, TimeWindow,
 };
 
 type ElementCheck = fn(&Value) -> Result<(), Problem>;
@@ -286,6 +286,22 @@ impl Checker<'_> {
         for (index, window) in activity.quiet_hours.iter().enumerate() {
             self.window(&format!("{at}/quietHours/{index}"), window);
         }
+        self.caps(at, &activity.caps);
+    }
+
+    /// A global cap counts over the item's lifetime: the central API never resets its count.
+    fn caps(&mut self, at: &str, caps: &[Cap]) {
+        for (index, cap) in caps.iter().enumerate() {
+            if cap.scope == CapScope::Global && cap.period != Period::Lifetime {
+                self.problem(
+                    format!("{at}/caps/{index}/period"),
+                    format!(
+                        "a global cap counts everyone's events since the first one: its period must be `lifetime`, not `{}`",
+                        cap.period.name()
+                    ),
+                );
+            }
+        }
     }
 
     fn content(&mut self, at: &str, content: &Content) {
@@ -317,6 +333,7 @@ impl Checker<'_> {
         if let Some(eligibility) = &offer.eligibility {
             self.condition(&format!("{at}/eligibility"), eligibility);
         }
+        self.caps(at, &offer.caps);
         for placement in offer.representations.keys() {
             if !self.bundle.placements.iter().any(|p| &p.id == placement) {
                 let mut pointer = format!("{at}/representations");

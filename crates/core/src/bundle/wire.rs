@@ -3,10 +3,10 @@
 use crate::wire::{Reader, Wire, WireError, Writer, wire_enum, wire_struct};
 
 use super::{
-    Activity, Bundle, Button, Cap, CapEvent, Card, CardTemplate, Channel, ChannelCap, CodeBased,
-    Condition, Content, DecisionPolicy, DisplayFrequency, Experiment, Image, InApp, InAppBody,
-    Layout, Offer, Period, Placement, Position, Ranking, Representation, Schedule, Settings,
-    Surface, TimeWindow, Trigger, Variant, WebAction, WebActionKind,
+    Activity, Bundle, Button, Cap, CapEvent, CapScope, Card, CardTemplate, Channel, ChannelCap,
+    CodeBased, Condition, Content, DecisionPolicy, DisplayFrequency, Experiment, Image, InApp,
+    InAppBody, Layout, Offer, Period, Placement, Position, Ranking, Representation, Schedule,
+    Settings, Surface, TimeWindow, Trigger, Variant, WebAction, WebActionKind,
 };
 
 wire_struct!(Bundle {
@@ -59,7 +59,16 @@ wire_struct!(Variant {
     weight,
     content,
 });
-wire_struct!(Cap { event, period, max });
+wire_struct!(Cap {
+    event,
+    period,
+    max,
+    scope,
+});
+wire_enum!(CapScope {
+    0 => Profile,
+    1 => Global,
+});
 wire_enum!(CapEvent {
     0 => Display,
     1 => Click,

@@ -320,7 +320,8 @@ fn check<'b>(run: &mut Run<'b>, index: usize) -> Result<Selected<'b>, Skip> {
         return Err((Outcome::Trigger, Some("condition is false".into())));
     }
     let tally = run.tally();
-    for cap in &activity.caps {
+    // Global caps are the central API's to count: it lists the item in `exhausted`.
+    for cap in activity.caps.iter().filter(|c| c.scope.is_profile()) {
         let event = cap.event.name();
         let count = tally.of(&activity.id, event, cap.period);
         if count >= u64::from(cap.max) {

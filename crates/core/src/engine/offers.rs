@@ -220,7 +220,8 @@ fn check(run: &mut Run<'_>, index: usize, policy: &CompiledPolicy) -> Result<(),
         }
     }
     let tally = run.tally();
-    for cap in &offer.caps {
+    // Global caps are the central API's to count: it lists the item in `exhausted`.
+    for cap in offer.caps.iter().filter(|c| c.scope.is_profile()) {
         let event = cap.event.name();
         let count = tally.of(&offer.id, event, cap.period);
         if count >= u64::from(cap.max) {

@@ -7,6 +7,7 @@ use reqwest::Client;
 use waymark_server::auth::{self, KeyKind};
 use waymark_server::{AppState, ServerConfig};
 
+#[allow(dead_code)] // not every test file publishes the shop
 pub const SHOP: &str = include_str!("../../../../tests/fixtures/shop/bundle.json");
 
 pub struct Server {
