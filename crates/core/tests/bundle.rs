@@ -247,8 +247,122 @@ fn html_fields_refuse_values_in_unsafe_places_with_a_pointer_and_a_position() {
         found[2].1.contains("event handler attribute `onerror`"),
         "{found:?}"
     );
+    assert!(found[3].1.starts_with("line 1, column 10: "), "{found:?}");
+}
+
+/// A problem is one line, `pointer: message`: condition and template errors give their line
+/// and column after the pointer instead of drawing the source.
+#[test]
+fn condition_and_template_problems_are_one_line_each() {
+    let mut bundle = shop();
+    bundle["activities"][0]["audience"] = json!("profile.age >");
+    bundle["activities"][2]["content"]["title"] = json!("Hi\n{{#if x}}");
+    bundle["partials"]["badge"] = json!("{{/if}}");
+    let errors = Bundle::from_value(bundle).unwrap_err();
+    let text = errors.to_string();
+    assert_eq!(text.lines().count(), errors.0.len(), "{text}");
+    let found: Vec<(String, String)> = errors
+        .0
+        .into_iter()
+        .map(|p| (p.pointer, p.message))
+        .collect();
     assert!(
-        found[3].1.contains("template 'badge', line 1, column 10"),
+        found.contains(&(
+            "/activities/0/audience".to_owned(),
+            "line 1, column 14: expected an expression, found end of input".to_owned()
+        )),
+        "{found:?}"
+    );
+    assert!(found.iter().any(|(p, m)| p == "/activities/2/content/title" && m.starts_with("line 2, column 1: ")), "{found:?}");
+    assert!(
+        found
+            .iter()
+            .any(|(p, m)| p == "/partials/badge" && m.starts_with("line 1, column 1: ")),
+        "{found:?}"
+    );
+}
+
+/// A schedule that ends at or before it starts would never be live: a slip, refused at its end.
+#[test]
+fn schedules_must_end_after_they_start() {
+    for (start, end, refused) in [
+        ("2026-06-02T00:00:00Z", "2026-06-01T00:00:00Z", true),
+        ("2026-06-01T00:00:00Z", "2026-06-01T00:00:00Z", true),
+        // The same instant written in another offset.
+        ("2026-06-01T02:00:00+02:00", "2026-06-01T00:00:00Z", true),
+        ("2026-06-01T00:00:00Z", "2026-06-01T00:00:00.001Z", false),
+    ] {
+        let mut bundle = shop();
+        bundle["activities"][3]["schedule"] = json!({"start": start, "end": end});
+        bundle["offers"][1]["schedule"] = json!({"start": start, "end": end});
+        let found = Bundle::from_value(bundle)
+            .err()
+            .map(|e| e.0)
+            .unwrap_or_default();
+        let pointers: Vec<&str> = found.iter().map(|p| p.pointer.as_str()).collect();
+        if refused {
+            assert_eq!(
+                pointers,
+                ["/activities/3/schedule/end", "/offers/1/schedule/end"],
+                "{start} {end}"
+            );
+            assert_eq!(
+                found[0].message,
+                format!("is not after the start ({start}): the schedule would never be live")
+            );
+        } else {
+            assert!(found.is_empty(), "{found:?}");
+        }
+    }
+}
+
+/// A bad value inside a list is reported at its element, not at the list.
+#[test]
+fn bad_list_values_are_reported_at_their_element() {
+    let mut bundle = shop();
+    bundle["activities"][4]["quietHours"][0]["days"] = json!([1, 9, 3, 0]);
+    bundle["activities"][1]["experiment"]["bandit"] = json!([0.5, -1.0]);
+    bundle["activities"][0]["surfaces"] = json!(["web://shop.example/", "ftp://shop.example/"]);
+    let found = problems(bundle);
+    let pointers: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        pointers,
+        [
+            "/activities/0/surfaces/1",
+            "/activities/1/experiment/bandit/1",
+            "/activities/4/quietHours/0/days/1",
+            "/activities/4/quietHours/0/days/3",
+        ],
+        "{found:?}"
+    );
+    assert_eq!(
+        found[2].1,
+        "9 is not a day: days run from 1 (Monday) to 7 (Sunday)"
+    );
+}
+
+/// Conditions that see `offer` read its fields; a catalogue attribute read as `offer.<key>`
+/// would always be missing, so it is refused with the path that works.
+#[test]
+fn offer_conditions_must_read_fields_offers_have() {
+    let mut bundle = shop();
+    bundle["policies"][0]["ranking"] = json!({"by": "formula", "formula": "offer.margin * 2"});
+    bundle["policies"][0]["collection"] =
+        json!({"jsonlogic": {"==": [{"var": "offer.category"}, "shoes"]}});
+    bundle["offers"][0]["eligibility"] = json!("offer.attributes.stock > 0 and offer.tags != null");
+    let found = problems(bundle);
+    let pointers: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        pointers,
+        ["/policies/0/collection", "/policies/0/ranking/formula"],
+        "{found:?}"
+    );
+    assert_eq!(
+        found[1].1,
+        "`offer.margin` is not a field of an offer, which has `id`, `name`, `priority`, `tags`, `attributes`; a catalogue attribute is `offer.attributes.margin`"
+    );
+    assert!(
+        found[0].1.starts_with("`offer.category` is not a field"),
         "{found:?}"
     );
 }

@@ -23,6 +23,7 @@ pub struct Activity {
     pub schedule: Schedule,
     /// 0–100; higher wins conflicts on the same surface.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(range(max = 100)))]
     pub priority: u8,
     /// The content everyone in the audience sees, unless an experiment splits them.
     pub content: Option<Content>,
@@ -72,6 +73,7 @@ pub struct Experiment {
     pub seed: Option<String>,
     /// Buckets (out of 10000) held out of the activity.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(range(max = 10000)))]
     pub holdout: u32,
     pub variants: Vec<Variant>,
     /// Per-variant weights recomputed by the central API (Thompson sampling); used for new
@@ -208,15 +210,22 @@ impl Period {
     }
 }
 
+/// What the schema says of a time of day; `validate::parse_hhmm` decides.
+#[cfg(feature = "schema")]
+const HHMM: &str = "^([01][0-9]|2[0-3]):[0-5][0-9]$";
+
 /// A daily window `from`–`to` ("HH:MM", 24 h; may cross midnight) on the given weekdays
 /// (1 = Monday … 7 = Sunday; every day when empty).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TimeWindow {
+    #[cfg_attr(feature = "schema", schemars(regex(pattern = HHMM)))]
     pub from: String,
+    #[cfg_attr(feature = "schema", schemars(regex(pattern = HHMM)))]
     pub to: String,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(inner(range(min = 1, max = 7))))]
     pub days: Vec<u8>,
 }
 

@@ -27,8 +27,10 @@ pub struct Offer {
     pub schedule: Schedule,
     #[serde(default)]
     pub tags: Vec<String>,
-    /// Catalogue attributes, usable in collection filters and ranking formulas as `offer.<key>`
-    /// (in the bundle's key order, like all JSON data).
+    /// Catalogue attributes, usable in eligibility conditions, collection filters, ranking
+    /// formulas and representation templates as `offer.attributes.<key>` (in the bundle's key
+    /// order, like all JSON data). Those see an offer as `{id, name, priority, tags,
+    /// attributes}`; a condition reading any other `offer.<field>` is refused.
     #[serde(default)]
     pub attributes: Map<String, Value>,
     #[serde(default)]
@@ -82,6 +84,7 @@ pub struct DecisionPolicy {
     pub ranking: Ranking,
     /// How many items to return.
     #[serde(default = "one")]
+    #[cfg_attr(feature = "schema", schemars(range(min = 1)))]
     pub top: u32,
     /// Shown when nothing else is eligible; never capped, scheduled or filtered.
     pub fallback: Option<String>,
@@ -99,7 +102,9 @@ pub enum Ranking {
     /// By the offers' priority.
     #[default]
     Priority,
-    /// By a numeric expression over `{offer, profile, context}`.
+    /// By a numeric expression over `{offer, profile, context}`, highest first; ties go to
+    /// priority, then id. An offer whose score is not a number (null, a missing attribute, a
+    /// string) ranks after every scored one, with a diagnostic, and shows score 0.
     Formula { formula: Expression },
     /// By bandit weights the central API publishes per offer id (unknown offers weigh 0).
     Bandit { weights: BTreeMap<String, f64> },

@@ -221,8 +221,9 @@ impl schemars::JsonSchema for Surface {
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
             "type": "string",
-            "pattern": "^(web|webapp|mobileapp|service)://[^/#*]+(/[^#*]*\\*?)?(#.*)?$",
-            "description": "A surface URI such as web://shop.example/product#hero; a trailing * matches every path below."
+            // The scheme in any case, as `parse` reads it (JSON Schema patterns have no flags).
+            "pattern": "^([wW][eE][bB]([aA][pP][pP])?|[mM][oO][bB][iI][lL][eE][aA][pP][pP]|[sS][eE][rR][vV][iI][cC][eE])://[^/#*]+(/[^#*]*\\*?)?(#.*)?$",
+            "description": "A surface URI such as web://shop.example/product#hero (scheme and host in any case); a trailing * matches every path below."
         })
     }
 }

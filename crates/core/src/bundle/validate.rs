@@ -277,8 +277,13 @@ impl Checker<'_> {
                     if weights.len() != experiment.variants.len() {
                         self.problem(format!("{at}/bandit"), "needs one weight per variant");
                     }
-                    if weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
-                        self.problem(format!("{at}/bandit"), "weights must be finite and ≥ 0");
+                    for (index, weight) in weights.iter().enumerate() {
+                        if !weight.is_finite() || *weight < 0.0 {
+                            self.problem(
+                                format!("{at}/bandit/{index}"),
+                                "a weight must be finite and ≥ 0",
+                            );
+                        }
                     }
                 }
             }
@@ -400,11 +405,13 @@ impl Checker<'_> {
                 );
             }
         }
-        if window.days.iter().any(|d| !(1..=7).contains(d)) {
-            self.problem(
-                format!("{at}/days"),
-                "days run from 1 (Monday) to 7 (Sunday)",
-            );
+        for (index, day) in window.days.iter().enumerate() {
+            if !(1..=7).contains(day) {
+                self.problem(
+                    format!("{at}/days/{index}"),
+                    format!("{day} is not a day: days run from 1 (Monday) to 7 (Sunday)"),
+                );
+            }
         }
     }
 }
@@ -412,7 +419,8 @@ impl Checker<'_> {
 /// Minutes after midnight of a `HH:MM` time.
 pub(crate) fn parse_hhmm(text: &str) -> Option<u16> {
     let (hours, minutes) = text.split_once(':')?;
-    if hours.len() != 2 || minutes.len() != 2 {
+    let two_digits = |s: &str| s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit());
+    if !two_digits(hours) || !two_digits(minutes) {
         return None;
     }
     let hours: u16 = hours.parse().ok()?;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::bundle::{
-    Activity, Bundle, BundleErrors, Condition, Content, Offer, Problem, Ranking, Trigger,
+    Activity, Bundle, BundleErrors, Condition, Content, Offer, Problem, Ranking, Schedule, Trigger,
 };
 use crate::expr::Expr;
 use crate::template::{Partials, Template};
@@ -110,7 +110,7 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
                 c.reads.add_template(&template);
                 partials.insert(template);
             }
-            Err(e) => c.problem(pointer(&["partials", name]), e.to_string()),
+            Err(e) => c.problem(pointer(&["partials", name]), e.brief()),
         }
     }
     // The partials a template may include: the bundle's, and the inline ones its partials
@@ -148,7 +148,7 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
     for partial in partials.iter() {
         if let Some(e) = partial.missing_partial(&|name| c.known_partials.contains(name)) {
             let at = pointer(&["partials", partial.name()]);
-            c.problem(at, e.to_string());
+            c.problem(at, e.brief());
         }
     }
 
@@ -173,18 +173,16 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
             let eligibility = offer
                 .eligibility
                 .as_ref()
-                .and_then(|e| c.condition(&format!("{at}/eligibility"), e));
+                .and_then(|e| c.offer_condition(&format!("{at}/eligibility"), e));
+            let (start, end) = c.schedule(&at, &offer.schedule);
             CompiledOffer {
                 exhausted: exhausted.contains(offer.id.as_str()),
                 paused: paused.contains(offer.id.as_str()),
                 eligibility_reads_offer: reads_offer(eligibility.as_ref()),
                 eligibility,
                 templates_read_offer: templates_read_offer.get(i).copied().unwrap_or(false),
-                start: c.time(
-                    &format!("{at}/schedule/start"),
-                    offer.schedule.start.as_deref(),
-                ),
-                end: c.time(&format!("{at}/schedule/end"), offer.schedule.end.as_deref()),
+                start,
+                end,
                 value: offer_value(offer),
             }
         })
@@ -195,9 +193,11 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
         let collection = policy
             .collection
             .as_ref()
-            .and_then(|e| c.condition(&format!("{at}/collection"), e));
+            .and_then(|e| c.offer_condition(&format!("{at}/collection"), e));
         let formula = match &policy.ranking {
-            Ranking::Formula { formula } => c.condition(&format!("{at}/ranking/formula"), formula),
+            Ranking::Formula { formula } => {
+                c.offer_condition(&format!("{at}/ranking/formula"), formula)
+            }
             Ranking::Priority | Ranking::Bandit { .. } => None,
         };
         policies
@@ -342,6 +342,9 @@ fn tables(templates: &HashMap<String, Template>, partials: &Partials) -> crate::
     )
 }
 
+/// The fields of what conditions and templates see as `offer` (see [`offer_value`]).
+const OFFER_FIELDS: [&str; 5] = ["id", "name", "priority", "tags", "attributes"];
+
 /// `{id, name, priority, tags, attributes}`: what conditions and templates see as `offer`.
 pub(super) fn offer_value(offer: &Offer) -> Value {
     json!({
@@ -381,7 +384,7 @@ impl Compiler {
     fn condition(&mut self, at: &str, condition: &Condition) -> Option<Cond> {
         let compiled = match condition {
             Condition::Audience { audience } => return self.audiences.get(audience).cloned(),
-            Condition::Text(src) => Expr::parse(src).map_err(|e| (String::new(), e.to_string())),
+            Condition::Text(src) => Expr::parse(src).map_err(|e| (String::new(), e.brief())),
             Condition::JsonLogic { jsonlogic } => Expr::from_jsonlogic(jsonlogic)
                 .map_err(|e| (format!("/jsonlogic{}", e.pointer), e.kind.to_string())),
         };
@@ -402,6 +405,28 @@ impl Compiler {
         }
     }
 
+    /// Compiles a condition that sees `offer` (an offer's eligibility, a policy's collection
+    /// or formula): reading a field an offer does not have is a problem, since it would always
+    /// be missing. The usual slip is a catalogue attribute read as `offer.<key>`.
+    fn offer_condition(&mut self, at: &str, condition: &Condition) -> Option<Cond> {
+        let compiled = self.condition(at, condition)?;
+        for path in &compiled.reads().paths {
+            if let [root, field, ..] = path.as_slice()
+                && root == "offer"
+                && !OFFER_FIELDS.contains(&field.as_str())
+            {
+                self.problem(
+                    at.to_owned(),
+                    format!(
+                        "`offer.{field}` is not a field of an offer, which has {}; a catalogue attribute is `offer.attributes.{field}`",
+                        OFFER_FIELDS.map(|f| format!("`{f}`")).join(", ")
+                    ),
+                );
+            }
+        }
+        Some(compiled)
+    }
+
     fn time(&mut self, at: &str, text: Option<&str>) -> Option<i64> {
         let text = text?;
         let parsed = parse_rfc3339(text);
@@ -412,6 +437,22 @@ impl Compiler {
             );
         }
         parsed
+    }
+
+    /// The start and end of the schedule of the item at `at`, in milliseconds; an end at or
+    /// before the start (a schedule that is never live) is a problem.
+    fn schedule(&mut self, at: &str, schedule: &Schedule) -> (Option<i64>, Option<i64>) {
+        let start = self.time(&format!("{at}/schedule/start"), schedule.start.as_deref());
+        let end = self.time(&format!("{at}/schedule/end"), schedule.end.as_deref());
+        if let (Some(start_ms), Some(end_ms), Some(start_text)) = (start, end, &schedule.start)
+            && end_ms <= start_ms
+        {
+            self.problem(
+                format!("{at}/schedule/end"),
+                format!("is not after the start ({start_text}): the schedule would never be live"),
+            );
+        }
+        (start, end)
     }
 
     /// Compiles a template (once per distinct source), as HTML if `html_at` says where it is
@@ -430,7 +471,7 @@ impl Compiler {
             Ok(template) => {
                 let known = &self.known_partials;
                 if let Some(e) = template.missing_partial(&|name| known.contains(name)) {
-                    self.problem(at.to_owned(), e.to_string());
+                    self.problem(at.to_owned(), e.brief());
                 }
                 self.reads.add_template(&template);
                 let reads = reads_root(&template, "offer");
@@ -442,7 +483,7 @@ impl Compiler {
             }
             Err((at, e)) => {
                 // An HTML error is reported at the HTML field, once, whichever field meets it.
-                let message = e.to_string();
+                let message = e.brief();
                 if !self
                     .problems
                     .iter()
@@ -478,12 +519,13 @@ impl Compiler {
                     queue.extend(checked.partial_names().into_iter().rev().map(str::to_owned));
                     partials.insert(checked);
                 }
-                Err(e) => self.problem(pointer(&["partials", &name]), e.to_string()),
+                Err(e) => self.problem(pointer(&["partials", &name]), e.brief()),
             }
         }
     }
 
     fn activity(&mut self, at: &str, activity: &Activity) -> CompiledActivity {
+        let (start, end) = self.schedule(at, &activity.schedule);
         let mut compiled = CompiledActivity {
             exhausted: false,
             paused: false,
@@ -491,14 +533,8 @@ impl Compiler {
                 .audience
                 .as_ref()
                 .and_then(|a| self.condition(&format!("{at}/audience"), a)),
-            start: self.time(
-                &format!("{at}/schedule/start"),
-                activity.schedule.start.as_deref(),
-            ),
-            end: self.time(
-                &format!("{at}/schedule/end"),
-                activity.schedule.end.as_deref(),
-            ),
+            start,
+            end,
             trigger: None,
             published: None,
             expires: None,

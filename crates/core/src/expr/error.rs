@@ -82,6 +82,17 @@ pub struct ParseError {
 
 impl std::error::Error for ParseError {}
 
+impl ParseError {
+    /// The error on one line, `line L, column C: what`, as a bundle problem shows it after its
+    /// pointer (the `Display` form draws the source line and a caret below).
+    pub fn brief(&self) -> String {
+        format!(
+            "line {}, column {}: {}",
+            self.span.line, self.span.column, self.kind
+        )
+    }
+}
+
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let line_no = self.span.line.to_string();

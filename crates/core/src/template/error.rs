@@ -145,6 +145,13 @@ impl TemplateError {
     pub fn kind(&self) -> &ErrorKind {
         &self.inner.kind
     }
+
+    /// The error on one line, `line L, column C: what`, as a bundle problem shows it after its
+    /// pointer (the `Display` form also names the template and draws the line with a caret).
+    pub fn brief(&self) -> String {
+        let e = &self.inner;
+        format!("line {}, column {}: {}", e.line, e.column, e.kind)
+    }
 }
 
 /// Line, column (both 1-based) and the text of the line that holds byte `offset` of `src`.
