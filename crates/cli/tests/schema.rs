@@ -1,6 +1,7 @@
 //! The bundle's JSON Schema (`waymark schema`) and the validator agree: every bound and pattern
 //! the schema states is the one the engine enforces, so an editor driven by the schema neither
 //! flags a bundle the engine takes nor passes one it refuses.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
 use proptest::prelude::*;
 use serde_json::{Value, json};

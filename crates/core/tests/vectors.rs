@@ -137,6 +137,33 @@ fn every_vector_passes_and_is_deterministic() {
     assert!(cases >= 102, "only {cases} vectors ran");
 }
 
+/// Decision ids (and the tokens built on them) tell apart bundles that share an id and a
+/// revision, and inputs whose parts would join into the same text.
+#[test]
+fn decision_ids_tell_bundles_and_inputs_apart() {
+    let id = |bundle: &str, profile: &str, visitor: &str| {
+        let engine = Engine::from_json(bundle).unwrap();
+        let raw = json!({
+            "snapshot": {"profileId": profile},
+            "state": {"visitorId": visitor},
+            "now": "2026-11-28T12:00:00Z",
+            "request": {"surfaces": ["web://shop.example/"]}
+        });
+        engine.decide(&input(raw)).decision_id
+    };
+    let mut edited: Value = serde_json::from_str(SHOP).unwrap();
+    edited["activities"][0]["priority"] = json!(1);
+    let edited = edited.to_string();
+    assert_eq!(id(SHOP, "p", "v"), id(SHOP, "p", "v"));
+    assert_ne!(
+        id(SHOP, "p", "v"),
+        id(&edited, "p", "v"),
+        "same id and revision, other bundle"
+    );
+    assert_ne!(id(SHOP, "a|b", "c"), id(SHOP, "a", "b|c"));
+    assert_eq!(id(SHOP, "p", "v").len(), 16);
+}
+
 /// The compiled bundle (what the browser SDK loads) decides every vector byte for byte as the
 /// JSON bundle does.
 #[test]

@@ -323,8 +323,18 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
         partials,
         channels,
         projection: c.reads,
+        fingerprint: fingerprint(&bundle),
         bundle,
     })
+}
+
+/// 64 bits of MurmurHash3 over the bundle's JSON as the engine read it (its id, revision and
+/// everything else): what tells two bundles apart in decision ids.
+fn fingerprint(bundle: &Bundle) -> u64 {
+    let json = serde_json::to_vec(bundle).unwrap_or_default();
+    let high = crate::hash::murmur3_x86_32(&json, 0x4649_4e47);
+    let low = crate::hash::murmur3_x86_32(&json, 0x5052_4e54);
+    (u64::from(high) << 32) | u64::from(low)
 }
 
 /// The locales and zone rules the templates and partials can reach.

@@ -84,6 +84,9 @@ pub struct Engine {
     /// The locales and zone rules the templates can reach (see `crate::tables`).
     tables: crate::tables::Carried,
     projection: Projection,
+    /// A hash of the whole bundle as compiled (see `compile::fingerprint`): decision ids differ
+    /// between bundles that share an id and a revision (every unpublished bundle has revision 0).
+    fingerprint: u64,
 }
 
 impl Engine {
@@ -347,16 +350,19 @@ fn data_document(input: &DecideInput, consent: bool) -> Value {
     Value::Object(data)
 }
 
-/// A deterministic id for the decision: a hash of who, when, what and which bundle.
+/// A deterministic id for the decision: a hash of which bundle (its fingerprint), who, when and
+/// what. Each free-form part is prefixed with its length, so that no two inputs make one key.
 fn decision_id(engine: &Engine, input: &DecideInput) -> String {
-    let key = format!(
-        "{}|{}|{}|{}|{}",
-        engine.bundle.revision,
-        input.snapshot.profile_id,
-        input.state.visitor_id,
-        input.now,
-        input.request.surfaces.join(" "),
-    );
+    let mut key = format!("{:016x}|{}", engine.fingerprint, input.now);
+    let parts = [&input.snapshot.profile_id, &input.state.visitor_id]
+        .into_iter()
+        .chain(&input.request.surfaces);
+    for part in parts {
+        key.push('|');
+        key.push_str(&part.len().to_string());
+        key.push(':');
+        key.push_str(part);
+    }
     let high = crate::hash::murmur3_x86_32(key.as_bytes(), 0x5741_594d);
     let low = crate::hash::murmur3_x86_32(key.as_bytes(), 0x4445_4349);
     format!("{high:08x}{low:08x}")

@@ -115,6 +115,7 @@ impl Wire for Engine {
         self.partials.put(w);
         self.channels.put(w);
         self.tables.put(w);
+        self.fingerprint.put(w);
     }
 
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
@@ -171,6 +172,7 @@ impl Wire for Engine {
             channels: Wire::get(r)?,
             tables: Wire::get(r)?,
             projection: super::Projection::default(),
+            fingerprint: Wire::get(r)?,
         };
         engine.number_paths();
         match engine.check() {
