@@ -25,6 +25,8 @@ before(async () => {
   const bundle = JSON.parse(readFileSync(join(root, "tests/fixtures/shop/bundle.json"), "utf8"));
   const inapp = bundle.activities.find((a) => a.id === "inapp-cart");
   inapp.content.frequency = { show: "once" };
+  const newsletter = bundle.offers.find((o) => o.id === "offer-newsletter");
+  newsletter.representations["home-offer"] = { format: "image", url: "/demo/img/welcome.svg", alt: "Join our newsletter for 10% off" };
   writeFileSync(join(fixtures, "bundle.json"), JSON.stringify(bundle));
   copyFileSync(join(root, "tests/fixtures/shop/profiles.ndjson"), join(fixtures, "profiles.ndjson"));
   server = await startWaymark(["demo", "--listen", "127.0.0.1:0"]);
@@ -154,6 +156,16 @@ test("no flash of the original hero, cold cache and warm, and SPA navigations re
   assert.equal(await page.getAttribute("#hero", "data-tier"), "gold");
   await page.goBack();
   await page.waitForFunction((n) => Number(document.documentElement.dataset.decisions) > n + 1, before);
+  await context.close();
+});
+
+test("an image offer renders as an image with its alt text", async () => {
+  const { context, page } = await visit(once);
+  await page.goto(at(once));
+  await page.waitForSelector("#offer img");
+  const img = await page.$eval("#offer img", (e) => ({ src: e.getAttribute("src"), alt: e.alt, siblings: e.parentElement.childNodes.length }));
+  assert.deepEqual(img, { src: "/demo/img/welcome.svg", alt: "Join our newsletter for 10% off", siblings: 1 });
+  assert.doesNotMatch(await page.textContent("#offer"), /object Object/);
   await context.close();
 });
 

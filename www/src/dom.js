@@ -32,6 +32,13 @@ function run(element, action) {
       }
       break;
     case "setImageSource": element.setAttribute("src", action.src); break;
+    case "showImage": { // an image offer: its URL was checked by the engine
+      const img = document.createElement("img");
+      img.src = action.url;
+      img.alt = action.alt;
+      element.replaceChildren(img);
+      break;
+    }
     case "insertBefore": element.insertAdjacentHTML("beforebegin", action.content); break;
     case "insertAfter": element.insertAdjacentHTML("afterend", action.content); break;
     case "appendHtml": element.insertAdjacentHTML("beforeend", action.content); break;

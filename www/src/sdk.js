@@ -303,7 +303,9 @@ export function createWaymark() {
         }
         const action = item.format === "html"
           ? { selector, type: "setHtml", content: item.content }
-          : { selector, type: "setText", content: String(item.content) };
+          : item.format === "image"
+            ? { selector, type: "showImage", url: item.content.url, alt: item.content.alt }
+            : { selector, type: "setText", content: String(item.content) };
         work.push(apply(action, null, () => view === renders).then((n) => n > 0 && view === renders && display(p)));
       }
     }
