@@ -282,7 +282,8 @@ fn condition_and_template_problems_are_one_line_each() {
     );
 }
 
-/// A schedule that ends at or before it starts would never be live: a slip, refused at its end.
+/// A schedule (or a card's publication) that ends at or before it starts would never be live: a
+/// slip, refused at its end.
 #[test]
 fn schedules_must_end_after_they_start() {
     for (start, end, refused) in [
@@ -295,6 +296,8 @@ fn schedules_must_end_after_they_start() {
         let mut bundle = shop();
         bundle["activities"][3]["schedule"] = json!({"start": start, "end": end});
         bundle["offers"][1]["schedule"] = json!({"start": start, "end": end});
+        bundle["activities"][2]["content"]["publishedAt"] = json!(start);
+        bundle["activities"][2]["content"]["expiresAt"] = json!(end);
         let found = Bundle::from_value(bundle)
             .err()
             .map(|e| e.0)
@@ -303,11 +306,15 @@ fn schedules_must_end_after_they_start() {
         if refused {
             assert_eq!(
                 pointers,
-                ["/activities/3/schedule/end", "/offers/1/schedule/end"],
+                [
+                    "/activities/2/content/expiresAt",
+                    "/activities/3/schedule/end",
+                    "/offers/1/schedule/end"
+                ],
                 "{start} {end}"
             );
             assert_eq!(
-                found[0].message,
+                found[1].message,
                 format!("is not after the start ({start}): the schedule would never be live")
             );
         } else {

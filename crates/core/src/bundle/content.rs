@@ -150,9 +150,12 @@ pub struct Card {
     /// The layout the default UI uses.
     #[serde(default)]
     pub template: CardTemplate,
-    /// RFC 3339; cards sort newest first.
+    /// RFC 3339; before it the card is not shown (reason `schedule`, `not published yet`).
+    /// Shown to the host as is; the feed is in priority order (highest first, then by
+    /// activity id), not by this date.
     pub published_at: Option<String>,
-    /// RFC 3339; the card disappears after it.
+    /// RFC 3339; from it on the card is not shown (reason `schedule`, `expired`). Must be
+    /// after `publishedAt`.
     pub expires_at: Option<String>,
     /// Free key/values handed to the host untouched.
     #[serde(default)]

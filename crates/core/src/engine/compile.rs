@@ -582,6 +582,15 @@ impl Compiler {
                     self.time(&format!("{at}/publishedAt"), card.published_at.as_deref());
                 compiled.expires =
                     self.time(&format!("{at}/expiresAt"), card.expires_at.as_deref());
+                if let (Some(published), Some(expires), Some(text)) =
+                    (compiled.published, compiled.expires, &card.published_at)
+                    && expires <= published
+                {
+                    self.problem(
+                        format!("{at}/expiresAt"),
+                        format!("is not after `publishedAt` ({text}): the card would never show"),
+                    );
+                }
             }
             Content::InApp(message) => {
                 if let Trigger::Event {
