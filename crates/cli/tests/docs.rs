@@ -354,6 +354,11 @@ fn bundle_reference() -> String {
         let variants = node["oneOf"].as_array().or(node["anyOf"].as_array());
         match variants {
             Some(variants) => {
+                if node["properties"].is_object() {
+                    out.push_str("Fields of every form:\n\n");
+                    fields(&mut out, node);
+                    out.push('\n');
+                }
                 out.push_str("One of:\n\n");
                 for variant in variants {
                     let _ = writeln!(out, "- {}", variant_line(variant));
@@ -446,10 +451,11 @@ fn fields(out: &mut String, node: &Value) {
             None if required.contains(&field.as_str()) => "required".to_owned(),
             None => "none".to_owned(),
         };
-        let description = schema["description"]
-            .as_str()
-            .map(one_paragraph)
-            .unwrap_or_default();
+        let description = match (schema["description"].as_str(), schema.get("const")) {
+            (Some(d), _) => one_paragraph(d),
+            (None, Some(_)) => "Which form this is.".to_owned(),
+            (None, None) => String::new(),
+        };
         let _ = writeln!(
             out,
             "| `{field}` | {} | {} | {} |",

@@ -12,13 +12,16 @@ use super::surface::Surface;
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Activity {
+    /// Unique among the activities; reasons, tokens and reports use it.
     pub id: String,
+    /// For people (Studio, reports).
     #[serde(default)]
     pub name: String,
     /// The surfaces it applies to; wildcards allowed.
     pub surfaces: Vec<Surface>,
     /// Who qualifies; everyone when absent.
     pub audience: Option<Condition>,
+    /// When it is live.
     #[serde(default)]
     pub schedule: Schedule,
     /// 0–100; higher wins conflicts on the same surface.
@@ -27,7 +30,9 @@ pub struct Activity {
     pub priority: u8,
     /// The content everyone in the audience sees, unless an experiment splits them.
     pub content: Option<Content>,
+    /// Splits the audience between variants; give either this or `content`.
     pub experiment: Option<Experiment>,
+    /// Per-visitor (or global) limits on its displays, clicks or other events.
     #[serde(default)]
     pub caps: Vec<Cap>,
     /// Periods in the profile's time zone when the activity does not show.
@@ -54,7 +59,9 @@ impl Activity {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Schedule {
+    /// RFC 3339 (`2026-12-01T00:00:00Z`, `2026-12-01T09:00:00+01:00`); live from then on.
     pub start: Option<String>,
+    /// RFC 3339; not live from then on. Must be after `start`.
     pub end: Option<String>,
 }
 
@@ -68,6 +75,7 @@ pub struct Schedule {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Experiment {
+    /// Unique among the experiments; assignments are kept under it.
     pub id: String,
     /// Defaults to the experiment id; change it to reshuffle everyone.
     pub seed: Option<String>,
@@ -75,6 +83,7 @@ pub struct Experiment {
     #[serde(default)]
     #[cfg_attr(feature = "schema", schemars(range(max = 10000)))]
     pub holdout: u32,
+    /// The arms, in the order buckets are given out.
     pub variants: Vec<Variant>,
     /// Per-variant weights recomputed by the central API (Thompson sampling); used for new
     /// assignments instead of the authored weights when present.
@@ -93,9 +102,11 @@ impl Experiment {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Variant {
+    /// Unique within the experiment; the proposition's `variantId`.
     pub id: String,
     /// Relative traffic weight.
     pub weight: u32,
+    /// What this arm shows; none for a control.
     pub content: Option<Content>,
 }
 
@@ -108,7 +119,9 @@ pub struct Cap {
     /// What is counted: displays, clicks, or a named custom event.
     #[serde(default)]
     pub event: CapEvent,
+    /// Over which period events count, in the profile's time zone.
     pub period: Period,
+    /// The item is skipped once this many events are counted.
     pub max: u32,
     /// Whose events count: the visitor's own (`"profile"`, the default), or everyone's
     /// (`"global"`, period `"lifetime"` only).
@@ -220,10 +233,13 @@ const HHMM: &str = "^([01][0-9]|2[0-3]):[0-5][0-9]$";
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TimeWindow {
+    /// The window's start, inclusive.
     #[cfg_attr(feature = "schema", schemars(regex(pattern = HHMM)))]
     pub from: String,
+    /// The window's end, exclusive; at or before `from`, the window crosses midnight.
     #[cfg_attr(feature = "schema", schemars(regex(pattern = HHMM)))]
     pub to: String,
+    /// The weekdays it starts on; every day when empty.
     #[serde(default)]
     #[cfg_attr(feature = "schema", schemars(inner(range(min = 1, max = 7))))]
     pub days: Vec<u8>,
@@ -234,9 +250,13 @@ pub struct TimeWindow {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChannelCap {
+    /// The channel whose activities it counts together.
     pub channel: Channel,
+    /// What is counted (displays by default).
     #[serde(default)]
     pub event: CapEvent,
+    /// Over which period, in the profile's time zone.
     pub period: Period,
+    /// Activities of the channel are skipped once this many events are counted.
     pub max: u32,
 }

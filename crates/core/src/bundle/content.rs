@@ -12,7 +12,10 @@ use serde_json::Value;
 #[serde(tag = "channel", rename_all = "camelCase", deny_unknown_fields)]
 pub enum Content {
     /// DOM actions applied to the page.
-    Web { actions: Vec<WebAction> },
+    Web {
+        /// Applied in order.
+        actions: Vec<WebAction>,
+    },
     /// A card in a feed.
     Card(Box<Card>),
     /// A message shown over the page or app.
@@ -62,6 +65,8 @@ pub enum Channel {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WebAction {
+    /// A CSS selector; every element it finds is changed, including elements that appear
+    /// later (within the SDK's timeout) or that a single-page app re-renders.
     pub selector: String,
     #[serde(flatten)]
     pub kind: WebActionKind,
@@ -77,42 +82,60 @@ pub struct WebAction {
 pub enum WebActionKind {
     /// Replace the element's children with HTML (a template).
     SetHtml {
+        /// HTML: a template whose values are HTML-escaped; `{{{ }}}` escapes data too (only the bundle's own markup is markup).
         content: String,
     },
     /// Replace the element's text (a template; never parsed as HTML).
     SetText {
+        /// Text: a template rendered without escaping, set as the element's text.
         content: String,
     },
     /// Set attributes; values are templates escaped for attributes (URL-checked for href/src).
     SetAttribute {
+        /// Attribute name → value template. Values of URL attributes (`href`, `src`, `action`,
+        /// `formaction`, …) are URL-checked; `srcdoc` is HTML-escaped; the rest are text. Event
+        /// handler attributes (`on…`) are refused.
         attributes: BTreeMap<String, String>,
     },
     /// Set CSS properties, optionally `!important`.
     SetStyle {
+        /// CSS property → value, applied as written (not templates).
         properties: BTreeMap<String, String>,
+        /// Whether the properties are set `!important`.
         #[serde(default)]
         important: bool,
     },
     /// Swap an `<img>` source (a URL template).
     SetImageSource {
+        /// A URL template; a URL of a scheme not allowed renders as `about:invalid#waymark`.
         src: String,
     },
+    /// Insert HTML before the element.
     InsertBefore {
+        /// HTML: a template whose values are HTML-escaped; `{{{ }}}` escapes data too (only the bundle's own markup is markup).
         content: String,
     },
+    /// Insert HTML after the element.
     InsertAfter {
+        /// HTML: a template whose values are HTML-escaped; `{{{ }}}` escapes data too (only the bundle's own markup is markup).
         content: String,
     },
+    /// Insert HTML as the element's last children.
     AppendHtml {
+        /// HTML: a template whose values are HTML-escaped; `{{{ }}}` escapes data too (only the bundle's own markup is markup).
         content: String,
     },
+    /// Insert HTML as the element's first children.
     PrependHtml {
+        /// HTML: a template whose values are HTML-escaped; `{{{ }}}` escapes data too (only the bundle's own markup is markup).
         content: String,
     },
     /// Replace the element itself with HTML.
     ReplaceHtml {
+        /// HTML: a template whose values are HTML-escaped; `{{{ }}}` escapes data too (only the bundle's own markup is markup).
         content: String,
     },
+    /// Remove the element.
     Remove,
     /// Position the element (CSS `left`/`top`; numbers are pixels).
     Move {
@@ -126,7 +149,9 @@ pub enum WebActionKind {
     },
     /// Move the child at index `from` to index `to`.
     Rearrange {
+        /// The index of the child to move, among the element's children.
         from: u32,
+        /// Where it goes, as an index among the children before the move.
         to: u32,
     },
     /// Only track clicks on the element.
@@ -138,13 +163,20 @@ pub enum WebActionKind {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Card {
+    /// Text (a template, not escaped: the UI sets it as text).
     pub title: String,
     #[serde(default)]
+    /// Text (a template, not escaped).
     pub body: String,
+    /// Shown by the default UI's layouts (`template`).
     pub image: Option<Image>,
+    /// Where a click on the card leads (a URL template, URL-checked).
     pub action_url: Option<String>,
+    /// Buttons under the card.
     #[serde(default)]
     pub buttons: Vec<Button>,
+    /// Whether the visitor may dismiss it; a dismissed card is not shown again (reason
+    /// `dismissed`).
     #[serde(default = "yes")]
     pub dismissible: bool,
     /// The layout the default UI uses.
@@ -171,8 +203,11 @@ fn yes() -> bool {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Image {
+    /// A URL template, URL-checked.
     pub url: String,
+    /// Shown instead of `url` when the host is in dark mode (URL-checked).
     pub dark_url: Option<String>,
+    /// Text (a template).
     #[serde(default)]
     pub alt: String,
 }
@@ -182,7 +217,9 @@ pub struct Image {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Button {
+    /// Echoed in the click event, so reports can tell buttons apart.
     pub id: String,
+    /// Text (a template).
     pub text: String,
     /// Where the button leads; absent for a button that only dismisses.
     pub action_url: Option<String>,
@@ -208,15 +245,19 @@ pub enum CardTemplate {
 #[serde(rename_all = "camelCase")]
 pub struct InApp {
     pub layout: Layout,
+    /// Where a banner sits (the other layouts are centred).
     #[serde(default)]
     pub position: Position,
     /// HTML shown in a sandboxed frame, or structured content for a native layout.
     #[serde(flatten)]
     pub body: InAppBody,
+    /// Buttons under a structured message (an HTML message draws its own).
     #[serde(default)]
     pub buttons: Vec<Button>,
+    /// When it shows: on page views (the default) or on an event.
     #[serde(default)]
     pub trigger: Trigger,
+    /// How often one visitor sees it.
     #[serde(default)]
     pub frequency: DisplayFrequency,
 }
@@ -251,7 +292,9 @@ pub enum InAppBody {
     Html { html: String },
     /// Title, body and image laid out by the SDK.
     Structured {
+        /// Text (a template).
         title: String,
+        /// Text (a template).
         #[serde(default)]
         body: String,
         image: Option<Image>,
@@ -269,8 +312,10 @@ pub enum Trigger {
     /// When an event of this type happens and, if given, the condition holds over
     /// `{profile, context, event}`.
     Event {
+        /// The event's type, e.g. `addToCart`.
         #[serde(rename = "type")]
         event_type: String,
+        /// Must also hold; the event is visible as `event`.
         condition: Option<super::Condition>,
     },
 }
@@ -284,6 +329,7 @@ pub enum DisplayFrequency {
     EveryTime,
     Once,
     UntilClicked,
+    /// At most `times` displays.
     Times {
         times: u32,
     },
@@ -294,8 +340,14 @@ pub enum DisplayFrequency {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "format", rename_all = "camelCase", deny_unknown_fields)]
 pub enum CodeBased {
-    /// JSON whose string values are templates.
-    Json { content: Value },
-    /// An HTML template.
-    Html { content: String },
+    /// JSON.
+    Json {
+        /// Any JSON; its string values are templates, not escaped.
+        content: Value,
+    },
+    /// HTML.
+    Html {
+        /// A template whose values are HTML-escaped.
+        content: String,
+    },
 }

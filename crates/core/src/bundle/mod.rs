@@ -47,6 +47,7 @@ pub struct Bundle {
     /// Set by the central API on publication; increases with every publication.
     #[serde(default)]
     pub revision: u64,
+    /// Bundle-wide settings.
     #[serde(default)]
     pub settings: Settings,
     /// Named conditions that activities and offers refer to with `{"audience": "name"}`.
@@ -55,12 +56,16 @@ pub struct Bundle {
     /// Named template fragments usable as `{{> name}}` in every template.
     #[serde(default)]
     pub partials: BTreeMap<String, String>,
+    /// Web changes, cards, in-app messages and code-based experiences.
     #[serde(default)]
     pub activities: Vec<Activity>,
+    /// The offer catalogue.
     #[serde(default)]
     pub offers: Vec<Offer>,
+    /// Where offers show.
     #[serde(default)]
     pub placements: Vec<Placement>,
+    /// How each placement's offers are chosen.
     #[serde(default)]
     pub policies: Vec<DecisionPolicy>,
     /// Activities and offers the engine skips with the reason `exhausted`. The central API

@@ -15,7 +15,9 @@ use super::{Condition, Expression};
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Offer {
+    /// Unique among the offers.
     pub id: String,
+    /// For people (Studio, reports); conditions see it as `offer.name`.
     #[serde(default)]
     pub name: String,
     /// Who may receive it; everyone when absent.
@@ -23,8 +25,10 @@ pub struct Offer {
     /// Higher ranks first under priority ranking.
     #[serde(default)]
     pub priority: i32,
+    /// When it may be chosen.
     #[serde(default)]
     pub schedule: Schedule,
+    /// Free labels, visible as `offer.tags` (e.g. to filter in a collection).
     #[serde(default)]
     pub tags: Vec<String>,
     /// Catalogue attributes, usable in eligibility conditions, collection filters, ranking
@@ -33,6 +37,7 @@ pub struct Offer {
     /// attributes}`; a condition reading any other `offer.<field>` is refused.
     #[serde(default)]
     pub attributes: Map<String, Value>,
+    /// Per-visitor (or global) limits on its displays, clicks or other events.
     #[serde(default)]
     pub caps: Vec<Cap>,
     /// How the offer looks in each placement, keyed by placement id.
@@ -44,20 +49,27 @@ pub struct Offer {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "format", rename_all = "camelCase", deny_unknown_fields)]
 pub enum Representation {
+    /// Plain text.
     Text {
+        /// A template, not escaped (the SDK sets it as text).
         content: String,
     },
+    /// HTML.
     Html {
+        /// A template whose values are HTML-escaped.
         content: String,
     },
     /// An image URL (a template, checked like any URL) and its alt text.
     Image {
+        /// URL-checked.
         url: String,
+        /// Text (a template).
         #[serde(default)]
         alt: String,
     },
-    /// JSON whose string values are templates.
+    /// JSON.
     Json {
+        /// Any JSON; its string values are templates, not escaped.
         content: Value,
     },
 }
@@ -67,7 +79,9 @@ pub enum Representation {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Placement {
+    /// Unique among the placements; offers' representations and policies refer to it.
     pub id: String,
+    /// Where its offers show, usually a fragment (`web://shop.example/#offer`).
     pub surface: Surface,
 }
 
@@ -76,10 +90,13 @@ pub struct Placement {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DecisionPolicy {
+    /// Unique among the policies.
     pub id: String,
+    /// The placement it decides for (one policy per placement; the first one counts).
     pub placement: String,
     /// Which items are candidates, over `{offer, profile, context}`; all items when absent.
     pub collection: Option<Condition>,
+    /// How candidates are ordered (by priority when absent).
     #[serde(default)]
     pub ranking: Ranking,
     /// How many items to return.
@@ -105,7 +122,13 @@ pub enum Ranking {
     /// By a numeric expression over `{offer, profile, context}`, highest first; ties go to
     /// priority, then id. An offer whose score is not a number (null, a missing attribute, a
     /// string) ranks after every scored one, with a diagnostic, and shows score 0.
-    Formula { formula: Expression },
+    Formula {
+        /// The score: a number over `{offer, profile, context}`.
+        formula: Expression,
+    },
     /// By bandit weights the central API publishes per offer id (unknown offers weigh 0).
-    Bandit { weights: BTreeMap<String, f64> },
+    Bandit {
+        /// Offer id → weight, highest first.
+        weights: BTreeMap<String, f64>,
+    },
 }
