@@ -546,3 +546,50 @@ fn the_bundle_reference_is_generated_from_the_schema() {
         "docs/src/reference/bundle.md is not what the schema gives: run WAYMARK_BLESS=1 cargo test -p waymark-cli --test docs"
     );
 }
+
+/// The API reference: every route of the OpenAPI document (`GET /openapi.json`), who may call
+/// it and what it does.
+fn api_reference() -> String {
+    let mut out = String::from(
+        "# API reference\n\n<!-- Generated from the OpenAPI document (`GET /openapi.json`, crates/server/src/openapi.rs) by crates/cli/tests/docs.rs: run WAYMARK_BLESS=1 cargo test -p waymark-cli --test docs after changing it. -->\n\nEvery route of the central API. Keys go in the `X-Waymark-Key` header. *client* is a client key (`wmc_…`); *viewer*, *editor* and *admin* are management keys of at least that role (admin can do everything); *snapshot* is an admin key, or a client key with the visitor's token (`wmt.…`) in `Authorization: Bearer`; *none* needs no key. Errors are `application/problem+json` with a `title`, a `status` and, for bundles, `problems: [{pointer, message}]`.\n\n| method | path | who | success | what |\n|---|---|---|---|---|\n",
+    );
+    for &(method, path, summary, auth, status) in waymark_server::openapi::ROUTES {
+        let _ = writeln!(
+            out,
+            "| {} | `{path}` | {auth} | {status} | {} |",
+            method.to_uppercase(),
+            summary.replace('|', "\\|")
+        );
+    }
+    out
+}
+
+#[test]
+fn the_api_reference_is_generated_from_the_openapi_document() {
+    let path = docs().join("reference/api.md");
+    let generated = api_reference();
+    // Every route of the document is in the table.
+    let document = waymark_server::openapi::document();
+    let routes: usize = document["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| p.as_object().unwrap().len())
+        .sum();
+    assert_eq!(
+        generated
+            .lines()
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| method"))
+            .count(),
+        routes
+    );
+    if std::env::var_os("WAYMARK_BLESS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/src/reference/api.md is not what the OpenAPI document gives: run WAYMARK_BLESS=1 cargo test -p waymark-cli --test docs"
+    );
+}
