@@ -81,6 +81,12 @@ if ! cargo fuzz --version 2>/dev/null | grep -q '^cargo-fuzz 0.13.2$'; then
   cargo install cargo-fuzz --version 0.13.2
 fi
 
+# The book (docs/): the test command builds it.
+if ! mdbook --version 2>/dev/null | grep -q '^mdbook v0.5.4$'; then
+  log "installing mdbook 0.5.4; a minute"
+  cargo install mdbook --version 0.5.4 --no-default-features --locked
+fi
+
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm tooling"
   npm ci --no-audit --no-fund --loglevel=error

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every Waymark test in the four places the engine runs, after lint and build:
-#   native   cargo fmt --check, clippy -D warnings, cargo test (workspace)
+#   native   cargo fmt --check, clippy -D warnings, cargo test (workspace), the book (docs/)
 #   node     the core and bindings tests compiled to wasm32, in node (wasm-bindgen-test-runner)
 #   chromium the built browser package in headless Chromium, served by the real `waymark`
 #   fuzz     each fuzz target (tests/fuzz) for 10 s from its committed corpus
@@ -65,6 +65,8 @@ native() {
     cargo clippy --workspace --all-targets -- -D warnings &&
     cargo clippy -p waymark-edge --target wasm32-unknown-unknown -- -D warnings &&
     cargo test --workspace &&
+    # The book, with its includes (its examples ran in crates/cli/tests/docs.rs).
+    mdbook build docs &&
     # The browser build's core (no `pointers`) decides the vectors too.
     cargo test -p waymark-core --no-default-features --lib --test vectors
 }
