@@ -25,8 +25,17 @@ before(async () => {
   const bundle = JSON.parse(readFileSync(join(root, "tests/fixtures/shop/bundle.json"), "utf8"));
   const inapp = bundle.activities.find((a) => a.id === "inapp-cart");
   inapp.content.frequency = { show: "once" };
-  const newsletter = bundle.offers.find((o) => o.id === "offer-newsletter");
-  newsletter.representations["home-offer"] = { format: "image", url: "/demo/img/welcome.svg", alt: "Join our newsletter for 10% off" };
+  const shipping = bundle.offers.find((o) => o.id === "offer-shipping"); // the demo's cart qualifies
+  shipping.representations["home-offer"] = { format: "image", url: "/demo/img/welcome.svg", alt: "Free shipping over €50" };
+  // Content the site renders itself: a code-based experience and a JSON offer.
+  bundle.activities.push({
+    id: "code-banner",
+    surfaces: ["web://shop.example/*#banner"],
+    content: { channel: "code", format: "json", content: { headline: "Winter picks for {{profile.firstName}}" } },
+  });
+  bundle.placements.push({ id: "recs", surface: "web://shop.example/product/42#recs" });
+  bundle.offers.push({ id: "recs-scarf", representations: { recs: { format: "json", content: { sku: "scarf-1", title: "Scarf" } } } });
+  bundle.policies.push({ id: "recs-policy", placement: "recs" });
   writeFileSync(join(fixtures, "bundle.json"), JSON.stringify(bundle));
   copyFileSync(join(root, "tests/fixtures/shop/profiles.ndjson"), join(fixtures, "profiles.ndjson"));
   server = await startWaymark(["demo", "--listen", "127.0.0.1:0"]);
@@ -164,8 +173,56 @@ test("an image offer renders as an image with its alt text", async () => {
   await page.goto(at(once));
   await page.waitForSelector("#offer img");
   const img = await page.$eval("#offer img", (e) => ({ src: e.getAttribute("src"), alt: e.alt, siblings: e.parentElement.childNodes.length }));
-  assert.deepEqual(img, { src: "/demo/img/welcome.svg", alt: "Join our newsletter for 10% off", siblings: 1 });
+  assert.deepEqual(img, { src: "/demo/img/welcome.svg", alt: "Free shipping over €50", siblings: 1 });
   assert.doesNotMatch(await page.textContent("#offer"), /object Object/);
+  await context.close();
+});
+
+test("code-based experiences and JSON offers: the site renders them from propositions, and their events count", async () => {
+  const onceConfig = await (await fetch(new URL("config.json", once.url))).json();
+  const { token } = onceConfig.profiles.find((p) => p.id === "bob-silver");
+  const counted = async () => {
+    const response = await fetch(new URL("/v1/profiles/bob-silver/snapshot", once.url), {
+      headers: { "x-waymark-key": onceConfig.clientKey, authorization: `Bearer ${token}` },
+    });
+    const items = (await response.json()).counters.items;
+    return Object.fromEntries(items.map((i) => [`${i.event} ${i.target}`, i.total]));
+  };
+  const before = await counted();
+  const { context, page } = await visit(once, { profileId: "bob-silver" });
+  await page.goto(at(once));
+  const got = await page.evaluate(async () => {
+    const events = [];
+    waymark("on", "event", (e) => events.push(e));
+    const [banner] = await waymark("propositions", { surface: "#banner" });
+    const [rec, ...more] = await waymark("propositions", { placement: "recs" });
+    waymark("displayed", banner);
+    waymark("displayed", banner); // once per page view
+    waymark("displayed", rec);
+    waymark("clicked", rec);
+    await waymark("flush");
+    return {
+      banner: banner.content,
+      rec: { format: rec.format, content: rec.content, placementId: rec.placementId, more: more.length },
+      none: (await waymark("propositions", { surface: "web://shop.example/product/42#nothing" })).length,
+      events: events
+        .filter((e) => ["code-banner", "recs-scarf"].includes(e.activityId ?? e.offerId))
+        .map((e) => [e.type, e.activityId ?? e.offerId, e.placementId ?? null, e.decisionId === waymark.sdk.decision.decisionId]),
+    };
+  });
+  assert.deepEqual(got.banner, { channel: "code", format: "json", content: { headline: "Winter picks for Bob" } });
+  assert.deepEqual(got.rec, { format: "json", content: { sku: "scarf-1", title: "Scarf" }, placementId: "recs", more: 0 });
+  assert.equal(got.none, 0);
+  assert.deepEqual(got.events, [
+    ["display", "code-banner", null, true],
+    ["display", "recs-scarf", "recs", true],
+    ["click", "recs-scarf", "recs", true],
+  ]);
+  await until(async () => {
+    const now = await counted();
+    const more = (key) => (now[key] ?? 0) - (before[key] ?? 0);
+    return more("display code-banner") === 1 && more("display recs-scarf") === 1 && more("click recs-scarf") === 1;
+  }, "the central counters count each event once");
   await context.close();
 });
 

@@ -103,6 +103,27 @@ export interface TrackedEvent {
   data?: Record<string, unknown>;
 }
 
+/** An activity chosen for a surface, or an offer item chosen for a placement, with its ids. */
+export interface Proposition {
+  surface: string;
+  decisionId: string;
+  token: string;
+  /** Activities: */
+  activityId?: string;
+  experimentId?: string;
+  variantId?: string;
+  channel?: "web" | "card" | "inApp" | "code";
+  priority?: number;
+  /** The rendered content; for code-based experiences `{channel: "code", format, content}`. */
+  content?: unknown;
+  /** Offer items: */
+  offerId?: string;
+  placementId?: string;
+  format?: "text" | "html" | "image" | "json";
+  fallback?: boolean;
+  score?: number;
+}
+
 export interface Waymark {
   configure(options: WaymarkOptions): Promise<unknown>;
   identify(who: { profileId: string; token?: string } | null): Promise<unknown>;
@@ -111,6 +132,17 @@ export interface Waymark {
   refresh(): Promise<unknown>;
   sendEvent(event: { name: string; data?: Record<string, unknown> }): Promise<unknown>;
   readonly cards: CardFeed;
+  /**
+   * What the page decision holds for content the site renders itself (code-based experiences,
+   * JSON offers), once the decision under way is made: `{surface}` the propositions on a surface
+   * (`"#banner"` matches that fragment on this page), `{placement}` the offer items of a
+   * placement, `{}` every proposition.
+   */
+  propositions(query?: { surface?: string; placement?: string }): Promise<Proposition[]>;
+  /** Tracks a display of a proposition from `propositions` (once per page view). */
+  displayed(proposition: Proposition): void;
+  /** Tracks a click on a proposition from `propositions`. */
+  clicked(proposition: Proposition): void;
   on(type: "decision", fn: (decision: any) => void): () => void;
   on(type: "event", fn: (event: TrackedEvent) => void): () => void;
   on(type: "error", fn: (error: Error) => void): () => void;

@@ -18,6 +18,18 @@ const consentOf = (value) =>
   typeof value === "string" ? { personalize: value, track: value } : { ...value };
 
 /** Creates an SDK instance; call `configure` first. */
+/**
+ * Whether a decision's surface is `wanted`: the same surface (scheme and host in any case, a
+ * trailing slash or none), or, for a wanted `#fragment` alone, that fragment on any page.
+ */
+function sameSurface(surface, wanted) {
+  const norm = (s) => {
+    const [, scheme, host, path = "", fragment = ""] = /^([^:]+):\/\/([^/#]*)([^#]*)(#.*)?$/.exec(s) ?? [];
+    return scheme === undefined ? s : `${scheme.toLowerCase()}://${host.toLowerCase()}${path.replace(/\/+$/, "")}${fragment}`;
+  };
+  return wanted.startsWith("#") ? surface.endsWith(wanted) : norm(surface) === norm(wanted);
+}
+
 export function createWaymark() {
   let config;
   let store;
@@ -232,6 +244,16 @@ export function createWaymark() {
     const decision = JSON.parse(compiled.decide(JSON.stringify(input)));
     saveState(applyStateChanges(JSON.stringify(store.get("state") ?? input.state), JSON.stringify(decision.stateChanges)));
     return decision;
+  }
+
+  function selectPropositions(decision, { surface, placement }) {
+    if (!decision) return [];
+    if (placement !== undefined) {
+      return decision.offers
+        .filter((p) => p.placementId === placement)
+        .flatMap((p) => p.items.map((item) => ({ ...item, placementId: p.placementId, surface: p.surface, decisionId: decision.decisionId })));
+    }
+    return decision.propositions.filter((p) => surface === undefined || sameSurface(p.surface, surface)).map((p) => withIds(decision, p));
   }
 
   function withIds(decision, p) {
@@ -559,6 +581,25 @@ export function createWaymark() {
     },
     /** The card feed: list(), markRead(id), dismiss(id), click(id), subscribe(fn). */
     cards: feed,
+    /**
+     * What the page decision holds for content the site renders itself (code-based
+     * experiences, JSON offers), once the decision under way is made: `{surface}` the
+     * propositions on a surface (`"#banner"` matches that fragment on this page), `{placement}`
+     * the offer items of a placement, `{}` every proposition. Each carries its ids: hand it to
+     * `displayed` when it is shown and to `clicked` when it is clicked.
+     */
+    async propositions({ surface, placement } = {}) {
+      await (begun ? chain : started);
+      return selectPropositions(lastDecision, { surface, placement });
+    },
+    /** Tracks a display of a proposition from `propositions`: once per page view. */
+    displayed(proposition) {
+      display(proposition);
+    },
+    /** Tracks a click on a proposition from `propositions`. */
+    clicked(proposition) {
+      track("click", proposition);
+    },
     /** Listens to "decision", "event" or "error"; returns the unsubscribe function. */
     on(type, fn) {
       if (!listeners.has(type)) listeners.set(type, new Set());
