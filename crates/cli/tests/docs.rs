@@ -60,7 +60,9 @@ impl Block {
     }
 
     fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("line {}: {e}", self.line))
+        serde_json::from_str(&self.text)
+            .map_err(|e| format!("line {}: {e}", self.line))
+            .unwrap()
     }
 
     /// The text without the newline that ends the block.

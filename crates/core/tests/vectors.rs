@@ -164,6 +164,76 @@ fn decision_ids_tell_bundles_and_inputs_apart() {
     assert_eq!(id(SHOP, "p", "v").len(), 16);
 }
 
+/// Every text and URL field of an image is a template: a card's dark-mode URL and a structured
+/// in-app message's alt text too.
+#[test]
+fn image_fields_are_templates() {
+    let bundle = json!({
+        "format": 1, "id": "images",
+        "activities": [
+            {"id": "card", "surfaces": ["web://shop.example/#cards"], "content": {
+                "channel": "card", "title": "T",
+                "image": {"url": "https://cdn.example/{{profile.tier}}.png",
+                          "darkUrl": "https://cdn.example/{{profile.tier}}-dark.png",
+                          "alt": "{{profile.tier}} badge"}}},
+            {"id": "message", "surfaces": ["web://shop.example/#cards"], "content": {
+                "channel": "inApp", "layout": "modal", "title": "T",
+                "image": {"url": "javascript:{{profile.tier}}", "darkUrl": "https://cdn.example/{{profile.tier}}-dark.png",
+                          "alt": "{{profile.tier}} picture"}}}
+        ]
+    });
+    let engine = Engine::from_json(&bundle.to_string()).unwrap();
+    let raw = json!({
+        "snapshot": {"attributes": {"tier": "gold"}, "consent": {"personalize": "in"}},
+        "now": "2026-11-28T12:00:00Z",
+        "request": {"surfaces": ["web://shop.example/#cards"]}
+    });
+    let decision = serde_json::to_value(engine.decide(&input(raw))).unwrap();
+    let card = &decision["propositions"][0]["content"]["image"];
+    assert_eq!(card["url"], "https://cdn.example/gold.png");
+    assert_eq!(card["darkUrl"], "https://cdn.example/gold-dark.png");
+    assert_eq!(card["alt"], "gold badge");
+    let message = &decision["propositions"][1]["content"]["image"];
+    assert_eq!(message["url"], "about:invalid#waymark");
+    assert_eq!(message["darkUrl"], "https://cdn.example/gold-dark.png");
+    assert_eq!(message["alt"], "gold picture");
+}
+
+/// A profile whose time zone the engine does not know is placed in UTC everywhere: quiet
+/// hours, caps and the date helpers, with a diagnostic.
+#[test]
+fn an_unknown_profile_zone_is_utc_with_a_diagnostic() {
+    let bundle = json!({
+        "format": 1, "id": "zones",
+        "activities": [{"id": "date", "surfaces": ["web://shop.example/#d"], "content": {
+            "channel": "code", "format": "json", "content": {"day": "{{formatDate (now) \"yyyy-MM-dd HH:mm\"}}"}}}]
+    });
+    let engine = Engine::from_json(&bundle.to_string()).unwrap();
+    let decide = |zone: &str| {
+        let raw = json!({
+            "snapshot": {"consent": {"personalize": "in"}, "timeZone": zone},
+            "now": "2026-11-28T23:30:00Z",
+            "request": {"surfaces": ["web://shop.example/#d"]}
+        });
+        serde_json::to_value(engine.decide(&input(raw))).unwrap()
+    };
+    let known = decide("Europe/Paris");
+    assert_eq!(
+        known["propositions"][0]["content"]["content"]["day"],
+        "2026-11-29 00:30"
+    );
+    assert!(known.get("diagnostics").is_none(), "{known}");
+    let unknown = decide("Mars/Olympus");
+    assert_eq!(
+        unknown["propositions"][0]["content"]["content"]["day"],
+        "2026-11-28 23:30"
+    );
+    assert_eq!(
+        unknown["diagnostics"],
+        json!(["snapshot: unknown time zone `Mars/Olympus`; UTC is used"])
+    );
+}
+
 /// The compiled bundle (what the browser SDK loads) decides every vector byte for byte as the
 /// JSON bundle does.
 #[test]

@@ -129,8 +129,7 @@ impl Walk<'_, '_> {
                     self.field(&["actionUrl"], url);
                 }
                 if let Some(image) = &card.image {
-                    self.field(&["image", "url"], &image.url);
-                    self.field(&["image", "alt"], &image.alt);
+                    self.image(image);
                 }
                 self.buttons(&card.buttons);
             }
@@ -141,7 +140,7 @@ impl Walk<'_, '_> {
                         self.field(&["title"], title);
                         self.field(&["body"], body);
                         if let Some(image) = image {
-                            self.field(&["image", "url"], &image.url);
+                            self.image(image);
                         }
                     }
                 }
@@ -150,6 +149,15 @@ impl Walk<'_, '_> {
             Content::Code(CodeBased::Html { content }) => self.html(&["content"], content),
             Content::Code(CodeBased::Json { content }) => self.json_at("content", content),
         }
+    }
+
+    /// A card's or message's image: its URLs and its alt text are templates.
+    fn image(&mut self, image: &crate::bundle::Image) {
+        self.field(&["image", "url"], &image.url);
+        if let Some(dark) = &image.dark_url {
+            self.field(&["image", "darkUrl"], dark);
+        }
+        self.field(&["image", "alt"], &image.alt);
     }
 
     fn buttons(&mut self, buttons: &[crate::bundle::Button]) {

@@ -226,8 +226,17 @@ impl<'e> Run<'e> {
             ConsentState::Pending => engine.bundle.settings.personalize_when_consent_pending,
         };
         let data = data_document(input, consent);
-        let (render_html, render_text) =
-            render::options(input, &data, &engine.bundle.settings.app_schemes);
+        let zone = engine.visitor_zone(input);
+        let mut diagnostics = Vec::new();
+        if let (Some(name), None) = (&input.snapshot.time_zone, &zone) {
+            diagnostics.push(format!("snapshot: unknown time zone `{name}`; UTC is used"));
+        }
+        let (render_html, render_text) = render::options(
+            input,
+            &data,
+            zone.is_some(),
+            &engine.bundle.settings.app_schemes,
+        );
         let surfaces = input
             .request
             .surfaces
@@ -243,7 +252,7 @@ impl<'e> Run<'e> {
             offer_reasons,
             engine,
             input,
-            clock: clock::Clock::new(input.now, engine.visitor_zone(input)),
+            clock: clock::Clock::new(input.now, zone),
             data,
             render_html,
             render_text,
@@ -254,7 +263,7 @@ impl<'e> Run<'e> {
             decision_id: decision_id(engine, input),
             reasons: Reasons::new(Arc::clone(&engine.names)),
             assignments: BTreeMap::new(),
-            diagnostics: Vec::new(),
+            diagnostics,
         }
     }
 

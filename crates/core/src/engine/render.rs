@@ -274,6 +274,7 @@ impl Run<'_> {
 pub(super) fn options(
     input: &super::DecideInput,
     data: &Value,
+    zone_known: bool,
     app_schemes: &[String],
 ) -> (RenderOptions, RenderOptions) {
     let locale = data
@@ -289,11 +290,11 @@ pub(super) fn options(
         app_schemes: app_schemes.to_vec(),
         now_ms: input.now,
         locale: locale.to_owned(),
-        time_zone: input
-            .snapshot
-            .time_zone
-            .clone()
-            .unwrap_or_else(|| "UTC".into()),
+        // The profile's zone when the engine knows it, else UTC (as for quiet hours and caps).
+        time_zone: match &input.snapshot.time_zone {
+            Some(name) if zone_known => name.clone(),
+            _ => "UTC".into(),
+        },
         ..RenderOptions::default()
     };
     let text = RenderOptions {

@@ -591,7 +591,7 @@ fn attribute_context(tag: &Tag, attr: Option<&str>, url: UrlPart) -> Result<Ctx,
             UrlPart::Start { .. } => Ok(Ctx::Url),
             UrlPart::After => Ok(Ctx::Attribute),
             UrlPart::Entity => Err(format!(
-                "values cannot follow a character reference (`&…;`) before the URL's scheme,                  `/`, `?` or `#` in `{attr}`"
+                "values cannot follow a character reference (`&…;`) before the URL's scheme, `/`, `?` or `#` in `{attr}`"
             )),
         };
     }

@@ -3,7 +3,7 @@
 //! | helper | arguments |
 //! | --- | --- |
 //! | `formatNumber` | `n [decimals] [locale]` (or `decimals=` `locale=`); without `decimals`, integers show none and other numbers up to 3 |
-//! | `formatPercent` | `ratio [decimals=0] [locale]`: `0.125` is `13%` (`13 %` in fr-FR and de-DE) |
+//! | `formatPercent` | `ratio [decimals=0] [locale]`: `0.125` is `13%` (`13 %` in fr-FR, de-DE and es-ES) |
 //! | `formatCurrency` | `amount [currency="USD"] [locale]` (or `currency=` `locale=` `decimals=`) |
 //! | `add` `subtract` `multiply` `divide` `mod` | `a b` (division or mod by zero is an error) |
 //! | `round` | `n [decimals=0]`; `floor` `ceil` `abs` | `n` |
