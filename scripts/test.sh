@@ -67,6 +67,8 @@ native() {
     cargo test --workspace &&
     # The book, with its includes (its examples ran in crates/cli/tests/docs.rs).
     mdbook build docs &&
+    # The SDK's TypeScript declarations (types.d.ts generated from the engine's types) in use.
+    node_modules/.bin/tsc -p tests/js/types &&
     # The browser build's core (no `pointers`) decides the vectors too.
     cargo test -p waymark-core --no-default-features --lib --test vectors
 }

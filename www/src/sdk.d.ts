@@ -1,4 +1,8 @@
-// Types of the Waymark browser SDK (sdk.js, loader.js).
+// Types of the Waymark browser SDK (sdk.js, loader.js). Bundles, decide inputs and decisions
+// are typed in types.d.ts, generated from the engine's Rust types.
+import type { Decision, OfferItem, Proposition as DecidedProposition } from "./types.js";
+
+export type * from "./types.js";
 
 export type ConsentValue = "in" | "out" | "pending";
 export type Consent = ConsentValue | { personalize?: ConsentValue; track?: ConsentValue };
@@ -103,26 +107,13 @@ export interface TrackedEvent {
   data?: Record<string, unknown>;
 }
 
-/** An activity chosen for a surface, or an offer item chosen for a placement, with its ids. */
-export interface Proposition {
-  surface: string;
-  decisionId: string;
-  token: string;
-  /** Activities: */
-  activityId?: string;
-  experimentId?: string;
-  variantId?: string;
-  channel?: "web" | "card" | "inApp" | "code";
-  priority?: number;
-  /** The rendered content; for code-based experiences `{channel: "code", format, content}`. */
-  content?: unknown;
-  /** Offer items: */
-  offerId?: string;
-  placementId?: string;
-  format?: "text" | "html" | "image" | "json";
-  fallback?: boolean;
-  score?: number;
-}
+/**
+ * What `propositions` gives: an activity chosen for a surface, or an offer item chosen for a
+ * placement, each with the ids its events carry.
+ */
+export type Proposition =
+  | (DecidedProposition & { decisionId: string })
+  | (OfferItem & { placementId: string; surface: string; decisionId: string });
 
 export interface Waymark {
   configure(options: WaymarkOptions): Promise<unknown>;
@@ -143,11 +134,12 @@ export interface Waymark {
   displayed(proposition: Proposition): void;
   /** Tracks a click on a proposition from `propositions`. */
   clicked(proposition: Proposition): void;
-  on(type: "decision", fn: (decision: any) => void): () => void;
+  on(type: "decision", fn: (decision: Decision) => void): () => void;
   on(type: "event", fn: (event: TrackedEvent) => void): () => void;
   on(type: "error", fn: (error: Error) => void): () => void;
   flush(): Promise<void> | undefined;
-  readonly decision: any;
+  /** The last page decision (undefined before the first). */
+  readonly decision: Decision | undefined;
 }
 
 export function createWaymark(): Waymark;

@@ -9,6 +9,7 @@ use serde_json::Value;
 /// Everything one decision depends on. Time and identity are explicit: the same input always
 /// gives the same decision.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DecideInput {
     /// The profile as the central API last served it; an empty profile when absent.
@@ -27,6 +28,7 @@ pub struct DecideInput {
 
 /// A profile snapshot: the attributes the bundle uses, consent, and counters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Snapshot {
     /// The profile id; also the unit experiments bucket on (else `state.visitorId`).
@@ -54,6 +56,7 @@ pub struct Snapshot {
 
 /// The visitor's consent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Consent {
     #[serde(default)]
@@ -62,6 +65,7 @@ pub struct Consent {
 
 /// A consent answer.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum ConsentState {
     In,
@@ -72,6 +76,7 @@ pub enum ConsentState {
 
 /// Central event counts per target, up to `watermark`; local events after it add to them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Counters {
     /// Unix ms of the newest event the central API counted.
@@ -83,6 +88,7 @@ pub struct Counters {
 
 /// Counts of one event kind for one activity or offer.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Counter {
     /// An activity or offer id.
@@ -98,6 +104,7 @@ pub struct Counter {
 
 /// What the host keeps for the visitor between decisions.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct State {
     /// The visitor's own id (anonymous), used for bucketing when the snapshot has no profile id.
@@ -116,6 +123,7 @@ pub struct State {
 
 /// An event the visitor caused, as kept in local state and visible to conditions as `events`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LocalEvent {
     /// `display`, `click`, `dismiss`, or a custom event name such as `addToCart`.
@@ -135,6 +143,7 @@ pub struct LocalEvent {
 
 /// What to decide.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Request {
     /// Surfaces to resolve. A page surface (no `#fragment`) resolves every activity on the page

@@ -10,6 +10,7 @@ use crate::bundle::{Channel, Layout, Position, WebActionKind};
 
 /// The result of [`Engine::decide`](super::Engine::decide).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Decision {
     /// Identifies this decision; events echo it. A hash of the inputs, so deterministic.
@@ -31,6 +32,7 @@ pub struct Decision {
 
 /// One activity chosen for one surface.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Proposition {
     /// The requested surface it was chosen for.
@@ -51,6 +53,7 @@ pub struct Proposition {
 
 /// Content with every template rendered for the visitor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "channel", rename_all = "camelCase")]
 pub enum Rendered {
     Web { actions: Vec<RenderedAction> },
@@ -61,6 +64,7 @@ pub enum Rendered {
 
 /// A DOM action with rendered content.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RenderedAction {
     pub selector: String,
@@ -72,6 +76,7 @@ pub struct RenderedAction {
 
 /// A rendered content card.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RenderedCard {
     pub id: String,
@@ -94,6 +99,7 @@ pub struct RenderedCard {
 
 /// A rendered image.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RenderedImage {
     pub url: String,
@@ -104,6 +110,7 @@ pub struct RenderedImage {
 
 /// A rendered button.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RenderedButton {
     pub id: String,
@@ -115,6 +122,7 @@ pub struct RenderedButton {
 
 /// A rendered in-app message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RenderedInApp {
     pub layout: Layout,
@@ -133,6 +141,7 @@ pub struct RenderedInApp {
 
 /// The offers chosen for one placement.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PlacementDecision {
     pub placement_id: String,
@@ -143,6 +152,7 @@ pub struct PlacementDecision {
 
 /// One offer chosen for a placement.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OfferItem {
     pub offer_id: String,
@@ -161,6 +171,7 @@ pub struct OfferItem {
 
 /// The closed set of outcomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum Outcome {
     /// Chosen and shown.
@@ -207,6 +218,7 @@ pub enum Outcome {
 
 /// What the host persists after a decision.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StateChanges {
     /// New sticky assignments: experiment id → variant id (or `"holdout"`).

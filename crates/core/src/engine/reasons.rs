@@ -58,6 +58,7 @@ pub struct ReasonRef<'r> {
 
 /// One reason, owned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Reason {
     pub id: String,
@@ -229,6 +230,17 @@ impl Serialize for Reasons {
             out.serialize_element(&reason)?;
         }
         out.end()
+    }
+}
+
+/// In JSON Schema, what it serialises as: a list of [`Reason`]s.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Reasons {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Reasons".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <Vec<Reason>>::json_schema(generator)
     }
 }
 
