@@ -95,7 +95,7 @@ fn ts(schema: &Value) -> String {
                 }
                 _ => "Record<string, unknown>".to_owned(),
             }),
-            other => panic!("unexpected type {other}"),
+            _ => "unknown".to_owned(),
         })
         .collect::<Vec<_>>()
         .join(" | ")
