@@ -269,6 +269,48 @@ test("an in-app message with frequency once appears once, also across a reload",
   await context.close();
 });
 
+test("an in-app message is an accessible dialog: labelled, a close control, Escape, focus kept inside and returned, sized to fit", async () => {
+  const { context, page } = await visit(server);
+  await page.goto(at(server));
+  await ready(page);
+  await page.evaluate(() => {
+    window.__events = [];
+    waymark("on", "event", (e) => window.__events.push(`${e.type}:${e.activityId ?? e.name}`));
+  });
+  await page.focus("#add");
+  await page.keyboard.press("Enter"); // add to cart, from the keyboard
+  const dialog = page.locator("[role=dialog]");
+  await dialog.waitFor();
+  assert.deepEqual(
+    await dialog.evaluate((d) => [d.getAttribute("aria-modal"), d.getAttribute("aria-label"), d.querySelector("button").getAttribute("aria-label")]),
+    ["true", "You're close to free shipping", "Close"],
+  );
+  // Focus moves into the message, to its first button.
+  await page.waitForFunction(() => document.activeElement?.classList.contains("waymark-inapp"));
+  const frame = page.frameLocator("iframe.waymark-inapp");
+  await until(() => frame.locator("button:focus").count().then((n) => n === 1), "the first button has focus");
+  assert.equal(await frame.locator("button:focus").textContent(), "Keep shopping");
+  // The frame is as tall as its content, not a fixed box.
+  const height = await page.$eval("iframe.waymark-inapp", (f) => f.getBoundingClientRect().height);
+  const content = await frame.locator("html").evaluate((h) => h.scrollHeight);
+  assert.ok(Math.abs(height - content) <= 1, `${height} vs ${content}`);
+  // Escape (pressed inside the frame) closes it as a dismissal, and focus goes back.
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("iframe.waymark-inapp", { state: "detached" });
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "add");
+  // Again: Tab past the last control comes back into the message; the close control closes it.
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.activeElement?.classList.contains("waymark-inapp"));
+  await page.focus(".waymark-inapp-close");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement?.className), "waymark-inapp waymark-inapp--modal waymark-inapp--center");
+  await page.click(".waymark-inapp-close");
+  await page.waitForSelector("[role=dialog]", { state: "detached" });
+  const events = await page.evaluate(() => window.__events.filter((e) => e.endsWith(":inapp-cart")));
+  assert.deepEqual(events, ["display:inapp-cart", "dismiss:inapp-cart", "display:inapp-cart", "dismiss:inapp-cart"]);
+  await context.close();
+});
+
 test("nothing is sent before tracking consent; then the queued events are", async () => {
   const init = () => {
     localStorage.setItem("waymark:consent", JSON.stringify({ personalize: "in", track: "pending" }));

@@ -344,7 +344,9 @@ export function createWaymark() {
       track(button.dismiss ? "dismiss" : "click", p);
       if (button.actionUrl) navigate(button.actionUrl);
     });
-    if (shownNow) display(p);
+    // Every time a message opens is a display (frequencies count them), even twice in one page
+    // view: unlike a page's content, it is not shown again by re-rendering.
+    if (shownNow) track("display", p);
   }
 
   let chain = Promise.resolve();
