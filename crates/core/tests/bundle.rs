@@ -492,3 +492,60 @@ fn global_caps_are_left_to_the_exhausted_list() {
         }
     }
 }
+
+/// An audience may name another audience, in any order; a cycle is refused. An activity is
+/// never left without the condition it names: that would let everyone in.
+#[test]
+fn audiences_may_name_audiences_but_not_in_a_cycle() {
+    use waymark_core::engine::{DecideInput, Engine};
+    let mut bundle = shop();
+    bundle["audiences"]["a-gold"] = json!({"audience": "gold"});
+    bundle["audiences"]["aa-gold"] = json!({"audience": "a-gold"});
+    bundle["activities"][0]["audience"] = json!({"audience": "aa-gold"});
+    let engine = Engine::from_json(&bundle.to_string()).unwrap();
+    let decide = |tier: &str| {
+        let input = DecideInput::from_json(&format!(
+            r#"{{"snapshot": {{"attributes": {{"loyalty": {{"tier": "{tier}"}}}}, "consent": {{"personalize": "in"}}}},
+                "now": 1795867200000, "request": {{"surfaces": ["web://shop.example/product/1#hero"]}}}}"#
+        ))
+        .unwrap();
+        engine
+            .decide(&input)
+            .propositions
+            .iter()
+            .any(|p| p.activity_id == "hero-gold")
+    };
+    assert!(decide("gold"));
+    assert!(
+        !decide("silver"),
+        "a silver visitor must not pass a gold audience"
+    );
+
+    let mut bundle = shop();
+    bundle["audiences"]["a"] = json!({"audience": "b"});
+    bundle["audiences"]["b"] = json!({"audience": "a"});
+    bundle["audiences"]["self"] = json!({"audience": "self"});
+    bundle["activities"][0]["audience"] = json!({"audience": "a"});
+    let found = problems(bundle);
+    assert_eq!(
+        found,
+        [
+            (
+                "/audiences/a/audience".to_owned(),
+                "audience `a` refers to itself (directly or through other audiences)".to_owned()
+            ),
+            (
+                "/audiences/b/audience".to_owned(),
+                "audience `b` refers to itself (directly or through other audiences)".to_owned()
+            ),
+            (
+                "/audiences/self/audience".to_owned(),
+                "audience `self` refers to itself (directly or through other audiences)".to_owned()
+            ),
+            (
+                "/activities/0/audience/audience".to_owned(),
+                "audience `a` is not usable (see /audiences/a)".to_owned()
+            ),
+        ]
+    );
+}

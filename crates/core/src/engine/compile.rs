@@ -97,11 +97,33 @@ pub(super) fn compile(bundle: Bundle) -> Result<Engine, BundleErrors> {
         problems: Vec::new(),
         known_partials: HashSet::new(),
     };
-    for (name, condition) in &bundle.audiences {
-        let at = pointer(&["audiences", name]);
-        if let Some(expr) = c.condition(&at, condition) {
-            c.audiences.insert(name.clone(), expr);
+    // Audiences that name another audience compile after it: in rounds, each compiling those
+    // whose reference is ready. What is left refers to itself through others: a cycle.
+    let mut pending: Vec<(&String, &Condition)> = bundle.audiences.iter().collect();
+    loop {
+        let before = pending.len();
+        pending.retain(|&(name, condition)| {
+            if let Condition::Audience { audience } = condition
+                && !c.audiences.contains_key(audience)
+                && bundle.audiences.contains_key(audience)
+            {
+                return true; // its reference is not compiled yet
+            }
+            let at = pointer(&["audiences", name]);
+            if let Some(expr) = c.condition(&at, condition) {
+                c.audiences.insert(name.clone(), expr);
+            }
+            false
+        });
+        if pending.len() == before {
+            break;
         }
+    }
+    for (name, _) in pending {
+        c.problem(
+            pointer(&["audiences", name, "audience"]),
+            format!("audience `{name}` refers to itself (directly or through other audiences)"),
+        );
     }
     let mut partials = Partials::new();
     for (name, src) in &bundle.partials {
@@ -393,7 +415,19 @@ impl Compiler {
 
     fn condition(&mut self, at: &str, condition: &Condition) -> Option<Cond> {
         let compiled = match condition {
-            Condition::Audience { audience } => return self.audiences.get(audience).cloned(),
+            Condition::Audience { audience } => {
+                let found = self.audiences.get(audience).cloned();
+                if found.is_none() {
+                    // Never "no condition": that would let everyone in.
+                    let mut target = String::from("/audiences");
+                    crate::bundle::push_pointer(&mut target, audience);
+                    self.problem(
+                        format!("{at}/audience"),
+                        format!("audience `{audience}` is not usable (see {target})"),
+                    );
+                }
+                return found;
+            }
             Condition::Text(src) => Expr::parse(src).map_err(|e| (String::new(), e.brief())),
             Condition::JsonLogic { jsonlogic } => Expr::from_jsonlogic(jsonlogic)
                 .map_err(|e| (format!("/jsonlogic{}", e.pointer), e.kind.to_string())),
