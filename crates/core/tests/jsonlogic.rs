@@ -56,3 +56,18 @@ fn official_suite_passes() {
     );
     assert_eq!(total, 277);
 }
+
+/// As in json-logic-js, only `<` and `<=` read a third operand (a between test); `>` and `>=`
+/// compare the first two and ignore the rest.
+#[test]
+fn only_less_than_takes_a_third_operand() {
+    let env = Env::new(0);
+    let eval = |rule: &str| {
+        let rule: Value = serde_json::from_str(rule).unwrap();
+        Expr::from_jsonlogic(&rule).unwrap().eval(&Value::Null, &env).value
+    };
+    assert_eq!(eval(r#"{">": [3, 2, 5]}"#), Value::Bool(true));
+    assert_eq!(eval(r#"{">=": [3, 3, 9]}"#), Value::Bool(true));
+    assert_eq!(eval(r#"{"<": [1, 5, 3]}"#), Value::Bool(false));
+    assert_eq!(eval(r#"{"<=": [1, 3, 3]}"#), Value::Bool(true));
+}
