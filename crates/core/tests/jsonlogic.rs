@@ -71,3 +71,17 @@ fn only_less_than_takes_a_third_operand() {
     assert_eq!(eval(r#"{"<": [1, 5, 3]}"#), Value::Bool(false));
     assert_eq!(eval(r#"{"<=": [1, 3, 3]}"#), Value::Bool(true));
 }
+
+/// `min` and `max` over something that is not a number give what JavaScript's `Math.min` and
+/// `Math.max` give, NaN, which is `null` here.
+#[test]
+fn min_and_max_propagate_not_a_number() {
+    let env = Env::new(0);
+    let eval = |rule: &str| {
+        let rule: Value = serde_json::from_str(rule).unwrap();
+        Expr::from_jsonlogic(&rule).unwrap().eval(&Value::Null, &env).value
+    };
+    assert_eq!(eval(r#"{"max": [1, "a"]}"#), Value::Null);
+    assert_eq!(eval(r#"{"min": ["a", 1]}"#), Value::Null);
+    assert_eq!(eval(r#"{"max": [1, "3", 2]}"#), serde_json::json!(3));
+}

@@ -213,6 +213,8 @@ fn fold(op: ArithOp, a: f64, b: f64) -> f64 {
         ArithOp::Mul => a * b,
         ArithOp::Div => a / b,
         ArithOp::Mod => a % b,
+        // JavaScript's Math.min and Math.max propagate NaN; Rust's ignore it.
+        ArithOp::Min | ArithOp::Max if a.is_nan() || b.is_nan() => f64::NAN,
         ArithOp::Min => a.min(b),
         ArithOp::Max => a.max(b),
     }
