@@ -64,7 +64,10 @@ fn only_less_than_takes_a_third_operand() {
     let env = Env::new(0);
     let eval = |rule: &str| {
         let rule: Value = serde_json::from_str(rule).unwrap();
-        Expr::from_jsonlogic(&rule).unwrap().eval(&Value::Null, &env).value
+        Expr::from_jsonlogic(&rule)
+            .unwrap()
+            .eval(&Value::Null, &env)
+            .value
     };
     assert_eq!(eval(r#"{">": [3, 2, 5]}"#), Value::Bool(true));
     assert_eq!(eval(r#"{">=": [3, 3, 9]}"#), Value::Bool(true));
@@ -79,9 +82,37 @@ fn min_and_max_propagate_not_a_number() {
     let env = Env::new(0);
     let eval = |rule: &str| {
         let rule: Value = serde_json::from_str(rule).unwrap();
-        Expr::from_jsonlogic(&rule).unwrap().eval(&Value::Null, &env).value
+        Expr::from_jsonlogic(&rule)
+            .unwrap()
+            .eval(&Value::Null, &env)
+            .value
     };
     assert_eq!(eval(r#"{"max": [1, "a"]}"#), Value::Null);
     assert_eq!(eval(r#"{"min": ["a", 1]}"#), Value::Null);
     assert_eq!(eval(r#"{"max": [1, "3", 2]}"#), serde_json::json!(3));
+}
+
+/// Text becomes a number as JavaScript's `Number()` makes it: its white space (U+FEFF, not
+/// U+0085), and `0x`, `0o` and `0b` literals of digits only.
+#[test]
+fn text_to_number_follows_javascript() {
+    let env = Env::new(0);
+    let eval = |rule: Value| {
+        Expr::from_jsonlogic(&rule)
+            .unwrap()
+            .eval(&Value::Null, &env)
+            .value
+    };
+    let minus = |text: &str| eval(serde_json::json!({"-": [text, 0]}));
+    assert_eq!(minus("0b11"), serde_json::json!(3));
+    assert_eq!(minus("0o17"), serde_json::json!(15));
+    assert_eq!(minus("0X1f"), serde_json::json!(31));
+    assert_eq!(minus("\u{feff} 5\u{2028}"), serde_json::json!(5));
+    for nan in ["\u{85}5", "0x+1", "0b", "0b12", "-0x10", "0o8"] {
+        assert_eq!(minus(nan), Value::Null, "{nan:?}");
+    }
+    assert_eq!(
+        minus("0x10000000000000000"),
+        serde_json::json!(18446744073709551616.0)
+    );
 }

@@ -177,7 +177,11 @@ impl Compiler {
         };
         let mut args = self.args(raw)?;
         // json-logic-js: `<` and `<=` take a third operand (between); `>` and `>=` ignore it.
-        args.truncate(if matches!(cmp, CmpOp::Lt | CmpOp::Le) { 3 } else { 2 });
+        args.truncate(if matches!(cmp, CmpOp::Lt | CmpOp::Le) {
+            3
+        } else {
+            2
+        });
         Ok(if args.len() < 2 {
             // `a < undefined` is false in JavaScript.
             Node::Lit(Value::Bool(false))

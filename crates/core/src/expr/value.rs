@@ -116,8 +116,34 @@ pub(crate) fn to_number(v: &Value) -> f64 {
     }
 }
 
+/// ECMAScript's white space and line terminators (`StrWhiteSpaceChar`): Unicode's White_Space
+/// as Rust's `trim` has it, but with U+FEFF and without U+0085.
+fn js_space(c: char) -> bool {
+    (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}'
+}
+
+/// The value of `digits` in `radix` (`0x`, `0o`, `0b` literals), NaN unless every one is a
+/// digit of it. Exact up to 2^64, then accumulated in floating point.
+fn radix_to_number(digits: &str, radix: u32) -> f64 {
+    if digits.is_empty() {
+        return f64::NAN;
+    }
+    let mut exact: Option<u64> = Some(0);
+    let mut approx = 0.0f64;
+    for c in digits.chars() {
+        let Some(d) = c.to_digit(radix) else {
+            return f64::NAN;
+        };
+        exact = exact
+            .and_then(|n| n.checked_mul(u64::from(radix)))
+            .and_then(|n| n.checked_add(u64::from(d)));
+        approx = approx * f64::from(radix) + f64::from(d);
+    }
+    exact.map_or(approx, |n| n as f64)
+}
+
 fn str_to_number(s: &str) -> f64 {
-    let t = s.trim();
+    let t = s.trim_matches(js_space);
     if t.is_empty() {
         return 0.0;
     }
@@ -126,8 +152,15 @@ fn str_to_number(s: &str) -> f64 {
         "-Infinity" => return f64::NEG_INFINITY,
         _ => {}
     }
-    if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        return u64::from_str_radix(hex, 16).map_or(f64::NAN, |n| n as f64);
+    // Unsigned only, as in JavaScript: `-0x10` is NaN.
+    let radix = match t.get(..2) {
+        Some("0x" | "0X") => Some(16),
+        Some("0o" | "0O") => Some(8),
+        Some("0b" | "0B") => Some(2),
+        _ => None,
+    };
+    if let (Some(radix), Some(digits)) = (radix, t.get(2..)) {
+        return radix_to_number(digits, radix);
     }
     // JavaScript takes no letters but the exponent's (`parse_f64` refuses them too).
     if t.bytes()
@@ -142,7 +175,7 @@ fn str_to_number(s: &str) -> f64 {
 pub(crate) fn parse_float(v: &Value) -> f64 {
     let s = match v {
         Value::Number(n) => return n.as_f64().unwrap_or(f64::NAN),
-        Value::String(s) => s.trim_start().to_owned(),
+        Value::String(s) => s.trim_start_matches(js_space).to_owned(),
         other => to_js_string(other),
     };
     if s.starts_with("Infinity") || s.starts_with("+Infinity") {
