@@ -107,10 +107,10 @@ fuzz() {
 }
 
 # The minimum test count of each suite: the number it runs today.
-suite native 339 native
+suite native 365 native
 suite fuzz 6 fuzz
-suite node 160 wasm_node
-suite chromium 50 browser
+suite node 173 wasm_node
+suite chromium 54 browser
 suite workerd 37 workerd
 
 echo "=== summary"

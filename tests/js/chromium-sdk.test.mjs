@@ -226,6 +226,21 @@ test("code-based experiences and JSON offers: the site renders them from proposi
   await context.close();
 });
 
+test("the default card UI brings its stylesheet and shows a card's dark-mode image in dark mode", async () => {
+  for (const [colorScheme, image] of [["dark", "/demo/img/sale-dark.svg"], ["light", "/demo/img/sale.svg"]]) {
+    const { context, page } = await visit(server, { profileId: "ann-gold", options: { colorScheme } });
+    await page.goto(at(server));
+    await ready(page);
+    const card = "#cards li[data-card-id=card-gold-sale]";
+    await page.waitForFunction((s) => document.querySelector(`${s} img`)?.complete, card);
+    assert.equal(new URL(await page.$eval(`${card} img`, (i) => i.currentSrc)).pathname, image, colorScheme);
+    // cards.css is linked first in <head> (the demo's own rules come after it) and applies.
+    assert.ok(await page.evaluate(() => document.head.querySelector("link").href.endsWith("/cards.css")));
+    assert.equal(await page.$eval(card, (li) => getComputedStyle(li).position), "relative");
+    await context.close();
+  }
+});
+
 test("cards render with the default UI and a dismissal survives a reload", async () => {
   // The pinned clock starts an hour after NOW (still in the sale), later than the events earlier
   // tests sent for Ann to this API, and runs on: the dismissal comes after everything the API

@@ -54,6 +54,17 @@ export function createFeed({ store, track }) {
   return feed;
 }
 
+/** Links the default look (cards.css, beside this module) once, first in <head>, so that the
+ * site's own stylesheets come after it. */
+function stylesheet() {
+  const href = new URL("./cards.css", import.meta.url).href;
+  if ([...document.styleSheets].some((s) => s.href === href) || document.querySelector(`link[href="${href}"]`)) return;
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = href;
+  document.head.prepend(link);
+}
+
 const el = (tag, className, text) => {
   const e = document.createElement(tag);
   if (className) e.className = className;
@@ -66,6 +77,7 @@ const el = (tag, className, text) => {
  * the first time each card is in the DOM. `navigate(url)` opens action URLs.
  */
 export function renderCards(feed, container, onDisplay, navigate) {
+  stylesheet();
   return feed.subscribe((cards) => {
     const items = cards.map((card) => {
       const li = el("li", `waymark-card waymark-card--${card.template ?? "smallImage"}${card.read ? " waymark-card--read" : ""}`);
@@ -74,7 +86,17 @@ export function renderCards(feed, container, onDisplay, navigate) {
         const img = el("img", "waymark-card__image");
         img.src = card.image.url;
         img.alt = card.image.alt ?? "";
-        li.append(img);
+        if (card.image.darkUrl) {
+          // The dark-mode image when the visitor's system is in dark mode.
+          const picture = el("picture", "waymark-card__picture");
+          const dark = document.createElement("source");
+          dark.media = "(prefers-color-scheme: dark)";
+          dark.srcset = card.image.darkUrl;
+          picture.append(dark, img);
+          li.append(picture);
+        } else {
+          li.append(img);
+        }
       }
       li.append(el("h3", "waymark-card__title", card.title), el("p", "waymark-card__body", card.body));
       const open = (url) => {
