@@ -10,7 +10,7 @@ import { gzipSync } from "node:zlib";
 
 const root = join(import.meta.dirname, "../..");
 const dist = join(root, "www/dist");
-const BUDGET = 179_000;
+const BUDGET = 178_500;
 // Built against the stock std (no size-optimised std on the machine, see README "Building each
 // target"), the runtime is about 16 KB gzip bigger: allowed, and said.
 const STOCK_STD_ALLOWANCE = 17_000;
