@@ -1,5 +1,6 @@
 //! The official JsonLogic test suite (jsonlogic.com/tests.json), run natively. The wasm builds
 //! run the same file in node.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
 // The same tests run under wasm-bindgen-test (in node) when built for wasm32.
 #[cfg(target_arch = "wasm32")]
@@ -57,18 +58,19 @@ fn official_suite_passes() {
     assert_eq!(total, 277);
 }
 
+/// The value of a JsonLogic rule (JSON text) over no data.
+fn eval(rule: &str) -> Value {
+    let rule: Value = serde_json::from_str(rule).unwrap();
+    Expr::from_jsonlogic(&rule)
+        .unwrap()
+        .eval(&Value::Null, &Env::new(0))
+        .value
+}
+
 /// As in json-logic-js, only `<` and `<=` read a third operand (a between test); `>` and `>=`
 /// compare the first two and ignore the rest.
 #[test]
 fn only_less_than_takes_a_third_operand() {
-    let env = Env::new(0);
-    let eval = |rule: &str| {
-        let rule: Value = serde_json::from_str(rule).unwrap();
-        Expr::from_jsonlogic(&rule)
-            .unwrap()
-            .eval(&Value::Null, &env)
-            .value
-    };
     assert_eq!(eval(r#"{">": [3, 2, 5]}"#), Value::Bool(true));
     assert_eq!(eval(r#"{">=": [3, 3, 9]}"#), Value::Bool(true));
     assert_eq!(eval(r#"{"<": [1, 5, 3]}"#), Value::Bool(false));
@@ -79,14 +81,6 @@ fn only_less_than_takes_a_third_operand() {
 /// `Math.max` give, NaN, which is `null` here.
 #[test]
 fn min_and_max_propagate_not_a_number() {
-    let env = Env::new(0);
-    let eval = |rule: &str| {
-        let rule: Value = serde_json::from_str(rule).unwrap();
-        Expr::from_jsonlogic(&rule)
-            .unwrap()
-            .eval(&Value::Null, &env)
-            .value
-    };
     assert_eq!(eval(r#"{"max": [1, "a"]}"#), Value::Null);
     assert_eq!(eval(r#"{"min": ["a", 1]}"#), Value::Null);
     assert_eq!(eval(r#"{"max": [1, "3", 2]}"#), serde_json::json!(3));
