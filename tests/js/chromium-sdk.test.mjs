@@ -515,7 +515,8 @@ test("an edge decision in the page is used for the first view, then the SDK deci
   const displays = await page.evaluate(() =>
     window.__events.filter((e) => e.type === "display").map((e) => e.activityId ?? e.offerId).sort(),
   );
-  assert.deepEqual(displays, ["card-gold-sale", "card-welcome", "hero-gold", "offer-gold-15"]);
+  // hero-test: Ann's exposure as held out of its experiment (the edge's decision says so too).
+  assert.deepEqual(displays, ["card-gold-sale", "card-welcome", "hero-gold", "hero-test", "offer-gold-15"]);
 
   const n = await decisions(page);
   await page.click("a[href='?view=collection']");
@@ -616,7 +617,8 @@ test("refreshes, repeated consent and identify, and a stripped query string do n
   const { context, page } = await visit(server, { profileId: "ann-gold", init: errorsAndEvents });
   await page.goto(`${at(server)}&utm_source=news`);
   await ready(page);
-  const shownIds = () => page.evaluate(() => window.__events.filter((e) => e.type === "display").map((e) => e.activityId ?? e.offerId).sort());
+  const exposures = () => page.evaluate(() => window.__events.filter((e) => e.variantId === "holdout").map((e) => e.activityId));
+  const shownIds = () => page.evaluate(() => window.__events.filter((e) => e.type === "display" && e.variantId !== "holdout").map((e) => e.activityId ?? e.offerId).sort());
   const displays = async () => (await shownIds()).length;
   // Each proposition and offer of Ann's page view is displayed once: her hero, an offer (which
   // one depends on the offers' caps, and so on earlier tests), her cards (the gold sale's only
@@ -628,6 +630,12 @@ test("refreshes, repeated consent and identify, and a stripped query string do n
   assert.ok(all.includes("hero-gold") && all.includes("card-welcome") && all.some((id) => id.startsWith("offer-")), all.join());
   await until(async () => (await displays()) >= all.length, "the first view's displays");
   assert.deepEqual(await shownIds(), all);
+  // Ann is held out of hero-autumn: shown nothing from it, she is counted, once, and her local
+  // history keeps no display of it (it counts towards no cap).
+  await until(async () => (await exposures()).length > 0, "the holdout's exposure");
+  assert.deepEqual(await exposures(), ["hero-test"]);
+  const kept = await page.evaluate(() => JSON.parse(localStorage.getItem("waymark:state")).events ?? []);
+  assert.ok(!kept.some((e) => e.variant === "holdout"), JSON.stringify(kept));
   const shown = all.length;
   const n = await decisions(page);
   await page.evaluate(() => history.replaceState(null, "", location.href.replace(/&utm_source=news/, "")));
@@ -639,6 +647,7 @@ test("refreshes, repeated consent and identify, and a stripped query string do n
   await page.evaluate(() => waymark("refresh")); // decides again, the same page view
   assert.equal(await decisions(page), n + 1);
   assert.equal(await displays(), shown, "nothing counted again");
+  assert.equal((await exposures()).length, 1, "no exposure counted again");
   await page.click("a[href='?view=collection']"); // a navigation: a new page view
   await page.waitForFunction((n) => Number(document.documentElement.dataset.decisions) > n + 1, n);
   await until(async () => (await displays()) > shown, "the new page view's displays");

@@ -313,6 +313,10 @@ export function createWaymark() {
         showMessage(p);
       }
     }
+    // A held-out visitor sees nothing, and is counted: an exposure of the variant "holdout".
+    for (const r of decision.reasons ?? []) {
+      if (r.outcome === "holdout") display({ activityId: r.id, surface: r.scope, variantId: "holdout", decisionId: decision.decisionId });
+    }
     feed.set(cards);
     for (const placement of decision.offers ?? []) {
       const selector = config.placements?.[placement.placementId];

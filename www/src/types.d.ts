@@ -324,6 +324,8 @@ export interface Experiment {
   /** Per-variant weights recomputed by the central API (Thompson sampling); used for new
    * assignments instead of the authored weights when present. */
   bandit?: number[] | null;
+  /** What the central API's bandit and report count as a success; clicks when absent. */
+  reward?: Reward | null;
 }
 
 /** One arm of an experiment. A variant without content is a control that shows the page as is. */
@@ -334,6 +336,17 @@ export interface Variant {
   weight: number;
   /** What this arm shows; none for a control. */
   content?: Content | null;
+}
+
+/** An experiment's success: `"click"` (a click per display, the default), or the name of a
+ * custom event (a conversion) a visitor sends within `windowHours` after a display of the
+ * variant (a conversion per visitor shown the variant). */
+export interface Reward {
+  /** `click`, or a custom event's name (not `display` or `dismiss`). */
+  event: string;
+  /** The attribution window of a conversion, in hours after the display (1 to 720; 168, a
+   * week, when absent). Clicks ignore it. */
+  windowHours?: number | null;
 }
 
 /** A cap: at most `max` events of a kind per period, counted per visitor (the default) or, with

@@ -12,9 +12,12 @@ pub struct ReportArgs {
     /// First day, YYYY-MM-DD (default: 29 days before `--to`).
     #[arg(long)]
     pub from: Option<String>,
-    /// Last day, YYYY-MM-DD (default: today, UTC).
+    /// Last day, YYYY-MM-DD (default: today in `--time-zone`).
     #[arg(long)]
     pub to: Option<String>,
+    /// The IANA time zone days are counted in (default: UTC).
+    #[arg(long)]
+    pub time_zone: Option<String>,
     /// The custom event counted as a conversion.
     #[arg(long, default_value = "purchase")]
     pub conversion: String,
@@ -25,13 +28,15 @@ pub fn report(args: ReportArgs) -> Result<(), String> {
         from: args.from,
         to: args.to,
         conversion: Some(args.conversion),
+        time_zone: args.time_zone,
     }
     .check()?;
     let db = crate::keys::open(&args.db)?;
-    let (rows, bandits) = db
+    let (rows, experiments, bandits) = db
         .read_blocking(|conn| {
             Ok((
                 reports::rows(conn, &range)?,
+                reports::experiments(conn, &range)?,
                 waymark_server::bandit::load(conn)?,
             ))
         })
@@ -67,21 +72,25 @@ pub fn report(args: ReportArgs) -> Result<(), String> {
         ]);
     }
     let mut out = format!(
-        "Report {} to {} (conversion: {})\n",
-        range.from, range.to, range.conversion
+        "Report {} to {}, {} days (conversion: {})\n",
+        range.from, range.to, range.zone_name, range.conversion
     );
     out.push_str(&align(&table, 5));
     if rows.is_empty() {
         out.push_str("(no events in this range)\n");
+    }
+    for experiment in &experiments {
+        out.push_str(&experiment_table(experiment));
     }
     if !bandits.is_empty() {
         let mut table = vec![
             [
                 "activity",
                 "experiment",
+                "reward",
                 "variant",
-                "displays",
-                "clicks",
+                "trials",
+                "successes",
                 "weight",
             ]
             .map(String::from)
@@ -92,17 +101,71 @@ pub fn report(args: ReportArgs) -> Result<(), String> {
                 table.push(vec![
                     experiment.activity_id.clone(),
                     experiment.experiment_id.clone(),
+                    experiment.reward.clone(),
                     arm.variant_id.clone(),
-                    arm.displays.to_string(),
-                    arm.clicks.to_string(),
+                    arm.trials.to_string(),
+                    arm.successes.to_string(),
                     format!("{:.4}", arm.weight),
                 ]);
             }
         }
         out.push_str("\nBandits (Thompson sampling)\n");
-        out.push_str(&align(&table, 3));
+        out.push_str(&align(&table, 4));
     }
     crate::print(out.trim_end())
+}
+
+/// An experiment's results: a line per variant, lift against the baseline with its 95 %
+/// interval, then the sample-ratio check.
+fn experiment_table(e: &waymark_server::experiments::ExperimentResult) -> String {
+    let mut table = vec![
+        [
+            "variant",
+            "units",
+            "displays",
+            "clicks",
+            "conversions",
+            "rate",
+            "lift",
+            "95% interval",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    let percent = |x: f64| format!("{:+.1}%", x * 100.0);
+    for v in &e.variants {
+        table.push(vec![
+            v.variant_id.clone(),
+            v.units.to_string(),
+            v.displays.to_string(),
+            v.clicks.to_string(),
+            v.conversions.to_string(),
+            format!("{:.2}%", v.rate * 100.0),
+            v.lift.map_or_else(|| "-".into(), percent),
+            v.lift_interval.map_or_else(
+                || "-".into(),
+                |[low, high]| format!("{} to {}", percent(low), percent(high)),
+            ),
+        ]);
+    }
+    let mut out = format!(
+        "\nExperiment {} on {} (reward: {} within {} h; baseline {}; {} held out)\n",
+        e.experiment_id, e.activity_id, e.reward, e.window_hours, e.baseline, e.holdout_units
+    );
+    out.push_str(&align(&table, 1));
+    if let Some(srm) = &e.sample_ratio {
+        out.push_str(&format!(
+            "sample ratio: χ² {:.2}, p {:.4}{}\n",
+            srm.chi_squared,
+            srm.p_value,
+            if srm.mismatch {
+                " MISMATCH: assignment or tracking is broken; do not trust these results"
+            } else {
+                ""
+            }
+        ));
+    }
+    out
 }
 
 fn dash(s: &str) -> String {

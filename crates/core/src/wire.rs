@@ -18,7 +18,7 @@ use std::sync::Arc;
 use serde_json::{Map, Number, Value};
 
 /// The first bytes of every compiled bundle: a name and the encoding's version.
-pub(crate) const MAGIC: &[u8; 4] = b"WMB\x07";
+pub(crate) const MAGIC: &[u8; 4] = b"WMB\x08";
 
 /// How deep values may nest (lists in lists, expressions in expressions, template sections in
 /// sections: a template may nest 256 sections, inside a few levels of bundle).

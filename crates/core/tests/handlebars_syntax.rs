@@ -363,7 +363,7 @@ fn compiled_bundles_of_the_previous_encoding_are_refused() {
     // partials to the template trees: a version-4 bundle must not be read as one.
     let bundle = Bundle::from_value(json!({"format": 1, "id": "b", "activities": []})).unwrap();
     let (_, mut bytes) = waymark_core::engine::Engine::compile_encoded(bundle).unwrap();
-    assert_eq!(&bytes[..4], b"WMB\x07");
+    assert_eq!(&bytes[..4], b"WMB\x08");
     assert!(waymark_core::engine::Engine::from_compiled(&bytes).is_ok());
     bytes[3] = 4;
     let problems = waymark_core::engine::Engine::from_compiled(&bytes)

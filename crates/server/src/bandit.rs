@@ -1,12 +1,15 @@
 //! Thompson-sampling weights for experiments: the probability that each variant has the highest
-//! click rate under Beta(1 + clicks, 1 + displays − clicks), estimated by Monte Carlo with a
-//! fixed-seed generator, so the same counts always give the same weights.
+//! success rate under Beta(1 + successes, 1 + trials − successes), estimated by Monte Carlo with
+//! a fixed-seed generator, so the same counts always give the same weights.
+//!
+//! Trials and successes follow the experiment's reward (see [`crate::experiments`]): displays
+//! and clicks for a click (the default), or units shown the variant and those of them who sent
+//! the conversion event within the reward's window for a conversion. A control variant renders
+//! nothing and is never clicked, so only a conversion reward lets it win.
 //!
 //! The loop is closed by [`publish_weights`]: after each recomputation the live bundle is
 //! republished with the new weights when they move some experiment's new assignments
 //! materially ([`is_material`]).
-
-use std::collections::BTreeMap;
 
 use rusqlite::{Connection, params};
 use serde::Serialize;
@@ -224,6 +227,10 @@ pub struct ArmStats {
     pub variant_id: String,
     pub displays: u64,
     pub clicks: u64,
+    /// What the weight was computed from: displays, or units shown the variant.
+    pub trials: u64,
+    /// Clicks, or units who converted.
+    pub successes: u64,
     pub weight: f64,
 }
 
@@ -233,64 +240,53 @@ pub struct ArmStats {
 pub struct ExperimentStats {
     pub activity_id: String,
     pub experiment_id: String,
+    /// `click`, or the conversion event's name.
+    pub reward: String,
     pub variants: Vec<ArmStats>,
     pub computed_at: i64,
 }
 
-/// Recomputes the weights of every experiment of `bundle` with displays, and stores them.
+/// Recomputes the weights of every experiment of `bundle` with trials, and stores them.
 pub fn recompute(conn: &mut Connection, bundle: &Bundle) -> Result<Vec<ExperimentStats>, AppError> {
-    let mut counts: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
-    {
-        let mut stmt = conn.prepare(
-            "SELECT activity_id, variant_id, SUM(displays), SUM(clicks) FROM daily
-             WHERE variant_id != '' GROUP BY activity_id, variant_id",
-        )?;
-        let rows = stmt.query_map([], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, i64>(2)?,
-                row.get::<_, i64>(3)?,
-            ))
-        })?;
-        for row in rows {
-            let (activity, variant, displays, clicks) = row?;
-            let displays = u64::try_from(displays).unwrap_or(0);
-            let clicks = u64::try_from(clicks).unwrap_or(0);
-            counts.insert((activity, variant), (displays, clicks));
-        }
-    }
     let now = crate::db::now_ms();
     let mut out = Vec::new();
     for activity in &bundle.activities {
         let Some(experiment) = &activity.experiment else {
             continue;
         };
-        let arms: Vec<(u64, u64)> = experiment
-            .variants
-            .iter()
-            .map(|v| {
-                counts
-                    .get(&(activity.id.clone(), v.id.clone()))
-                    .copied()
-                    .unwrap_or((0, 0))
-            })
-            .collect();
-        if arms.iter().all(|&(displays, _)| displays == 0) {
+        let reward = crate::experiments::reward(experiment);
+        let ids: Vec<&str> = experiment.variants.iter().map(|v| v.id.as_str()).collect();
+        let counts = if reward.is_click() {
+            clicks(conn, &activity.id, &ids)?
+        } else {
+            crate::experiments::counts(
+                conn,
+                &activity.id,
+                &ids,
+                (i64::MIN, i64::MAX),
+                &reward.event,
+                reward.window_ms(),
+            )?
+        };
+        let arms: Vec<(u64, u64)> = counts.iter().map(|c| c.trials(&reward)).collect();
+        if arms.iter().all(|&(trials, _)| trials == 0) {
             continue;
         }
         let weights = thompson_weights(&arms);
         out.push(ExperimentStats {
             activity_id: activity.id.clone(),
             experiment_id: experiment.id.clone(),
+            reward: reward.event.clone(),
             variants: experiment
                 .variants
                 .iter()
-                .zip(arms.iter().zip(weights))
-                .map(|(v, (&(displays, clicks), weight))| ArmStats {
+                .zip(counts.iter().zip(arms.iter().zip(weights)))
+                .map(|(v, (c, (&(trials, successes), weight)))| ArmStats {
                     variant_id: v.id.clone(),
-                    displays,
-                    clicks,
+                    displays: c.displays,
+                    clicks: c.clicks,
+                    trials,
+                    successes,
                     weight,
                 })
                 .collect(),
@@ -302,8 +298,9 @@ pub fn recompute(conn: &mut Connection, bundle: &Bundle) -> Result<Vec<Experimen
     {
         let mut insert = tx.prepare(
             "INSERT INTO bandit_weights
-             (activity_id, variant_id, experiment_id, displays, clicks, weight, computed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+             (activity_id, variant_id, experiment_id, displays, clicks, weight, computed_at,
+              reward, trials, successes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
         for experiment in &out {
             for arm in &experiment.variants {
@@ -315,6 +312,9 @@ pub fn recompute(conn: &mut Connection, bundle: &Bundle) -> Result<Vec<Experimen
                     i64::try_from(arm.clicks).unwrap_or(i64::MAX),
                     arm.weight,
                     experiment.computed_at,
+                    experiment.reward,
+                    i64::try_from(arm.trials).unwrap_or(i64::MAX),
+                    i64::try_from(arm.successes).unwrap_or(i64::MAX),
                 ])?;
             }
         }
@@ -323,10 +323,37 @@ pub fn recompute(conn: &mut Connection, bundle: &Bundle) -> Result<Vec<Experimen
     Ok(out)
 }
 
+/// Displays and clicks of `ids` (variant ids) of `activity`, from the `daily` aggregates.
+fn clicks(
+    conn: &Connection,
+    activity: &str,
+    ids: &[&str],
+) -> Result<Vec<crate::experiments::Counts>, AppError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT SUM(displays), SUM(clicks) FROM daily WHERE activity_id = ?1 AND variant_id = ?2",
+    )?;
+    ids.iter()
+        .map(|id| {
+            let (displays, clicks) = stmt.query_row(params![activity, id], |row| {
+                Ok((
+                    row.get::<_, Option<i64>>(0)?.unwrap_or(0),
+                    row.get::<_, Option<i64>>(1)?.unwrap_or(0),
+                ))
+            })?;
+            Ok(crate::experiments::Counts {
+                displays: u64::try_from(displays).unwrap_or(0),
+                clicks: u64::try_from(clicks).unwrap_or(0),
+                ..Default::default()
+            })
+        })
+        .collect()
+}
+
 /// The stored weights, by experiment.
 pub fn load(conn: &Connection) -> Result<Vec<ExperimentStats>, AppError> {
     let mut stmt = conn.prepare(
-        "SELECT activity_id, experiment_id, variant_id, displays, clicks, weight, computed_at
+        "SELECT activity_id, experiment_id, variant_id, displays, clicks, weight, computed_at,
+                reward, trials, successes
          FROM bandit_weights ORDER BY activity_id, variant_id",
     )?;
     let rows = stmt.query_map([], |row| {
@@ -337,19 +364,23 @@ pub fn load(conn: &Connection) -> Result<Vec<ExperimentStats>, AppError> {
                 variant_id: row.get(2)?,
                 displays: u64::try_from(row.get::<_, i64>(3)?).unwrap_or(0),
                 clicks: u64::try_from(row.get::<_, i64>(4)?).unwrap_or(0),
+                trials: u64::try_from(row.get::<_, i64>(8)?).unwrap_or(0),
+                successes: u64::try_from(row.get::<_, i64>(9)?).unwrap_or(0),
                 weight: row.get(5)?,
             },
             row.get::<_, i64>(6)?,
+            row.get::<_, String>(7)?,
         ))
     })?;
     let mut out: Vec<ExperimentStats> = Vec::new();
     for row in rows {
-        let (activity_id, experiment_id, arm, computed_at) = row?;
+        let (activity_id, experiment_id, arm, computed_at, reward) = row?;
         match out.last_mut() {
             Some(last) if last.activity_id == activity_id => last.variants.push(arm),
             _ => out.push(ExperimentStats {
                 activity_id,
                 experiment_id,
+                reward,
                 variants: vec![arm],
                 computed_at,
             }),

@@ -163,6 +163,15 @@ SELECT target, event, COUNT(*) FROM (
     WHERE test = 0 AND offer_id IS NOT NULL AND offer_id IS NOT activity_id
 ) GROUP BY target, event;
 ",
+    r"
+-- What each experiment's weights were computed from: its reward (`click` or a conversion's
+-- name), and the trials and successes under it (displays and clicks for a click reward; units
+-- shown the variant and those who converted within the window for a conversion).
+ALTER TABLE bandit_weights ADD COLUMN reward TEXT NOT NULL DEFAULT 'click';
+ALTER TABLE bandit_weights ADD COLUMN trials INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE bandit_weights ADD COLUMN successes INTEGER NOT NULL DEFAULT 0;
+UPDATE bandit_weights SET trials = displays, successes = clicks;
+",
 ];
 
 /// Readers kept open between calls.

@@ -152,10 +152,16 @@ pub fn ingest_in(
                 .flatten()
                 .unwrap_or(jiff::tz::TimeZone::UTC);
             let local_day = day(e.ts, &tz);
+            // A held-out visitor's exposure: they were shown nothing, so it counts in reports
+            // and experiment results only, towards no cap.
+            let held_out = e.variant_id.as_deref() == Some(waymark_core::engine::HOLDOUT);
             let targets = [e.activity_id.as_deref(), e.offer_id.as_deref()];
             let mut targets: Vec<&str> = targets.into_iter().flatten().collect();
             if targets.is_empty() {
                 targets.push("*");
+            }
+            if held_out {
+                targets.clear();
             }
             for target in targets {
                 let entry = counters
@@ -168,8 +174,11 @@ pub fn ingest_in(
                 continue;
             }
             let mut targets = [e.activity_id.as_deref(), e.offer_id.as_deref()];
-            if targets[0] == targets[1] {
+            if targets[0] == targets[1] || held_out {
                 targets[1] = None;
+            }
+            if held_out {
+                targets[0] = None;
             }
             for target in targets.into_iter().flatten() {
                 *global.entry((target, e.event.as_str())).or_default() += 1;

@@ -17,6 +17,7 @@ pub mod diff;
 pub mod drafts;
 pub mod error;
 pub mod events;
+pub mod experiments;
 pub mod import;
 pub mod ingest;
 pub mod keys;

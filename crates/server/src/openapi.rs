@@ -117,8 +117,8 @@ pub const ROUTES: &[(&str, &str, &str, &str, &str)] = &[
     (
         "get",
         "/v1/reports",
-        "Per-day report by activity, variant, offer and placement, with bandit statistics",
-        "admin",
+        "Per-day report by activity, variant, offer and placement (days in `timeZone`), each live experiment's results (units, conversions, rate, lift against the baseline with a 95 % interval, the sample-ratio-mismatch check) and the bandit statistics",
+        "viewer",
         "200",
     ),
     (
@@ -263,7 +263,11 @@ fn parameters(path: &str, method: &str) -> Value {
                 "from",
                 "First day, YYYY-MM-DD (default: 29 days before `to`)",
             ),
-            ("to", "Last day, YYYY-MM-DD (default: today, UTC)"),
+            ("to", "Last day, YYYY-MM-DD (default: today in `timeZone`)"),
+            (
+                "timeZone",
+                "The IANA time zone days are counted in (default `UTC`)",
+            ),
             (
                 "conversion",
                 "Custom event name counted as a conversion (default `purchase`)",

@@ -1,5 +1,10 @@
 //! Reports: displays, clicks, dismissals, CTR and conversions per activity, variant, offer,
-//! placement and day (UTC), plus the bandit statistics of experiments.
+//! placement and day (UTC, or the time zone the query names), the results of experiments (see
+//! [`crate::experiments`]), plus the bandit statistics.
+//!
+//! UTC days are read from the `daily` aggregates. Days of another zone are counted from the
+//! `events` table by quarter hour (every zone's offset and every transition falls on one), each
+//! quarter going to the local day it starts in.
 //!
 //! A conversion is a custom event with the conversion name from a profile that had a display of
 //! the target in the 7 days before it; one conversion event counts once for each distinct
@@ -40,12 +45,14 @@ pub struct Row {
     pub conversions: i64,
 }
 
-/// The query: an inclusive day range and the conversion event's name.
+/// The query: an inclusive day range, the conversion event's name and the time zone of days.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Range {
     pub from: Option<String>,
     pub to: Option<String>,
     pub conversion: Option<String>,
+    pub time_zone: Option<String>,
 }
 
 /// A checked range.
@@ -54,14 +61,37 @@ pub struct Checked {
     pub from: jiff::civil::Date,
     pub to: jiff::civil::Date,
     pub conversion: String,
+    /// The IANA name of the zone days are counted in.
+    pub zone_name: String,
+    pub zone: jiff::tz::TimeZone,
+}
+
+impl Checked {
+    /// `[start, end)` in milliseconds: from the start of `from` to the end of `to`, local time.
+    pub fn instants(&self) -> Result<(i64, i64), AppError> {
+        let end = self.to.tomorrow().unwrap_or(self.to);
+        Ok((
+            day_start_ms(self.from, &self.zone)?,
+            day_start_ms(end, &self.zone)?,
+        ))
+    }
+
+    fn is_utc(&self) -> bool {
+        self.zone_name == "UTC"
+    }
 }
 
 impl Range {
-    /// Defaults: the last 30 days up to today (UTC), conversion `purchase`.
+    /// Defaults: the last 30 days up to today, conversion `purchase`, days in UTC.
     pub fn check(&self) -> Result<Checked, String> {
-        let today = jiff::tz::TimeZone::UTC
-            .to_datetime(jiff::Timestamp::now())
-            .date();
+        let zone_name = self.time_zone.clone().unwrap_or_else(|| "UTC".into());
+        let zone = jiff::tz::TimeZone::get(&zone_name).map_err(|_| {
+            format!(
+                "`timeZone` must be an IANA time zone such as `Europe/Paris`, not `{zone_name}`"
+            )
+        })?;
+        let zone_name = zone.iana_name().unwrap_or(&zone_name).to_owned();
+        let today = zone.to_datetime(jiff::Timestamp::now()).date();
         let parse = |field: &str, value: &Option<String>, default: jiff::civil::Date| match value {
             None => Ok(default),
             Some(text) => text
@@ -82,13 +112,15 @@ impl Range {
             from,
             to,
             conversion,
+            zone_name,
+            zone,
         })
     }
 }
 
-fn day_start_ms(date: jiff::civil::Date) -> Result<i64, AppError> {
+fn day_start_ms(date: jiff::civil::Date, zone: &jiff::tz::TimeZone) -> Result<i64, AppError> {
     Ok(date
-        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .to_zoned_datetime(zone.clone())
         .map_err(|e| AppError::internal(e.to_string()))?
         .timestamp()
         .as_millisecond())
@@ -96,17 +128,41 @@ fn day_start_ms(date: jiff::civil::Date) -> Result<i64, AppError> {
 
 type Key = (String, String, String, String, String);
 
+/// A quarter hour in milliseconds: the grain of reports in a zone other than UTC.
+const QUARTER_MS: i64 = 15 * 60 * 1000;
+
 /// The report lines of a range, ordered by day, activity, variant, offer and placement.
 pub fn rows(conn: &Connection, range: &Checked) -> Result<Vec<Row>, AppError> {
-    let (from, to) = (range.from.to_string(), range.to.to_string());
+    let (start, end) = range.instants()?;
     let mut lines: BTreeMap<Key, Row> = BTreeMap::new();
-    let mut stmt = conn.prepare(
-        "SELECT day, activity_id, variant_id, offer_id, placement_id, displays, clicks, dismissals
-         FROM daily WHERE day BETWEEN ?1 AND ?2",
-    )?;
-    let daily = stmt.query_map(params![from, to], |row| {
+    // UTC days come ready from `daily`; other zones' days are made of quarter hours.
+    let (sql, bounds) = if range.is_utc() {
+        (
+            "SELECT day, activity_id, variant_id, offer_id, placement_id,
+                    displays, clicks, dismissals
+             FROM daily WHERE day BETWEEN ?1 AND ?2",
+            (range.from.to_string(), range.to.to_string()),
+        )
+    } else {
+        (
+            "SELECT ts / 900000, COALESCE(activity_id, ''), COALESCE(variant_id, ''),
+                    COALESCE(offer_id, ''), COALESCE(placement_id, ''),
+                    SUM(type = 'display'), SUM(type = 'click'), SUM(type = 'dismiss')
+             FROM events
+             WHERE type IN ('display', 'click', 'dismiss') AND test = 0
+                   AND ts >= CAST(?1 AS INTEGER) AND ts < CAST(?2 AS INTEGER)
+             GROUP BY 1, 2, 3, 4, 5",
+            (start.to_string(), end.to_string()),
+        )
+    };
+    let mut stmt = conn.prepare(sql)?;
+    let daily = stmt.query_map(params![bounds.0, bounds.1], |row| {
+        let day = match row.get_ref(0)? {
+            rusqlite::types::ValueRef::Integer(quarter) => local_day(quarter, &range.zone),
+            _ => row.get(0)?,
+        };
         Ok(Row {
-            day: row.get(0)?,
+            day,
             activity_id: row.get(1)?,
             variant_id: row.get(2)?,
             offer_id: row.get(3)?,
@@ -119,51 +175,45 @@ pub fn rows(conn: &Connection, range: &Checked) -> Result<Vec<Row>, AppError> {
     })?;
     for row in daily {
         let row = row?;
-        let key = (
-            row.day.clone(),
-            row.activity_id.clone(),
-            row.variant_id.clone(),
-            row.offer_id.clone(),
-            row.placement_id.clone(),
-        );
-        lines.insert(key, row);
+        let line = lines.entry(key(&row)).or_insert_with(|| Row {
+            displays: 0,
+            clicks: 0,
+            dismissals: 0,
+            ..row.clone()
+        });
+        line.displays += row.displays;
+        line.clicks += row.clicks;
+        line.dismissals += row.dismissals;
     }
-    let start = day_start_ms(range.from)?;
-    let end = day_start_ms(range.to.tomorrow().unwrap_or(range.to))?;
     let mut stmt = conn.prepare(
-        "SELECT strftime('%Y-%m-%d', c.ts / 1000, 'unixepoch'),
+        "SELECT c.ts / 900000,
                 COALESCE(d.activity_id, ''), COALESCE(d.variant_id, ''),
                 COALESCE(d.offer_id, ''), COALESCE(d.placement_id, ''),
-                COUNT(DISTINCT c.profile_id || char(0) || c.id)
+                c.profile_id || char(0) || c.id
          FROM events c
          JOIN events d ON d.profile_id = c.profile_id AND d.type = 'display'
               AND d.ts <= c.ts AND d.ts >= c.ts - ?4
          WHERE c.type = 'custom' AND c.name = ?1 AND c.ts >= ?2 AND c.ts < ?3 AND c.test = 0
-         GROUP BY 1, 2, 3, 4, 5",
+         GROUP BY 1, 2, 3, 4, 5, 6",
     )?;
     let conversions = stmt.query_map(params![range.conversion, start, end, WINDOW_MS], |row| {
-        Ok((
-            (
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, String>(4)?,
-            ),
-            row.get::<_, i64>(5)?,
-        ))
+        Ok(Row {
+            day: local_day(row.get(0)?, &range.zone),
+            activity_id: row.get(1)?,
+            variant_id: row.get(2)?,
+            offer_id: row.get(3)?,
+            placement_id: row.get(4)?,
+            conversions: 1,
+            ..Row::default()
+        })
     })?;
     for conversion in conversions {
-        let (key, n) = conversion?;
-        let line = lines.entry(key.clone()).or_insert_with(|| Row {
-            day: key.0,
-            activity_id: key.1,
-            variant_id: key.2,
-            offer_id: key.3,
-            placement_id: key.4,
-            ..Row::default()
+        let conversion = conversion?;
+        let line = lines.entry(key(&conversion)).or_insert_with(|| Row {
+            conversions: 0,
+            ..conversion.clone()
         });
-        line.conversions += n;
+        line.conversions += 1;
     }
     Ok(lines
         .into_values()
@@ -176,18 +226,58 @@ pub fn rows(conn: &Connection, range: &Checked) -> Result<Vec<Row>, AppError> {
         .collect())
 }
 
+fn key(row: &Row) -> Key {
+    (
+        row.day.clone(),
+        row.activity_id.clone(),
+        row.variant_id.clone(),
+        row.offer_id.clone(),
+        row.placement_id.clone(),
+    )
+}
+
+/// The local day (`YYYY-MM-DD`) a quarter hour (milliseconds since the epoch / 900 000) starts in.
+fn local_day(quarter: i64, zone: &jiff::tz::TimeZone) -> String {
+    jiff::Timestamp::from_millisecond(quarter.saturating_mul(QUARTER_MS))
+        .map(|at| zone.to_datetime(at).date().to_string())
+        .unwrap_or_default()
+}
+
+/// The results of the live bundle's experiments over the range (none before a publication).
+pub fn experiments(
+    conn: &Connection,
+    range: &Checked,
+) -> Result<Vec<crate::experiments::ExperimentResult>, AppError> {
+    let Some((_, body)) = crate::bundles::load_current(conn)? else {
+        return Ok(Vec::new());
+    };
+    let bundle: waymark_core::bundle::Bundle = serde_json::from_slice(&body)?;
+    let instants = range.instants()?;
+    let mut out = Vec::new();
+    for activity in &bundle.activities {
+        if let Some(result) =
+            crate::experiments::result(conn, activity, instants, &range.conversion)?
+        {
+            out.push(result);
+        }
+    }
+    Ok(out)
+}
+
 /// The whole report as JSON.
 pub fn report(conn: &Connection, range: &Checked) -> Result<Value, AppError> {
     Ok(json!({
         "from": range.from.to_string(),
         "to": range.to.to_string(),
+        "timeZone": range.zone_name,
         "conversion": range.conversion,
         "rows": rows(conn, range)?,
+        "experiments": experiments(conn, range)?,
         "bandits": crate::bandit::load(conn)?,
     }))
 }
 
-/// `GET /v1/reports?from=&to=&conversion=` (admin)
+/// `GET /v1/reports?from=&to=&conversion=&timeZone=` (viewer)
 pub async fn get(
     State(state): State<AppState>,
     _: Viewer,

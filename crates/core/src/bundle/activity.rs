@@ -88,6 +88,40 @@ pub struct Experiment {
     /// Per-variant weights recomputed by the central API (Thompson sampling); used for new
     /// assignments instead of the authored weights when present.
     pub bandit: Option<Vec<f64>>,
+    /// What the central API's bandit and report count as a success; clicks when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reward: Option<Reward>,
+}
+
+/// An experiment's success: `"click"` (a click per display, the default), or the name of a
+/// custom event (a conversion) a visitor sends within `windowHours` after a display of the
+/// variant (a conversion per visitor shown the variant).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Reward {
+    /// `click`, or a custom event's name (not `display` or `dismiss`).
+    #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
+    pub event: String,
+    /// The attribution window of a conversion, in hours after the display (1 to 720; 168, a
+    /// week, when absent). Clicks ignore it.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1, max = 720)))]
+    pub window_hours: Option<u32>,
+}
+
+impl Reward {
+    /// The attribution window when none is given: 168 hours (a week).
+    pub const DEFAULT_WINDOW_HOURS: u32 = 168;
+
+    /// Whether the reward is a click (else a conversion).
+    pub fn is_click(&self) -> bool {
+        self.event == "click"
+    }
+
+    /// The attribution window in milliseconds.
+    pub fn window_ms(&self) -> i64 {
+        i64::from(self.window_hours.unwrap_or(Self::DEFAULT_WINDOW_HOURS)) * 3_600_000
+    }
 }
 
 impl Experiment {

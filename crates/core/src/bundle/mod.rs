@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use activity::{
-    Activity, Cap, CapEvent, CapScope, ChannelCap, Experiment, Period, Schedule, TimeWindow,
-    Variant,
+    Activity, Cap, CapEvent, CapScope, ChannelCap, Experiment, Period, Reward, Schedule,
+    TimeWindow, Variant,
 };
 pub use content::{
     Button, Card, CardTemplate, Channel, CodeBased, Content, DisplayFrequency, Image, InApp,

@@ -273,6 +273,20 @@ impl Checker<'_> {
                 if channels.len() > 1 {
                     self.problem(format!("{at}/variants"), "variants must share one channel");
                 }
+                if let Some(reward) = &experiment.reward {
+                    if matches!(reward.event.as_str(), "" | "display" | "dismiss") {
+                        self.problem(
+                            format!("{at}/reward/event"),
+                            "must be `click` or a custom event's name",
+                        );
+                    }
+                    if reward.window_hours.is_some_and(|h| !(1..=720).contains(&h)) {
+                        self.problem(
+                            format!("{at}/reward/windowHours"),
+                            "must be from 1 to 720 hours",
+                        );
+                    }
+                }
                 if let Some(weights) = &experiment.bandit {
                     if weights.len() != experiment.variants.len() {
                         self.problem(format!("{at}/bandit"), "needs one weight per variant");

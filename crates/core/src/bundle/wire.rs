@@ -5,8 +5,8 @@ use crate::wire::{Reader, Wire, WireError, Writer, wire_enum, wire_struct};
 use super::{
     Activity, Bundle, Button, Cap, CapEvent, CapScope, Card, CardTemplate, Channel, ChannelCap,
     CodeBased, Condition, Content, DecisionPolicy, DisplayFrequency, Experiment, Image, InApp,
-    InAppBody, Layout, Offer, Period, Placement, Position, Ranking, Representation, Schedule,
-    Settings, Surface, TimeWindow, Trigger, Variant, WebAction, WebActionKind,
+    InAppBody, Layout, Offer, Period, Placement, Position, Ranking, Representation, Reward,
+    Schedule, Settings, Surface, TimeWindow, Trigger, Variant, WebAction, WebActionKind,
 };
 
 wire_struct!(Bundle {
@@ -53,6 +53,11 @@ wire_struct!(Experiment {
     holdout,
     variants,
     bandit,
+    reward,
+});
+wire_struct!(Reward {
+    event,
+    window_hours
 });
 wire_struct!(Variant {
     id,

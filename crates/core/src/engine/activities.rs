@@ -9,7 +9,7 @@ use super::output::{Outcome, Proposition};
 use super::reasons::Name;
 
 /// The assignment kept for units in an experiment's holdout.
-pub(crate) const HOLDOUT: &str = "holdout";
+pub const HOLDOUT: &str = "holdout";
 
 /// How many cards a feed surface shows unless the bundle says otherwise.
 const DEFAULT_FEED_SIZE: u32 = 10;

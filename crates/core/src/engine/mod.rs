@@ -38,6 +38,7 @@ use crate::wire::Wire as _;
 use fasthash::HashMap;
 use reasons::Name;
 
+pub use activities::HOLDOUT;
 pub use input::{
     Consent, ConsentState, Counter, Counters, DecideInput, LocalEvent, Request, Snapshot, State,
 };

@@ -20,8 +20,13 @@ impl State {
     }
 
     /// Records an event (a display, click, dismiss or custom event), keeping the history in
-    /// timestamp order and within [`MAX_EVENTS`] and [`MAX_EVENT_AGE_MS`].
+    /// timestamp order and within [`MAX_EVENTS`] and [`MAX_EVENT_AGE_MS`]. A held-out visitor's
+    /// exposure (variant `"holdout"`) is not kept: nothing was shown, so it counts towards no
+    /// cap.
     pub fn record(&mut self, event: LocalEvent) {
+        if event.variant.as_deref() == Some(super::HOLDOUT) {
+            return;
+        }
         let at = self
             .events
             .partition_point(|e| e.timestamp <= event.timestamp);
@@ -51,6 +56,22 @@ mod tests {
             timestamp,
             ..LocalEvent::default()
         }
+    }
+
+    #[test]
+    fn a_holdout_exposure_is_not_kept() {
+        let mut state = State::default();
+        state.record(LocalEvent {
+            variant: Some("holdout".into()),
+            target: Some("hero".into()),
+            ..event("display", 10)
+        });
+        assert!(state.events.is_empty());
+        state.record(LocalEvent {
+            variant: Some("bold".into()),
+            ..event("display", 10)
+        });
+        assert_eq!(state.events.len(), 1);
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub const SHOP: &str = include_str!("../../../../tests/fixtures/shop/bundle.json
 pub struct Server {
     pub url: String,
     pub admin: String,
+    #[allow(dead_code)] // not every test file posts as a client
     pub client: String,
     pub http: Client,
     /// The server's state, for tests that call the server's functions directly (scheduled
