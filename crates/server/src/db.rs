@@ -163,6 +163,20 @@ SELECT target, event, COUNT(*) FROM (
     WHERE test = 0 AND offer_id IS NOT NULL AND offer_id IS NOT activity_id
 ) GROUP BY target, event;
 ",
+    r"
+-- Identity stitching: `from_id` was merged into `into_id` (crate::merge). Events posted later
+-- for `from_id` are stored for `into_id`; the counts are what the merge moved, so that merging
+-- the pair again answers the same.
+CREATE TABLE merges (
+    from_id TEXT PRIMARY KEY,
+    into_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    events INTEGER NOT NULL,
+    duplicates INTEGER NOT NULL,
+    erased INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX merges_into ON merges (into_id);
+",
 ];
 
 /// Readers kept open between calls.

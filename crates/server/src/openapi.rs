@@ -102,6 +102,13 @@ pub const ROUTES: &[(&str, &str, &str, &str, &str)] = &[
     ),
     (
         "post",
+        "/v1/profiles/{id}/merge",
+        "Identity stitching: merge the profile `from` (the anonymous id used before sign-in) into `{id}`, once, in one transaction: its events are re-attributed (an event id `{id}` already has is kept once), counted into `{id}`'s counters, its profile document fills `{id}`'s gaps; later events for `from` are stored for `{id}`. Answers {from, into, mergedAt, events, duplicates, erased}, the same when the pair is merged again. Admin key: any ids; client key + visitor token for `{id}`: only an anonymous `from`. 409: into itself, `from` already merged into another profile, or `{id}` merged away",
+        "merge",
+        "200",
+    ),
+    (
+        "post",
         "/v1/events",
         "Ingest up to 1000 events, idempotent by (profileId, id); the body is read as JSON whatever its Content-Type (sendBeacon sends text/plain), and a client key may come in `?key=` instead of a header. With a client key, an event for a profile that is not anonymous (`anon-` + 22 URL-safe characters) is refused (in `rejected`) unless a valid visitor token for it is in `tokens` or in `Authorization: Bearer wmt.…`. 429 with Retry-After when the key or a profile is over its rate. When the events stored reach a global cap of the live bundle, the bundle is republished with the item in `exhausted` before the answer",
         "client",
@@ -287,7 +294,7 @@ fn security(kind: &str) -> Value {
     match kind {
         "admin" | "editor" | "viewer" => json!([{"key": []}]),
         "client" => json!([{"key": []}]),
-        "snapshot" => json!([{"key": []}, {"key": [], "visitorToken": []}]),
+        "snapshot" | "merge" => json!([{"key": []}, {"key": [], "visitorToken": []}]),
         _ => json!([]),
     }
 }
@@ -315,6 +322,10 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
                 "surfaces": {"type": "array", "items": {"type": "string"}},
                 "event": {"type": "object"}
             }
+        }),
+        ("post", "/v1/profiles/{id}/merge") => json!({
+            "type": "object", "required": ["from"], "additionalProperties": false,
+            "properties": {"from": {"type": "string", "description": "The id merged away; with a client key, an anonymous id (`anon-` + 22 URL-safe characters)"}}
         }),
         ("post", "/v1/events") => json!({
             "type": "object", "required": ["events"],
