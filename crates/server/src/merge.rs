@@ -15,10 +15,10 @@
 //!   values win and `from`'s fill the gaps (attributes and identities by key, consent by
 //!   purpose, the time zone); audiences are the union; `test` and `context` stay `{id}`'s.
 //!   When `{id}` has no document, `from`'s becomes its. `from`'s document is deleted.
-//! - **Experiment assignments** are not stored by the API: they live in the host's state (the
-//!   browser SDK's `localStorage`, the edge's cookie), which signing in does not reset, so the
-//!   assignment made anonymously on that device is kept. On the server the display events carry
-//!   their variant, and they move with the events.
+//! - **Experiment assignments** are not stored by the API: sticky assignments live in the host's
+//!   state (the browser SDK's storage), which signing in does not reset, so the assignment made
+//!   anonymously on that device is kept. On the server the display events carry their variant,
+//!   and they move with the events.
 //!
 //! If `{id}`'s `track` consent is `out`, `from`'s events and counters are erased instead of
 //! moved (ingestion would refuse them for `{id}`).
