@@ -149,6 +149,9 @@ fn fill(target: &mut Map<String, Value>, from: Map<String, Value>) {
     }
 }
 
+/// An event being moved: type, custom name, timestamp, activity, offer.
+type Moving = (String, Option<String>, i64, Option<String>, Option<String>);
+
 /// Merges `from` into `into` in one transaction (see the module docs); `at` is recorded as the
 /// merge's time, and `actor` in the audit log.
 pub fn merge(
@@ -179,17 +182,14 @@ pub fn merge(
     }
     let into_doc = profiles::load(&tx, into)?.map(|(doc, _, _)| doc);
     let from_doc = profiles::load(&tx, from)?.map(|(doc, _, _)| doc);
-    let doc = match from_doc {
-        Some(from_doc) => Some(merge_docs(into_doc.clone(), from_doc)),
-        None => None,
-    };
+    let doc = from_doc.map(|from_doc| merge_docs(into_doc.clone(), from_doc));
     let effective = doc.as_ref().or(into_doc.as_ref());
     let opted_out = effective.is_some_and(|d| d.consent.get("track") == Some(&Consent::Out));
     let tz = effective.map_or(jiff::tz::TimeZone::UTC, ProfileDoc::tz);
     let version = crate::db::next_seq(&tx)?;
 
     // The events `into` does not have yet, counted as ingestion counts them.
-    let moving: Vec<(String, Option<String>, i64, Option<String>, Option<String>)> = {
+    let moving: Vec<Moving> = {
         let mut stmt = tx.prepare(
             "SELECT a.type, a.name, a.ts, a.activity_id, a.offer_id FROM events a
              WHERE a.profile_id = ?1

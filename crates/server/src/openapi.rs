@@ -89,7 +89,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, &str)] = &[
     (
         "delete",
         "/v1/profiles/{id}",
-        "Erase a profile, its counters and its events",
+        "Erase a profile, its counters, its events and its merge records",
         "admin",
         "204",
     ),

@@ -181,7 +181,7 @@ async fn coats(s: &Server, day: jiff::civil::Date) -> Value {
         .iter()
         .find(|r| r["activityId"] == "hero-test" && r["variantId"] == "coats")
         .cloned()
-        .unwrap_or_else(|| panic!("no coats line: {report}"))
+        .expect("a line for hero-test's variant coats")
 }
 
 async fn admin_merge(s: &Server, from: &str, into: &str) -> (StatusCode, Value) {
