@@ -18,6 +18,19 @@ pub async fn post_json(api: &str, key: &str, path: &str, body: String) -> Result
     send(api, key, Method::Post, path, &extra, Some(body)).await
 }
 
+/// `POST {api}{path}` with a JSON body and the given optional headers.
+pub async fn post_json_with(
+    api: &str,
+    key: &str,
+    path: &str,
+    extra: &[(&str, Option<&str>)],
+    body: String,
+) -> Result<Response, String> {
+    let mut headers = vec![("content-type", Some("application/json"))];
+    headers.extend_from_slice(extra);
+    send(api, key, Method::Post, path, &headers, Some(body)).await
+}
+
 async fn send(
     api: &str,
     key: &str,

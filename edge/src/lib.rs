@@ -11,6 +11,7 @@ mod identity;
 mod proxy;
 mod rewrite;
 mod snapshot;
+mod stitch;
 mod sync;
 mod verify;
 
@@ -22,6 +23,10 @@ use worker::{
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let config = Config::from_env(&env);
+    if !matches!(req.path().as_str(), "/healthz" | "/v1/bucket" | "/v1/sync") {
+        let visitor = identity::Visitor::from_headers(req.headers(), &config);
+        stitch::after_sign_in(&env, &ctx, &config, &visitor);
+    }
     match (req.method(), req.path().as_str()) {
         (Method::Get, "/healthz") => Response::from_json(&serde_json::json!({ "status": "ok" })),
         (Method::Get, "/v1/bucket") => sync::bucket(&req),

@@ -264,8 +264,16 @@ fn cache_key(visitor: &Visitor) -> String {
     }
 }
 
+/// Drops the cached snapshot of `visitor` (KV and this isolate's memory): after a merge changed
+/// the profile.
+pub async fn drop_cached(kv: &KvStore, visitor: &Visitor) -> Result<(), String> {
+    let key = cache_key(visitor);
+    forget(&key);
+    kv.delete(&key).await.map_err(|e| e.to_string())
+}
+
 /// Percent-encodes a profile id for a path segment.
-fn encode(id: &str) -> String {
+pub fn encode(id: &str) -> String {
     id.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

@@ -117,6 +117,12 @@ export type Proposition =
 
 export interface Waymark {
   configure(options: WaymarkOptions): Promise<unknown>;
+  /**
+   * Signs the visitor in (`{profileId, token}`, a visitor token from the site's backend) or out
+   * (null). Signing in with a token and tracking consent merges this browser's anonymous id into
+   * the profile on the API (`POST /v1/profiles/{id}/merge`), once per pair; signing out starts a
+   * new anonymous id.
+   */
   identify(who: { profileId: string; token?: string } | null): Promise<unknown>;
   consent(value: Consent): Promise<unknown> | void;
   context(values: Record<string, unknown>): void;

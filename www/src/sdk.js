@@ -85,6 +85,26 @@ export function createWaymark() {
   }
   const profileId = () => identity?.profileId ?? visitorId();
 
+  // Sign-in: the anonymous id's events and counters merge into the profile on the API, once per
+  // (anonymous id, profile) pair (remembered in `merged`; the API answers a repeat the same),
+  // with tracking consent; the profile's snapshot is fetched afresh after.
+  async function stitch() {
+    const from = store.get("id");
+    const pair = `${from} ${identity?.profileId}`;
+    if (!from || !identity?.token || !trackingAllowed() || store.get("merged") === pair) return;
+    const r = await fetch(`${config.api}/v1/profiles/${encodeURIComponent(identity.profileId)}/merge`, {
+      method: "POST",
+      headers: { "x-waymark-key": config.clientKey, authorization: `Bearer ${identity.token}` },
+      body: JSON.stringify({ from }),
+      credentials: "omit",
+      signal: AbortSignal.timeout(config.fetchTimeout),
+    });
+    if (!r.ok) throw new Error(`waymark: merging ${from} into the profile: HTTP ${r.status}`);
+    store.set("merged", pair);
+    store.remove(`snapshot:${identity.profileId}`);
+    snapshot = null;
+  }
+
   // The site's (or native app's) explicit choice, over the profile's, over the configured default.
   function consent(snapshotConsent) {
     return { ...consentOf(config.consent ?? "pending"), ...snapshotConsent, ...localConsent };
@@ -471,7 +491,7 @@ export function createWaymark() {
         if (handed.context) context = { ...context, ...handed.context };
       }
       edge = config.edge ? readEdge(report) : null;
-      if (edge?.visitorId && !identity && !store.get("id") && /^anon-[\w-]{22,}$/.test(edge.visitorId)) {
+      if (edge?.visitorId && !identity && !store.get("id") && /^anon-[\w-]{22,}$/.test(edge.visitorId) && !store.get("merged")?.startsWith(edge.visitorId)) {
         store.set("id", edge.visitorId);
       }
       // Everything from the API is verified: with the key given (pinned), or by default read
@@ -536,13 +556,21 @@ export function createWaymark() {
       started = Promise.resolve().then(() => ((begun = true), page()));
       return started;
     },
-    /** Identifies the visitor: `{profileId, token}` (a visitor token from the site's backend), or null. */
+    /**
+     * Identifies the visitor: `{profileId, token}` (a visitor token from the site's backend), or
+     * null. Signing in merges the anonymous id's history into the profile (see stitch).
+     */
     identify(who) {
       const before = identity;
       identity = who?.profileId ? { profileId: who.profileId, token: who.token } : null;
       if (identity) store.set("identity", identity);
       else store.remove("identity");
-      if (before && !identity) store.remove(`snapshot:${before.profileId}`); // signed out
+      if (before && !identity) {
+        // Signed out: a new anonymous id (the merged one's events would reach the profile).
+        store.remove(`snapshot:${before.profileId}`);
+        store.remove("id");
+      }
+      serial(stitch);
       if (before?.profileId === identity?.profileId) return begun ? chain : started; // the same visitor
       return api.refresh();
     },

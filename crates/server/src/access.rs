@@ -1,6 +1,6 @@
 //! Who is calling, checked from the request head before any handler reads the body: a handler
 //! names what it needs as an argument ([`Admin`], [`Editor`], [`Viewer`], [`Caller`],
-//! [`EventsCaller`]) and axum runs
+//! [`Keyed`], [`EventsCaller`]) and axum runs
 //! these extractors before the body extractor, which comes last. So a request without valid
 //! credentials is a 401 (or 403) whatever its body holds.
 //!
@@ -93,6 +93,19 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let who = state.identity(&parts.headers).await?;
         Ok(Caller(runtime_kind(&who)))
+    }
+}
+
+/// Any valid key (401 otherwise), as itself: for routes whose rules depend on the key's kind
+/// and role together (merging profiles).
+#[derive(Debug, Clone)]
+pub struct Keyed(pub Identity);
+
+impl FromRequestParts<AppState> for Keyed {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        state.identity(&parts.headers).await.map(Keyed)
     }
 }
 

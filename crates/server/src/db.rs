@@ -164,6 +164,20 @@ SELECT target, event, COUNT(*) FROM (
 ) GROUP BY target, event;
 ",
     r"
+-- Identity stitching: `from_id` was merged into `into_id` (crate::merge). Events posted later
+-- for `from_id` are stored for `into_id`; the counts are what the merge moved, so that merging
+-- the pair again answers the same.
+CREATE TABLE merges (
+    from_id TEXT PRIMARY KEY,
+    into_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    events INTEGER NOT NULL,
+    duplicates INTEGER NOT NULL,
+    erased INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX merges_into ON merges (into_id);
+",
+    r"
 -- What each experiment's weights were computed from: its reward (`click` or a conversion's
 -- name), and the trials and successes under it (displays and clicks for a click reward; units
 -- shown the variant and those who converted within the window for a conversion).

@@ -29,7 +29,8 @@ fn day(ts: i64, tz: &jiff::tz::TimeZone) -> String {
         .unwrap_or_default()
 }
 
-/// Stores valid events: those of profiles whose `track` consent is `out` are refused,
+/// Stores valid events: an event for an id merged into another profile is stored for that
+/// profile ([`crate::merge`]); those of profiles whose `track` consent is `out` are refused,
 /// duplicates (same profile and id) are ignored, new events of a profile that has `cap` events
 /// stored are refused, and the rest update the counters and the daily aggregates.
 pub fn ingest(
@@ -51,6 +52,9 @@ pub fn ingest_in(
     version: i64,
     cap: Option<u64>,
 ) -> Result<Ingested, AppError> {
+    // Events of an id merged into another profile are that profile's (crate::merge).
+    let resolved = resolve_merged(tx, events)?;
+    let events = resolved.as_deref().unwrap_or(events);
     let mut out = Ingested::default();
     let mut fresh = Vec::with_capacity(events.len());
     let mut zones: HashMap<&str, Option<jiff::tz::TimeZone>> = HashMap::new();
@@ -152,17 +156,12 @@ pub fn ingest_in(
                 .flatten()
                 .unwrap_or(jiff::tz::TimeZone::UTC);
             let local_day = day(e.ts, &tz);
-            // A held-out visitor's exposure: they were shown nothing, so it counts in reports
-            // and experiment results only, towards no cap.
             let held_out = e.variant_id.as_deref() == Some(waymark_core::engine::HOLDOUT);
-            let targets = [e.activity_id.as_deref(), e.offer_id.as_deref()];
-            let mut targets: Vec<&str> = targets.into_iter().flatten().collect();
-            if targets.is_empty() {
-                targets.push("*");
-            }
-            if held_out {
-                targets.clear();
-            }
+            let targets = counted_targets(
+                e.activity_id.as_deref(),
+                e.offer_id.as_deref(),
+                e.variant_id.as_deref(),
+            );
             for target in targets {
                 let entry = counters
                     .entry((pid, target, e.event.as_str(), local_day.clone()))
@@ -222,6 +221,51 @@ pub fn ingest_in(
     }
     out.global = crate::caps::add(tx, &global)?;
     Ok(out)
+}
+
+/// `events` with the ids merged into other profiles replaced by those profiles, or `None` when
+/// no event's id was merged.
+fn resolve_merged(tx: &Connection, events: &[Event]) -> Result<Option<Vec<Event>>, AppError> {
+    let mut merged: HashMap<&str, Option<String>> = HashMap::new();
+    for e in events {
+        if !merged.contains_key(e.profile_id.as_str()) {
+            merged.insert(&e.profile_id, crate::merge::resolve(tx, &e.profile_id)?);
+        }
+    }
+    if merged.values().all(Option::is_none) {
+        return Ok(None);
+    }
+    Ok(Some(
+        events
+            .iter()
+            .map(|e| match merged.get(e.profile_id.as_str()) {
+                Some(Some(into)) => Event {
+                    profile_id: into.clone(),
+                    ..e.clone()
+                },
+                _ => e.clone(),
+            })
+            .collect(),
+    ))
+}
+
+/// The targets of a profile's counters an event counts under: its activity and its offer, `*`
+/// for an event with neither, and none for a held-out visitor's exposure (variant `holdout`):
+/// they were shown nothing, so it counts in reports and experiment results only, towards no cap.
+pub fn counted_targets<'e>(
+    activity: Option<&'e str>,
+    offer: Option<&'e str>,
+    variant: Option<&str>,
+) -> Vec<&'e str> {
+    if variant == Some(waymark_core::engine::HOLDOUT) {
+        return Vec::new();
+    }
+    let targets: Vec<&str> = [activity, offer].into_iter().flatten().collect();
+    if targets.is_empty() {
+        vec!["*"]
+    } else {
+        targets
+    }
 }
 
 type Job = (

@@ -22,6 +22,7 @@ pub mod import;
 pub mod ingest;
 pub mod keys;
 pub mod limits;
+pub mod merge;
 pub mod metrics;
 pub mod openapi;
 pub mod pause;
@@ -49,7 +50,7 @@ pub use state::{AppState, Clock, ConnectionLimits, ServerConfig};
 
 const MB: usize = 1024 * 1024;
 
-/// The API router. The runtime routes (bundle, snapshot, events, signing key, zones) answer CORS
+/// The API router. The runtime routes (bundle, snapshot, merge, events, signing key, zones) answer CORS
 /// requests from `config.cors_origins`; no other route does. API responses are gzipped for
 /// clients that accept it (bundles shrink about 7x; signatures are over the uncompressed
 /// bytes); static files are served as built, with the `.gz` twin `scripts/build.sh` writes
@@ -97,6 +98,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/v1/profiles/{id}/snapshot",
             runtime(get(snapshot::snapshot)),
+        )
+        .route(
+            "/v1/profiles/{id}/merge",
+            runtime(post(merge::post).layer(DefaultBodyLimit::max(64 * 1024))),
         )
         .route(
             "/v1/events",

@@ -89,7 +89,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, &str)] = &[
     (
         "delete",
         "/v1/profiles/{id}",
-        "Erase a profile, its counters and its events",
+        "Erase a profile, its counters, its events and its merge records",
         "admin",
         "204",
     ),
@@ -98,6 +98,13 @@ pub const ROUTES: &[(&str, &str, &str, &str, &str)] = &[
         "/v1/profiles/{id}/snapshot",
         "The signed snapshot runtimes decide with (admin key; or client key + visitor token for this profile; or client key and an anon- id)",
         "snapshot",
+        "200",
+    ),
+    (
+        "post",
+        "/v1/profiles/{id}/merge",
+        "Identity stitching: merge the profile `from` (the anonymous id used before sign-in) into `{id}`, once, in one transaction: its events are re-attributed (an event id `{id}` already has is kept once), counted into `{id}`'s counters, its profile document fills `{id}`'s gaps; later events for `from` are stored for `{id}`. Answers {from, into, mergedAt, events, duplicates, erased}, the same when the pair is merged again. Admin key: any ids; client key + visitor token for `{id}`: only an anonymous `from`. 409: into itself, `from` already merged into another profile, or `{id}` merged away",
+        "merge",
         "200",
     ),
     (
@@ -291,7 +298,7 @@ fn security(kind: &str) -> Value {
     match kind {
         "admin" | "editor" | "viewer" => json!([{"key": []}]),
         "client" => json!([{"key": []}]),
-        "snapshot" => json!([{"key": []}, {"key": [], "visitorToken": []}]),
+        "snapshot" | "merge" => json!([{"key": []}, {"key": [], "visitorToken": []}]),
         _ => json!([]),
     }
 }
@@ -319,6 +326,10 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
                 "surfaces": {"type": "array", "items": {"type": "string"}},
                 "event": {"type": "object"}
             }
+        }),
+        ("post", "/v1/profiles/{id}/merge") => json!({
+            "type": "object", "required": ["from"], "additionalProperties": false,
+            "properties": {"from": {"type": "string", "description": "The id merged away; with a client key, an anonymous id (`anon-` + 22 URL-safe characters)"}}
         }),
         ("post", "/v1/events") => json!({
             "type": "object", "required": ["events"],

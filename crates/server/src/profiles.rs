@@ -274,7 +274,7 @@ pub async fn get(
     Ok(Json(view(&id, &doc, version, updated)))
 }
 
-/// Removes a profile, its counters and its events; how many rows went.
+/// Removes a profile, its counters, its events and its merge records; how many rows went.
 pub fn delete_all(conn: &mut Connection, id: &str) -> Result<usize, AppError> {
     let tx = conn.transaction()?;
     let mut removed = 0;
@@ -282,6 +282,8 @@ pub fn delete_all(conn: &mut Connection, id: &str) -> Result<usize, AppError> {
         "DELETE FROM profiles WHERE id = ?1",
         "DELETE FROM counters WHERE profile_id = ?1",
         "DELETE FROM events WHERE profile_id = ?1",
+        // Its merge records: later events of ids merged into it no longer land here.
+        "DELETE FROM merges WHERE from_id = ?1 OR into_id = ?1",
     ] {
         removed += tx.execute(sql, [id])?;
     }
