@@ -345,3 +345,15 @@ impl IngestQueue {
             .map_err(|_| AppError::internal("the ingest thread dropped a batch"))?
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::counted_targets;
+
+    #[test]
+    fn a_held_out_exposure_counts_under_no_target() {
+        assert_eq!(counted_targets(Some("a"), Some("o"), Some("v")), ["a", "o"]);
+        assert_eq!(counted_targets(None, None, None), ["*"]);
+        assert!(counted_targets(Some("a"), None, Some("holdout")).is_empty());
+    }
+}
