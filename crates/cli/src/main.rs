@@ -4,6 +4,7 @@ mod decide;
 mod demo;
 mod import;
 mod keys;
+mod remote;
 mod report;
 mod serve;
 mod tools;
@@ -47,6 +48,13 @@ enum Command {
     Token(keys::TokenArgs),
     /// Print the report (per day, activity, variant, offer, placement) as a table.
     Report(report::ReportArgs),
+    /// Store, compare, preview and publish draft bundles on a running API.
+    #[command(subcommand)]
+    Drafts(remote::DraftsCommand),
+    /// Pause an activity or offer on a running API (it republishes the live bundle).
+    Pause(remote::PauseArgs),
+    /// Resume a paused activity or offer on a running API.
+    Resume(remote::PauseArgs),
     /// Decide what surfaces show for a profile, as the runtimes would.
     Decide(decide::DecideArgs),
     /// Print every decisioning vector with its native decision (for cross-runtime tests).
@@ -84,6 +92,9 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Keys(command) => keys::keys(command),
         Command::Token(args) => keys::token(args),
         Command::Report(args) => report::report(args),
+        Command::Drafts(command) => remote::drafts(command),
+        Command::Pause(args) => remote::pause(args, false),
+        Command::Resume(args) => remote::pause(args, true),
         Command::Decide(args) => decide::run(args),
         Command::Vectors { dir } => decide::vectors(&dir),
         Command::Eval => tools::eval(),

@@ -444,3 +444,109 @@ fn roles_and_test_profiles_from_the_command_line() {
     drop(server);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `waymark drafts`, `pause` and `resume` against a running `waymark serve`: a refused draft
+/// lists its pointers, an editor drafts and previews but cannot publish, an admin publishes,
+/// pauses and resumes, and each step is a new live revision.
+#[test]
+fn drafts_pause_and_resume_from_the_command_line() {
+    let dir = temp_dir("drafts");
+    let db = dir.join("w.db");
+    let db_arg = db.to_str().unwrap();
+    let admin = key(&db, "--admin");
+    let out = waymark(&[
+        "keys", "create", "--role", "editor", "--name", "ed", "--db", db_arg,
+    ]);
+    let editor = text(&out.stdout).trim().to_owned();
+    let server = serve(&db);
+    let remote = |key: &str, args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_waymark"))
+            .args(args)
+            .current_dir(ROOT)
+            .env("WAYMARK_API", &server.url)
+            .env("WAYMARK_KEY", key)
+            .output()
+            .unwrap();
+        (out.status.success(), text(&out.stdout), text(&out.stderr))
+    };
+    let json_of = |stdout: &str| -> Value { serde_json::from_str(stdout).unwrap() };
+    let shop = Path::new(ROOT).join("tests/fixtures/shop/bundle.json");
+    let shop = shop.to_str().unwrap();
+
+    let bad = dir.join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"format": 1, "id": "x", "activities": [{"id": "a", "surfaces": ["ftp://x"]}]}"#,
+    )
+    .unwrap();
+    let (ok, _, stderr) = remote(&editor, &["drafts", "put", "autumn", bad.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("422") && stderr.contains("\n/activities/0/surfaces/0: "),
+        "{stderr}"
+    );
+
+    let (ok, stdout, stderr) = remote(&editor, &["drafts", "put", "autumn", shop]);
+    assert!(ok, "{stderr}");
+    assert_eq!(json_of(&stdout)["name"], "autumn", "{stdout}");
+    let (ok, stdout, _) = remote(&editor, &["drafts", "list"]);
+    assert!(
+        ok && json_of(&stdout)["drafts"][0]["name"] == "autumn",
+        "{stdout}"
+    );
+    let (ok, stdout, stderr) = remote(&editor, &["drafts", "diff", "autumn"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("hero-test"),
+        "every activity is added: {stdout}"
+    );
+    let (ok, stdout, stderr) = remote(
+        &editor,
+        &[
+            "drafts",
+            "preview",
+            "autumn",
+            "--profile",
+            "nobody",
+            "--surface",
+            "web://shop.example/",
+        ],
+    );
+    assert!(
+        !ok && stderr.contains("404") && stderr.contains("no profile `nobody`"),
+        "{stdout}{stderr}"
+    );
+
+    let (ok, _, stderr) = remote(&editor, &["drafts", "publish", "autumn"]);
+    assert!(
+        !ok && stderr.contains("403"),
+        "an editor cannot publish: {stderr}"
+    );
+    let (ok, stdout, stderr) = remote(&admin, &["drafts", "publish", "autumn"]);
+    assert!(ok, "{stderr}");
+    let first = json_of(&stdout)["revision"].as_i64().unwrap();
+
+    let (ok, stdout, stderr) = remote(&admin, &["pause", "activity", "hero-test"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(json_of(&stdout)["revision"].as_i64(), Some(first + 1));
+    let live: Value = reqwest::blocking::Client::new()
+        .get(format!("{}/v1/bundle", server.url))
+        .header("x-waymark-key", &admin)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(live["paused"], json!(["hero-test"]), "{}", live["paused"]);
+    let (ok, _, stderr) = remote(&admin, &["pause", "activity", "hero-test"]);
+    assert!(!ok && stderr.contains("409"), "already paused: {stderr}");
+    let (ok, stdout, stderr) = remote(&admin, &["resume", "activity", "hero-test"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(json_of(&stdout)["revision"].as_i64(), Some(first + 2));
+
+    let (ok, _, stderr) = remote(&admin, &["drafts", "delete", "autumn"]);
+    assert!(ok, "{stderr}");
+    let (ok, _, stderr) = remote(&admin, &["drafts", "get", "autumn"]);
+    assert!(!ok && stderr.contains("404"), "{stderr}");
+    drop(server);
+    std::fs::remove_dir_all(dir).unwrap();
+}
