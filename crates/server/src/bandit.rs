@@ -11,10 +11,12 @@
 //! republished with the new weights when they move some experiment's new assignments
 //! materially ([`is_material`]).
 
+use std::collections::BTreeMap;
+
 use rusqlite::{Connection, params};
 use serde::Serialize;
 use serde_json::{Value, json};
-use waymark_core::bundle::{Bundle, Experiment};
+use waymark_core::bundle::{Bundle, Experiment, Ranking};
 
 use crate::audit::{Action, Actor};
 use crate::bundles::{self, Published};
@@ -89,8 +91,34 @@ fn material(live: &Bundle, next: &Bundle) -> Vec<(String, String, f64, Vec<f64>)
     out
 }
 
+/// The policies ranked by bandit whose order of offers changes from `live` to `next`, with the
+/// new order. The ranking is by weight, highest first, so only a new order changes what
+/// runtimes show.
+fn reordered(live: &Bundle, next: &Bundle) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for (before, after) in live.policies.iter().zip(&next.policies) {
+        let (Ranking::Bandit { weights: a }, Ranking::Bandit { weights: b }) =
+            (&before.ranking, &after.ranking)
+        else {
+            continue;
+        };
+        let (from, to) = (order(a), order(b));
+        if from != to {
+            out.push((after.id.clone(), to));
+        }
+    }
+    out
+}
+
+/// Offer ids by weight, highest first, then by id.
+fn order(weights: &BTreeMap<String, f64>) -> Vec<String> {
+    let mut ids: Vec<(&String, f64)> = weights.iter().map(|(id, w)| (id, *w)).collect();
+    ids.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    ids.into_iter().map(|(id, _)| id.clone()).collect()
+}
+
 /// Republishes the live bundle as a new signed revision with the stored weights when they move
-/// some experiment's split materially ([`is_material`]; audit `bandit`, by `system`); `None`
+/// some experiment's split materially, or reorder some bandit policy's offers ([`is_material`]; audit `bandit`, by `system`); `None`
 /// when none does, or nothing is published.
 pub async fn publish_weights(state: &AppState) -> Result<Option<Published>, AppError> {
     let now = state.config.clock.now_ms();
@@ -104,18 +132,29 @@ pub async fn publish_weights(state: &AppState) -> Result<Option<Published>, AppE
             let live: Value = serde_json::from_slice(&body)?;
             let mut next = live.clone();
             apply_weights(&tx, &mut next)?;
-            let moved = material(
-                &serde_json::from_value(live.clone())?,
-                &serde_json::from_value(next)?,
+            let (before, after): (Bundle, Bundle) = (
+                serde_json::from_value(live.clone())?,
+                serde_json::from_value(next)?,
             );
-            if moved.is_empty() {
+            let moved = material(&before, &after);
+            let policies = reordered(&before, &after);
+            if moved.is_empty() && policies.is_empty() {
                 return Ok(None);
             }
             let target = moved
                 .iter()
                 .map(|(activity, ..)| format!("activity/{activity}"))
+                .chain(
+                    policies
+                        .iter()
+                        .map(|(policy, _)| format!("policy/{policy}")),
+                )
                 .collect::<Vec<_>>()
                 .join(", ");
+            let orders: Vec<Value> = policies
+                .iter()
+                .map(|(policy, order)| json!({"policy": policy, "order": order}))
+                .collect();
             let experiments: Vec<Value> = moved
                 .iter()
                 .map(|(activity, experiment, shift, weights)| {
@@ -124,7 +163,7 @@ pub async fn publish_weights(state: &AppState) -> Result<Option<Published>, AppE
                 })
                 .collect();
             let action = Action::new(Actor::system(), now, "bandit", target.clone())
-                .with(json!({ "experiments": experiments }));
+                .with(json!({ "experiments": experiments, "policies": orders }));
             let stored =
                 bundles::publish_tx(&tx, live, &format!("bandit weights: {target}"), action)?;
             tx.commit()?;
@@ -293,7 +332,29 @@ pub fn recompute(conn: &mut Connection, bundle: &Bundle) -> Result<Vec<Experimen
             computed_at: now,
         });
     }
+    let policies = recompute_policies(conn, bundle, now)?;
     let tx = conn.transaction()?;
+    tx.execute("DELETE FROM policy_weights", [])?;
+    {
+        let mut insert = tx.prepare(
+            "INSERT INTO policy_weights
+             (policy_id, offer_id, placement_id, displays, clicks, weight, computed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for policy in &policies {
+            for arm in &policy.offers {
+                insert.execute(params![
+                    policy.policy_id,
+                    arm.offer_id,
+                    policy.placement_id,
+                    i64::try_from(arm.displays).unwrap_or(i64::MAX),
+                    i64::try_from(arm.clicks).unwrap_or(i64::MAX),
+                    arm.weight,
+                    policy.computed_at,
+                ])?;
+            }
+        }
+    }
     tx.execute("DELETE FROM bandit_weights", [])?;
     {
         let mut insert = tx.prepare(
@@ -349,6 +410,121 @@ fn clicks(
         .collect()
 }
 
+/// One offer's statistics and weight in a policy ranked by bandit.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OfferArm {
+    pub offer_id: String,
+    pub displays: u64,
+    pub clicks: u64,
+    pub weight: f64,
+}
+
+/// A policy ranked by bandit: its offers' click statistics at its placement and their
+/// Thompson weights (the probability that each has the highest click rate).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyStats {
+    pub policy_id: String,
+    pub placement_id: String,
+    pub offers: Vec<OfferArm>,
+    pub computed_at: i64,
+}
+
+/// The weights of every policy of `bundle` ranked by bandit with displays at its placement. Its
+/// offers are those with a representation for the placement, the fallback left out (it is
+/// never ranked); clicks over displays come from the `daily` aggregates.
+fn recompute_policies(
+    conn: &Connection,
+    bundle: &Bundle,
+    now: i64,
+) -> Result<Vec<PolicyStats>, AppError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT SUM(displays), SUM(clicks) FROM daily WHERE offer_id = ?1 AND placement_id = ?2",
+    )?;
+    let mut out = Vec::new();
+    for policy in &bundle.policies {
+        if !matches!(policy.ranking, Ranking::Bandit { .. }) {
+            continue;
+        }
+        let offers: Vec<&str> = bundle
+            .offers
+            .iter()
+            .filter(|o| o.representations.contains_key(&policy.placement))
+            .filter(|o| policy.fallback.as_deref() != Some(o.id.as_str()))
+            .map(|o| o.id.as_str())
+            .collect();
+        let mut arms = Vec::with_capacity(offers.len());
+        for offer in &offers {
+            let (displays, clicks) = stmt.query_row(params![offer, policy.placement], |row| {
+                Ok((
+                    row.get::<_, Option<i64>>(0)?.unwrap_or(0),
+                    row.get::<_, Option<i64>>(1)?.unwrap_or(0),
+                ))
+            })?;
+            arms.push((
+                u64::try_from(displays).unwrap_or(0),
+                u64::try_from(clicks).unwrap_or(0),
+            ));
+        }
+        if arms.iter().all(|&(displays, _)| displays == 0) {
+            continue;
+        }
+        let weights = thompson_weights(&arms);
+        out.push(PolicyStats {
+            policy_id: policy.id.clone(),
+            placement_id: policy.placement.clone(),
+            offers: offers
+                .iter()
+                .zip(arms.iter().zip(weights))
+                .map(|(id, (&(displays, clicks), weight))| OfferArm {
+                    offer_id: (*id).to_owned(),
+                    displays,
+                    clicks,
+                    weight,
+                })
+                .collect(),
+            computed_at: now,
+        });
+    }
+    Ok(out)
+}
+
+/// The stored weights of policies ranked by bandit, by policy.
+pub fn load_policies(conn: &Connection) -> Result<Vec<PolicyStats>, AppError> {
+    let mut stmt = conn.prepare(
+        "SELECT policy_id, placement_id, offer_id, displays, clicks, weight, computed_at
+         FROM policy_weights ORDER BY policy_id, offer_id",
+    )?;
+    let rows = stmt.query_map([], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            OfferArm {
+                offer_id: row.get(2)?,
+                displays: u64::try_from(row.get::<_, i64>(3)?).unwrap_or(0),
+                clicks: u64::try_from(row.get::<_, i64>(4)?).unwrap_or(0),
+                weight: row.get(5)?,
+            },
+            row.get::<_, i64>(6)?,
+        ))
+    })?;
+    let mut out: Vec<PolicyStats> = Vec::new();
+    for row in rows {
+        let (policy_id, placement_id, arm, computed_at) = row?;
+        match out.last_mut() {
+            Some(last) if last.policy_id == policy_id => last.offers.push(arm),
+            _ => out.push(PolicyStats {
+                policy_id,
+                placement_id,
+                offers: vec![arm],
+                computed_at,
+            }),
+        }
+    }
+    Ok(out)
+}
+
 /// The stored weights, by experiment.
 pub fn load(conn: &Connection) -> Result<Vec<ExperimentStats>, AppError> {
     let mut stmt = conn.prepare(
@@ -390,8 +566,35 @@ pub fn load(conn: &Connection) -> Result<Vec<ExperimentStats>, AppError> {
 }
 
 /// Writes the stored weights into `experiment.bandit` of each activity of the bundle JSON whose
-/// experiment and variants match what was computed; other experiments are left alone.
+/// experiment and variants match what was computed, and into `ranking.weights` of each policy
+/// ranked by bandit whose placement matches; other experiments and policies are left alone.
 pub fn apply_weights(conn: &Connection, bundle: &mut Value) -> Result<(), AppError> {
+    let policies = load_policies(conn)?;
+    if let Some(list) = bundle.get_mut("policies").and_then(Value::as_array_mut) {
+        for policy in list {
+            let Some(id) = policy.get("id").and_then(Value::as_str) else {
+                continue;
+            };
+            let Some(stats) = policies.iter().find(|p| p.policy_id == id) else {
+                continue;
+            };
+            if policy.get("placement").and_then(Value::as_str) != Some(&stats.placement_id) {
+                continue;
+            }
+            let Some(ranking) = policy.get_mut("ranking").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            if ranking.get("by").and_then(Value::as_str) != Some("bandit") {
+                continue;
+            }
+            let weights: serde_json::Map<String, Value> = stats
+                .offers
+                .iter()
+                .map(|arm| (arm.offer_id.clone(), json!(arm.weight)))
+                .collect();
+            ranking.insert("weights".into(), Value::Object(weights));
+        }
+    }
     let stored = load(conn)?;
     let Some(activities) = bundle.get_mut("activities").and_then(Value::as_array_mut) else {
         return Ok(());

@@ -185,6 +185,18 @@ ALTER TABLE bandit_weights ADD COLUMN reward TEXT NOT NULL DEFAULT 'click';
 ALTER TABLE bandit_weights ADD COLUMN trials INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE bandit_weights ADD COLUMN successes INTEGER NOT NULL DEFAULT 0;
 UPDATE bandit_weights SET trials = displays, successes = clicks;
+
+-- Thompson weights of the offers of policies ranked by bandit, at the policy's placement.
+CREATE TABLE policy_weights (
+    policy_id TEXT NOT NULL,
+    offer_id TEXT NOT NULL,
+    placement_id TEXT NOT NULL,
+    displays INTEGER NOT NULL,
+    clicks INTEGER NOT NULL,
+    weight REAL NOT NULL,
+    computed_at INTEGER NOT NULL,
+    PRIMARY KEY (policy_id, offer_id)
+) WITHOUT ROWID;
 ",
 ];
 

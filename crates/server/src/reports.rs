@@ -274,6 +274,7 @@ pub fn report(conn: &Connection, range: &Checked) -> Result<Value, AppError> {
         "rows": rows(conn, range)?,
         "experiments": experiments(conn, range)?,
         "bandits": crate::bandit::load(conn)?,
+        "policies": crate::bandit::load_policies(conn)?,
     }))
 }
 
@@ -288,12 +289,15 @@ pub async fn get(
     Ok(Json(report))
 }
 
-/// `POST /v1/bandits/recompute` (admin): recompute the Thompson weights now and republish them
-/// when they changed materially; `published` is the new revision, or `null`.
+/// `POST /v1/bandits/recompute` (admin): recompute the Thompson weights of experiments and of
+/// policies ranked by bandit now, and republish them when they changed materially;
+/// `published` is the new revision, or `null`.
 pub async fn recompute(State(state): State<AppState>, _: Admin) -> Result<Json<Value>, AppError> {
     let (bandits, published) = recompute_and_publish(&state).await?;
+    let policies = state.db.read(crate::bandit::load_policies).await?;
     Ok(Json(json!({
         "bandits": bandits,
+        "policies": policies,
         "published": published.map(|p| p.revision),
     })))
 }
@@ -310,10 +314,12 @@ pub async fn recompute_and_publish(
     AppError,
 > {
     let bandits = recompute_now(state).await?;
-    let published = if bandits.is_empty() {
-        None
-    } else {
+    // Experiments or policies may have moved: publish_weights compares them with the live
+    // bundle and publishes nothing when none did.
+    let published = if state.bundle().is_some() {
         crate::bandit::publish_weights(state).await?
+    } else {
+        None
     };
     Ok((bandits, published))
 }

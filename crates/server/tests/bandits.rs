@@ -2,7 +2,7 @@
 //! when they move an experiment's split materially, and a simulated population converges to
 //! the better arm. The real API on 127.0.0.1 over HTTP; the visitors are decided by the engine
 //! from the bundle the API serves.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -283,5 +283,115 @@ async fn the_bandit_schedule_republishes_moved_weights_by_itself() {
     assert_eq!(
         revisions["revisions"][0]["source"],
         "bandit weights: activity/hero"
+    );
+}
+
+/// A placement whose policy ranks three offers by bandit weights (none yet), and a fallback.
+fn offers_bundle() -> Value {
+    let offer = |id: &str| json!({"id": id, "representations": {"deal": {"format": "text", "content": id}}});
+    json!({"format": 1, "id": "sim-offers",
+           "placements": [{"id": "deal", "surface": "web://sim.example/home#deal"}],
+           "offers": [offer("o-a"), offer("o-b"), offer("o-c"), offer("o-fallback")],
+           "policies": [{"id": "deals", "placement": "deal", "fallback": "o-fallback",
+                         "ranking": {"by": "bandit", "weights": {}}}]})
+}
+
+const OFFER_RATES: [(&str, f64); 3] = [("o-a", 0.02), ("o-b", 0.04), ("o-c", 0.08)];
+
+/// Rounds of visitors shown the offer the served bundle ranks first, clicking at its rate; the
+/// policy's weights are recomputed after each round. Every offer gets tried (an untried one is
+/// likely the best under its uniform prior), and the best one ends first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_ranked_by_bandit_tries_its_offers_and_ranks_the_best_first() {
+    let s = start(Duration::from_secs(3600)).await;
+    let (status, body) = call(
+        &s,
+        Method::POST,
+        "/v1/bundles",
+        &s.admin,
+        Some(offers_bundle()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let mut rng = Rng(7);
+    let now = waymark_server::db::now_ms() - 60_000;
+    let mut shown = Vec::new();
+    for round in 0..6 {
+        let (text, _) = served(&s).await;
+        let engine = Engine::new(Bundle::from_json(&text).unwrap()).unwrap();
+        let mut events = Vec::new();
+        for i in 0..500 {
+            let visitor = format!("sim-{round}-{i}");
+            let input: DecideInput = serde_json::from_value(json!({
+                "snapshot": {"profileId": visitor, "consent": {"personalize": "in"}},
+                "now": now,
+                "request": {"surfaces": ["web://sim.example/home#deal"]}
+            }))
+            .unwrap();
+            let decision = engine.decide(&input);
+            let Some(item) = decision.offers.first().and_then(|p| p.items.first()) else {
+                panic!("no offer: {}", serde_json::to_string(&decision).unwrap());
+            };
+            let offer = item.offer_id.clone();
+            if i == 0 {
+                shown.push(offer.clone());
+            }
+            let rate = OFFER_RATES.iter().find(|(id, _)| *id == offer).unwrap().1;
+            let event = |kind: &str| {
+                json!({"id": kind, "type": kind, "profileId": visitor, "timestamp": now,
+                       "offerId": offer, "placementId": "deal"})
+            };
+            events.push(event("display"));
+            if rng.uniform() < rate {
+                events.push(event("click"));
+            }
+        }
+        let (status, body) = call(
+            &s,
+            Method::POST,
+            "/v1/events",
+            &s.admin,
+            Some(json!({ "events": events })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, body) = call(&s, Method::POST, "/v1/bandits/recompute", &s.admin, None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["policies"][0]["policyId"], "deals", "{body}");
+    }
+    eprintln!("offer bandit: first offer by round {shown:?}");
+    let mut tried = shown.clone();
+    tried.sort();
+    tried.dedup();
+    assert_eq!(
+        tried,
+        ["o-a", "o-b", "o-c"],
+        "every offer was tried: {shown:?}"
+    );
+    assert_eq!(shown.last().map(String::as_str), Some("o-c"), "{shown:?}");
+    let (text, _) = served(&s).await;
+    let live: Value = serde_json::from_str(&text).unwrap();
+    let weights = &live["policies"][0]["ranking"]["weights"];
+    assert!(weights["o-c"].as_f64().unwrap() > 0.9, "{weights}");
+    assert!(
+        weights.get("o-fallback").is_none(),
+        "the fallback is never ranked: {weights}"
+    );
+    let (_, audit) = call(&s, Method::GET, "/v1/audit", &s.admin, None).await;
+    assert!(
+        audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "bandit"
+                && e["target"] == "policy/deals"
+                && e["detail"]["policies"][0]["order"][0] == "o-c"),
+        "{audit}"
+    );
+    let (_, report) = call(&s, Method::GET, "/v1/reports", &s.admin, None).await;
+    assert_eq!(
+        report["policies"][0]["offers"].as_array().map(Vec::len),
+        Some(3),
+        "{report}"
     );
 }
