@@ -10,7 +10,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 /// Options of `waymark import`.
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
-    /// NDJSON: one `{"id": "…", "attributes": {…}, …}` per line.
+    /// NDJSON: one `{"id": "…", "attributes": {…}, …}` per line; or, for a `.csv` file, CSV
+    /// with a header row of dotted paths (`id,loyalty.tier,context.cart.total`).
     pub file: PathBuf,
     #[arg(long, default_value = "waymark.db")]
     pub db: PathBuf,
@@ -45,12 +46,17 @@ pub fn import(args: ImportArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?,
     );
     let started = Instant::now();
-    let summary = waymark_server::import::import_as(
-        &db,
-        BufReader::with_capacity(1 << 20, file),
-        args.test,
-        |bytes| bar.set_position(bytes),
-    )
+    let input = BufReader::with_capacity(1 << 20, file);
+    let progress = |bytes| bar.set_position(bytes);
+    let csv = args
+        .file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let summary = if csv {
+        waymark_server::import::import_csv_as(&db, input, args.test, progress)
+    } else {
+        waymark_server::import::import_as(&db, input, args.test, progress)
+    }
     .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();

@@ -550,3 +550,62 @@ fn drafts_pause_and_resume_from_the_command_line() {
     drop(server);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `waymark import FILE.csv`: a header row of dotted paths; bad rows are reported by line and
+/// skipped; cells keep their types (numbers, booleans) or stay text (`007`).
+#[test]
+fn import_reads_test_profiles_from_csv() {
+    let dir = temp_dir("csv");
+    let db = dir.join("w.db");
+    let file = dir.join("testers.csv");
+    std::fs::write(
+        &file,
+        "id,test,timeZone,loyalty.tier,zip,context.cart.total\n\
+         tess,true,Europe/Paris,gold,007,60\n\
+         ,true,UTC,silver,1,2\n\
+         tom,true,Atlantis/Deep,bronze,2,3\n\
+         quinn,true,UTC,\"gold, plus\",3,4\n",
+    )
+    .unwrap();
+    let out = waymark(&[
+        "import",
+        file.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("imported 2 profiles"),
+        "{}",
+        text(&out.stdout)
+    );
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("testers.csv:3: "), "{stderr}");
+    assert!(
+        stderr.contains("testers.csv:4: ") && stderr.contains("Atlantis/Deep"),
+        "{stderr}"
+    );
+
+    let admin = key(&db, "--admin");
+    let server = serve(&db);
+    let http = reqwest::blocking::Client::new();
+    let get = |id: &str| -> Value {
+        http.get(format!("{}/v1/profiles/{id}", server.url))
+            .header("x-waymark-key", &admin)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    };
+    let tess = get("tess");
+    assert_eq!(tess["test"], true, "{tess}");
+    assert_eq!(
+        tess["attributes"],
+        json!({"loyalty": {"tier": "gold"}, "zip": "007"})
+    );
+    assert_eq!(tess["context"], json!({"cart": {"total": 60}}));
+    assert_eq!(tess["timeZone"], "Europe/Paris");
+    assert_eq!(get("quinn")["attributes"]["loyalty"]["tier"], "gold, plus");
+    drop(server);
+    std::fs::remove_dir_all(dir).unwrap();
+}
