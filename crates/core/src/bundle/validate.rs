@@ -157,6 +157,16 @@ fn check(bundle: &Bundle) -> Vec<Problem> {
     for (index, policy) in bundle.policies.iter().enumerate() {
         checker.policy(&format!("/policies/{index}"), policy);
     }
+    // Placements are found by their page: one that covered every page below a path would
+    // never be found, so it is refused rather than silently never decided.
+    for (index, placement) in bundle.placements.iter().enumerate() {
+        if placement.surface.is_wildcard() {
+            checker.problem(
+                format!("/placements/{index}/surface"),
+                "a placement is on one page: its surface cannot end in `*`",
+            );
+        }
+    }
     for (name, condition) in &bundle.audiences {
         let mut at = String::from("/audiences");
         push_pointer(&mut at, name);
