@@ -32,12 +32,13 @@ pub fn report(args: ReportArgs) -> Result<(), String> {
     }
     .check()?;
     let db = crate::keys::open(&args.db)?;
-    let (rows, experiments, bandits) = db
+    let (rows, experiments, bandits, policies) = db
         .read_blocking(|conn| {
             Ok((
                 reports::rows(conn, &range)?,
                 reports::experiments(conn, &range)?,
                 waymark_server::bandit::load(conn)?,
+                waymark_server::bandit::load_policies(conn)?,
             ))
         })
         .map_err(|e| e.to_string())?;
@@ -111,6 +112,34 @@ pub fn report(args: ReportArgs) -> Result<(), String> {
         }
         out.push_str("\nBandits (Thompson sampling)\n");
         out.push_str(&align(&table, 4));
+    }
+    if !policies.is_empty() {
+        let mut table = vec![
+            [
+                "policy",
+                "placement",
+                "offer",
+                "displays",
+                "clicks",
+                "weight",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ];
+        for policy in &policies {
+            for arm in &policy.offers {
+                table.push(vec![
+                    policy.policy_id.clone(),
+                    policy.placement_id.clone(),
+                    arm.offer_id.clone(),
+                    arm.displays.to_string(),
+                    arm.clicks.to_string(),
+                    format!("{:.4}", arm.weight),
+                ]);
+            }
+        }
+        out.push_str("\nPolicies ranked by bandit\n");
+        out.push_str(&align(&table, 3));
     }
     crate::print(out.trim_end())
 }

@@ -288,6 +288,11 @@ fn serve_with_keys_tokens_and_report() {
         line.find(" 3").map(|i| i + 2),
         "aligned:\n{report}"
     );
+    // The live experiment's results follow, even with no exposure yet.
+    assert!(
+        report.contains("Experiment hero-autumn on hero-test (reward: click within 168 h; baseline control; 0 held out)"),
+        "{report}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
